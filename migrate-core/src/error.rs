@@ -1,0 +1,129 @@
+//! One error type for the whole tool, grouped by meaning so that the command
+//! line maps each group to one exit code ([`Error::exit_code`]).
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// Shorthand for results whose error is [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// One problem found in the migration source, with where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceProblem {
+    /// The file (or folder) at fault.
+    pub path: PathBuf,
+    /// 1-based line in that file, when the problem has one.
+    pub line: Option<usize>,
+    /// What is wrong and, where it helps, what to do.
+    pub message: String,
+}
+
+impl fmt::Display for SourceProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{}: {}", self.path.display(), line, self.message),
+            None => write!(f, "{}: {}", self.path.display(), self.message),
+        }
+    }
+}
+
+/// Everything that can go wrong, by meaning.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The migration files are invalid; every problem found is listed.
+    #[error("invalid migration source:\n{}", list(.0))]
+    InvalidSource(Vec<SourceProblem>),
+
+    /// The request itself is wrong: unknown app or target, ambiguous prefix,
+    /// bad option.
+    #[error("{0}")]
+    Usage(String),
+
+    /// The database's state forbids the request (partial, orphan or modified
+    /// migrations, an irreversible step); the message says what to do.
+    #[error("{0}")]
+    Refused(String),
+
+    /// Another run holds the migration lock.
+    #[error("timed out after {waited_secs}s waiting for the migration lock on {target}{}", holder.as_ref().map(|h| format!(" (held by {h})")).unwrap_or_default())]
+    LockTimeout {
+        /// The database, its password removed.
+        target: String,
+        /// How long we waited.
+        waited_secs: u64,
+        /// Who holds it, when the engine can tell.
+        holder: Option<String>,
+    },
+
+    /// A statement of a migration failed on the server.
+    #[error("{migration}: statement {index} of {total} ({location}) failed: {message}\n    {sql}\n{outcome}")]
+    Statement {
+        /// `app:name` of the migration.
+        migration: String,
+        /// 1-based number of the failing statement.
+        index: usize,
+        /// How many statements the script has.
+        total: usize,
+        /// Where the statement comes from: `line 12 of path`, or the history.
+        location: String,
+        /// The statement as sent (shortened when long).
+        sql: String,
+        /// The engine's message.
+        message: String,
+        /// What the failure left behind (rolled back, or journaled as partial).
+        outcome: String,
+    },
+
+    /// The database or its driver failed outside a migration statement:
+    /// connecting, authenticating, reading or writing the history.
+    #[error("{context}: {message}")]
+    Database {
+        /// What we were doing, with the URL minus its password.
+        context: String,
+        /// The driver's message.
+        message: String,
+    },
+
+    /// The engine cannot do what was asked.
+    #[error("{0}")]
+    Unsupported(String),
+
+    /// Reading or writing a local file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What failed.
+        source: std::io::Error,
+    },
+}
+
+fn list(problems: &[SourceProblem]) -> String {
+    problems
+        .iter()
+        .map(|p| format!("  {p}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+impl Error {
+    /// The process exit code for this error: 1 the database or a statement
+    /// failed, 2 bad usage or invalid source, 3 refused because of the
+    /// database's state.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Statement { .. } | Error::Database { .. } | Error::Io { .. } => 1,
+            Error::InvalidSource(_) | Error::Usage(_) | Error::Unsupported(_) => 2,
+            Error::Refused(_) | Error::LockTimeout { .. } => 3,
+        }
+    }
+
+    /// Builds a [`Error::Database`] from any displayable driver error.
+    pub fn database(context: impl Into<String>, err: impl fmt::Display) -> Self {
+        Error::Database {
+            context: context.into(),
+            message: err.to_string(),
+        }
+    }
+}

@@ -1,0 +1,50 @@
+//! The engine-neutral heart of `migrate`: Django-style schema migrations for
+//! SQLite, PostgreSQL and MySQL/MariaDB.
+//!
+//! A run flows through four stages, each in its own module:
+//!
+//! 1. [`source`] reads `migrations/<app>/NNNN_name.sql` files into
+//!    [`Migration`]s: sections, directives, dependencies, a checksum, and the
+//!    statements split by a real SQL tokenizer ([`split`]).
+//! 2. A [`Backend`] loads the [`history`] of what ran, in one query.
+//! 3. [`plan`] turns source + history + what the user asked for into ordered
+//!    steps, or refuses with a reason. It does no I/O, so most rules of the
+//!    tool live and are tested there.
+//! 4. [`executor`] runs the steps under the backend's lock, each one either
+//!    *atomically* (statements and history write in one transaction) or
+//!    *journaled* (a `partial` history row advanced after every statement)
+//!    when the engine cannot roll DDL back or the migration opts out of
+//!    transactions.
+//!
+//! This crate depends on no database driver: the driver crates
+//! (`migrate-sqlite`, `migrate-postgres`, `migrate-mysql`) implement
+//! [`Backend`] and [`Dialect`], and a third party can add an engine the same
+//! way, checking it with the conformance suite behind the `testkit` feature.
+#![warn(missing_docs)]
+
+pub mod backend;
+pub mod dialect;
+pub mod error;
+pub mod executor;
+pub mod history;
+pub mod migration;
+pub mod plan;
+pub mod redact;
+pub mod source;
+pub mod split;
+pub mod status;
+#[cfg(feature = "testkit")]
+pub mod testkit;
+
+pub use backend::{Backend, Capabilities, ConnectOptions, Dialect, StatementClass};
+pub use dialect::SqlDialect;
+pub use error::{Error, Result, SourceProblem};
+pub use executor::{ExecutionMode, Progress, RunOptions, StepReport};
+pub use history::{HistoryRecord, RecordState};
+pub use migration::{Migration, Script};
+pub use plan::{Direction, Plan, Request, Step};
+pub use source::Source;
+pub use split::{Statement, split_statements};
+
+/// The version of this crate, recorded in every history row.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,135 @@
+//! `migrate status`: where every migration stands, including the abnormal
+//! states the planner refuses to move past.
+
+use std::collections::{BTreeSet, HashMap};
+
+use serde::Serialize;
+
+use crate::history::{HistoryRecord, RecordState};
+use crate::migration::{MigrationKey, number_of};
+use crate::source::Source;
+
+/// The state of one migration, as `status` shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MigrationState {
+    /// Applied, and its file is unchanged.
+    Applied,
+    /// Not applied yet.
+    Pending,
+    /// Applying stopped part way.
+    Partial,
+    /// Unapplying stopped part way.
+    Reverting,
+    /// Applied, but its file changed since.
+    Modified,
+    /// Applied, but its file is gone.
+    Orphan,
+    /// Pending, but numbered below a migration already applied in its app.
+    OutOfOrder,
+}
+
+impl MigrationState {
+    /// The marker shown in text output.
+    pub fn marker(self) -> &'static str {
+        match self {
+            MigrationState::Applied => "[X]",
+            MigrationState::Pending => "[ ]",
+            MigrationState::Partial => "[!]",
+            MigrationState::Reverting => "[<]",
+            MigrationState::Modified => "[M]",
+            MigrationState::Orphan => "[?]",
+            MigrationState::OutOfOrder => "[o]",
+        }
+    }
+}
+
+/// One line of `status`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StatusEntry {
+    /// The app.
+    pub app: String,
+    /// The migration's full name.
+    pub name: String,
+    /// Where it stands.
+    pub state: MigrationState,
+    /// When it was applied, for recorded migrations.
+    pub applied_at: Option<String>,
+    /// The checksum of the file (or, for an orphan, the one recorded).
+    pub checksum: Option<String>,
+    /// For recorded migrations: statements done of total.
+    pub statements_done: Option<i64>,
+    /// For recorded migrations: statements in the script.
+    pub statements_total: Option<i64>,
+    /// The error that stopped a partial run.
+    pub last_error: Option<String>,
+    /// Who applied it.
+    pub applied_by: Option<String>,
+}
+
+/// Every migration of `app` (or of every app), in order, with its state.
+pub fn status(source: &Source, history: &[HistoryRecord], app: Option<&str>) -> Vec<StatusEntry> {
+    let records: HashMap<MigrationKey, &HistoryRecord> =
+        history.iter().map(|r| (r.key(), r)).collect();
+    let mut apps: BTreeSet<&str> = source.apps().collect();
+    apps.extend(history.iter().map(|r| r.app.as_str()));
+    let mut entries = Vec::new();
+    for a in apps.into_iter().filter(|a| app.is_none_or(|x| x == *a)) {
+        let files = source.app(a).unwrap_or_default();
+        let highest_applied = history
+            .iter()
+            .filter(|r| r.app == a)
+            .filter_map(|r| number_of(&r.name))
+            .max();
+        let mut app_entries: Vec<(Option<u64>, StatusEntry)> = Vec::new();
+        for m in files {
+            let record = records.get(&m.key()).copied();
+            let state = match record {
+                None if highest_applied.is_some_and(|h| h > m.number) => MigrationState::OutOfOrder,
+                None => MigrationState::Pending,
+                Some(r) => match r.state {
+                    RecordState::Partial => MigrationState::Partial,
+                    RecordState::Reverting => MigrationState::Reverting,
+                    RecordState::Applied if r.checksum != m.checksum => MigrationState::Modified,
+                    RecordState::Applied => MigrationState::Applied,
+                },
+            };
+            app_entries.push((Some(m.number), entry(a, &m.name, state, record, Some(&m.checksum))));
+        }
+        for r in history.iter().filter(|r| r.app == a) {
+            if source.get(&r.key()).is_none() {
+                let state = match r.state {
+                    RecordState::Partial => MigrationState::Partial,
+                    RecordState::Reverting => MigrationState::Reverting,
+                    RecordState::Applied => MigrationState::Orphan,
+                };
+                app_entries.push((number_of(&r.name), entry(a, &r.name, state, Some(r), None)));
+            }
+        }
+        app_entries.sort_by(|x, y| (x.0, &x.1.name).cmp(&(y.0, &y.1.name)));
+        entries.extend(app_entries.into_iter().map(|(_, e)| e));
+    }
+    entries
+}
+
+fn entry(
+    app: &str,
+    name: &str,
+    state: MigrationState,
+    record: Option<&HistoryRecord>,
+    file_checksum: Option<&String>,
+) -> StatusEntry {
+    StatusEntry {
+        app: app.to_string(),
+        name: name.to_string(),
+        state,
+        applied_at: record.map(|r| r.applied_at.clone()),
+        checksum: file_checksum
+            .cloned()
+            .or_else(|| record.map(|r| r.checksum.clone())),
+        statements_done: record.map(|r| r.statements_done),
+        statements_total: record.map(|r| r.statements_total),
+        last_error: record.and_then(|r| r.last_error.clone()),
+        applied_by: record.and_then(|r| r.applied_by.clone()),
+    }
+}

@@ -1,0 +1,368 @@
+#![doc = include_str!("../README.md")]
+
+use std::fs::File;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use migrate_core::backend::{Backend, Capabilities, ConnectOptions, Dialect, StatementClass};
+use migrate_core::dialect::{SqlDialect, leading_keywords};
+use migrate_core::history::{self, ColumnTypes, HistoryRecord, RecordState};
+use migrate_core::{Error, Result};
+use rusqlite::{Connection, params};
+
+/// SQLite's SQL, usable without a connection.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SqliteDialect;
+
+impl Dialect for SqliteDialect {
+    fn name(&self) -> &'static str {
+        "sqlite"
+    }
+
+    fn sql_dialect(&self) -> SqlDialect {
+        SqlDialect::Sqlite
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::new(true, false, false)
+    }
+
+    fn classify(&self, statement: &str) -> StatementClass {
+        let words = leading_keywords(statement, 2);
+        match words.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+            ["VACUUM", ..] => StatementClass::NoTransaction,
+            ["PRAGMA", pragma] => {
+                // `foreign_keys` is a no-op inside a transaction and
+                // `journal_mode` fails there; refusing beats silently
+                // running with the wrong setting.
+                let pragma = pragma.rsplit('.').next().unwrap_or(pragma);
+                if pragma == "FOREIGN_KEYS" || pragma == "JOURNAL_MODE" {
+                    StatementClass::NoTransaction
+                } else {
+                    StatementClass::Transactional
+                }
+            }
+            _ => StatementClass::Transactional,
+        }
+    }
+}
+
+/// Where a `sqlite:` URL points.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// A private in-memory database.
+    Memory,
+    /// A database file.
+    File(PathBuf),
+}
+
+/// Parses `sqlite://path`, `sqlite:///abs`, `sqlite:path` or `sqlite::memory:`.
+pub fn parse_url(url: &str) -> Result<Location> {
+    let rest = url
+        .strip_prefix("sqlite:")
+        .ok_or_else(|| Error::Usage(format!("not a sqlite URL: `{url}`")))?;
+    let rest = rest.strip_prefix("//").unwrap_or(rest);
+    let path = rest.split('?').next().unwrap_or("");
+    match path {
+        ":memory:" => Ok(Location::Memory),
+        "" => Err(Error::Usage(format!(
+            "`{url}` names no database file: write sqlite://path/to/file.db"
+        ))),
+        p => Ok(Location::File(PathBuf::from(p))),
+    }
+}
+
+/// A connection to one SQLite database.
+pub struct SqliteBackend {
+    conn: Arc<Mutex<Connection>>,
+    location: Location,
+    table: String,
+    lock_file: Option<File>,
+}
+
+impl SqliteBackend {
+    /// Opens (creating when missing) the database a `sqlite:` URL names and
+    /// runs the init statements.
+    pub async fn connect(url: &str, options: &ConnectOptions) -> Result<Self> {
+        let location = parse_url(url)?;
+        let opened = location.clone();
+        let init = options.init_statements.clone();
+        let conn = tokio::task::spawn_blocking(move || -> Result<Connection> {
+            let conn = match &opened {
+                Location::Memory => Connection::open_in_memory(),
+                Location::File(path) => Connection::open(path),
+            }
+            .map_err(|e| Error::database(format!("cannot open SQLite database {}", describe(&opened)), e))?;
+            // Wait for a writer of another process instead of failing at
+            // once; the message after this long still says "locked".
+            conn.busy_timeout(Duration::from_secs(5))
+                .map_err(|e| Error::database("cannot configure SQLite", e))?;
+            for sql in &init {
+                conn.execute_batch(sql)
+                    .map_err(|e| Error::database(format!("init statement `{sql}` failed"), e))?;
+            }
+            Ok(conn)
+        })
+        .await
+        .map_err(|e| Error::database("SQLite worker thread failed", e))??;
+        Ok(SqliteBackend {
+            conn: Arc::new(Mutex::new(conn)),
+            location,
+            table: options.history_table.clone(),
+            lock_file: None,
+        })
+    }
+
+    /// Runs `f` with the connection on the blocking pool.
+    async fn with_conn<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        let conn = Arc::clone(&self.conn);
+        tokio::task::spawn_blocking(move || {
+            let conn = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            f(&conn)
+        })
+        .await
+        .map_err(|e| Error::database("SQLite worker thread failed", e))?
+    }
+
+    fn quoted_table(&self) -> String {
+        SqliteDialect.quote_identifier(&self.table)
+    }
+}
+
+fn describe(location: &Location) -> String {
+    match location {
+        Location::Memory => "sqlite::memory:".to_string(),
+        Location::File(p) => format!("sqlite://{}", p.display()),
+    }
+}
+
+const SELECT_COLUMNS: &str = "app, name, checksum, applied_at, duration_ms, state, statements_done, statements_total, last_error, up_sql, down_sql, applied_by, tool_version";
+
+fn read_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<(HistoryRecord, String, String, Option<String>)> {
+    let state: String = row.get(5)?;
+    let up: String = row.get(9)?;
+    let down: Option<String> = row.get(10)?;
+    Ok((
+        HistoryRecord {
+            app: row.get(0)?,
+            name: row.get(1)?,
+            checksum: row.get(2)?,
+            applied_at: row.get(3)?,
+            duration_ms: row.get(4)?,
+            state: RecordState::Applied,
+            statements_done: row.get(6)?,
+            statements_total: row.get(7)?,
+            last_error: row.get(8)?,
+            up_sql: Vec::new(),
+            down_sql: None,
+            applied_by: row.get(11)?,
+            tool_version: row.get(12)?,
+        },
+        state,
+        up,
+        down,
+    ))
+}
+
+/// Turns the raw columns into a record, rejecting values this version does
+/// not understand rather than guessing.
+fn finish_record(
+    (mut record, state, up, down): (HistoryRecord, String, String, Option<String>),
+) -> Result<HistoryRecord> {
+    let bad = |what: String| Error::database(format!("history row {}:{}", record.app, record.name), what);
+    record.state = RecordState::parse(&state).ok_or_else(|| bad(format!("unknown state `{state}`")))?;
+    record.up_sql = history::decode_statements(&up).map_err(bad)?;
+    record.down_sql = down
+        .map(|d| history::decode_statements(&d))
+        .transpose()
+        .map_err(|e| Error::database("history", e))?;
+    Ok(record)
+}
+
+#[async_trait]
+impl Backend for SqliteBackend {
+    fn dialect(&self) -> &dyn Dialect {
+        &SqliteDialect
+    }
+
+    fn target(&self) -> String {
+        describe(&self.location)
+    }
+
+    async fn ensure_history(&mut self) -> Result<()> {
+        let q = |s: &str| SqliteDialect.quote_identifier(s);
+        let sql = history::create_table_sql(
+            &self.quoted_table(),
+            &q,
+            &ColumnTypes {
+                name: "TEXT",
+                short_text: "TEXT",
+                long_text: "TEXT",
+                integer: "INTEGER",
+            },
+        );
+        self.with_conn(move |c| {
+            c.execute_batch(&sql)
+                .map_err(|e| Error::database("cannot create the history table", e))
+        })
+        .await
+    }
+
+    async fn load_history(&mut self) -> Result<Vec<HistoryRecord>> {
+        let table = self.quoted_table();
+        let plain = self.table.clone();
+        self.with_conn(move |c| {
+            let sql = format!("SELECT {SELECT_COLUMNS} FROM {table} ORDER BY app, name");
+            let mut stmt = match c.prepare(&sql) {
+                Ok(stmt) => stmt,
+                Err(e) if e.to_string().starts_with("no such table") => return Ok(Vec::new()),
+                Err(e) => return Err(Error::database(format!("cannot read history table `{plain}`"), e)),
+            };
+            let rows = stmt
+                .query_map([], read_record)
+                .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+                .map_err(|e| Error::database(format!("cannot read history table `{plain}`"), e))?;
+            rows.into_iter().map(finish_record).collect()
+        })
+        .await
+    }
+
+    async fn write_record(&mut self, record: &HistoryRecord) -> Result<()> {
+        let table = self.quoted_table();
+        let r = record.clone();
+        self.with_conn(move |c| {
+            let sql = format!(
+                "INSERT OR REPLACE INTO {table} ({SELECT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+            );
+            c.execute(
+                &sql,
+                params![
+                    r.app,
+                    r.name,
+                    r.checksum,
+                    r.applied_at,
+                    r.duration_ms,
+                    r.state.as_str(),
+                    r.statements_done,
+                    r.statements_total,
+                    r.last_error,
+                    history::encode_statements(&r.up_sql),
+                    r.down_sql.as_deref().map(history::encode_statements),
+                    r.applied_by,
+                    r.tool_version,
+                ],
+            )
+            .map(|_| ())
+            .map_err(|e| Error::database(format!("cannot record {}:{} in the history", r.app, r.name), e))
+        })
+        .await
+    }
+
+    async fn delete_record(&mut self, app: &str, name: &str) -> Result<()> {
+        let table = self.quoted_table();
+        let (app, name) = (app.to_string(), name.to_string());
+        self.with_conn(move |c| {
+            c.execute(&format!("DELETE FROM {table} WHERE app = ?1 AND name = ?2"), params![app, name])
+                .map(|_| ())
+                .map_err(|e| Error::database(format!("cannot remove {app}:{name} from the history"), e))
+        })
+        .await
+    }
+
+    async fn lock(&mut self, timeout: Duration) -> Result<()> {
+        let Location::File(path) = &self.location else {
+            // An in-memory database belongs to this process alone.
+            return Ok(());
+        };
+        let mut lock_path = path.clone().into_os_string();
+        lock_path.push(".migrate.lock");
+        let lock_path = PathBuf::from(lock_path);
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .read(true)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| Error::Io { path: lock_path.clone(), source: e })?;
+        let started = Instant::now();
+        loop {
+            match file.try_lock() {
+                Ok(()) => break,
+                Err(std::fs::TryLockError::WouldBlock) if started.elapsed() < timeout => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    let holder = std::fs::read_to_string(&lock_path).ok().filter(|s| !s.trim().is_empty());
+                    return Err(Error::LockTimeout {
+                        target: describe(&self.location),
+                        waited_secs: timeout.as_secs(),
+                        holder: holder.map(|h| h.trim().to_string()),
+                    });
+                }
+                Err(std::fs::TryLockError::Error(e)) => {
+                    return Err(Error::Io { path: lock_path, source: e });
+                }
+            }
+        }
+        // Say who holds it, for the message a waiting run prints.
+        let mut holder = &file;
+        let _ = file.set_len(0);
+        let _ = writeln!(holder, "process {} on {}", std::process::id(), hostname());
+        self.lock_file = Some(file);
+        Ok(())
+    }
+
+    async fn unlock(&mut self) -> Result<()> {
+        if let Some(file) = self.lock_file.take() {
+            let _ = file.set_len(0);
+            file.unlock().map_err(|e| Error::database("cannot release the migration lock", e))?;
+        }
+        Ok(())
+    }
+
+    async fn execute(&mut self, sql: &str) -> Result<()> {
+        let sql = sql.to_string();
+        self.with_conn(move |c| exec(c, &sql)).await
+    }
+
+    async fn begin(&mut self) -> Result<()> {
+        self.with_conn(|c| exec(c, "BEGIN IMMEDIATE")).await
+    }
+
+    async fn commit(&mut self) -> Result<()> {
+        self.with_conn(|c| exec(c, "COMMIT")).await
+    }
+
+    async fn rollback(&mut self) -> Result<()> {
+        self.with_conn(|c| {
+            if c.is_autocommit() {
+                return Ok(());
+            }
+            exec(c, "ROLLBACK")
+        })
+        .await
+    }
+}
+
+/// Runs one statement, stepping through any rows it returns (a `SELECT` in
+/// a migration is legal and must not fail).
+fn exec(c: &Connection, sql: &str) -> Result<()> {
+    let mut stmt = c.prepare(sql).map_err(|e| Error::database("SQLite", e))?;
+    let mut rows = stmt.raw_query();
+    while rows.next().map_err(|e| Error::database("SQLite", e))?.is_some() {}
+    Ok(())
+}
+
+fn hostname() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok().map(|s| s.trim().to_string()))
+        .unwrap_or_else(|| "this machine".to_string())
+}
