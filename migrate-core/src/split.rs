@@ -900,6 +900,26 @@ mod tests {
     }
 
     #[test]
+    fn mysql_custom_delimiter_inside_a_token() {
+        // `$$SELECT` is one MySQL word, so the rest is tokenized again.
+        check(
+            "DELIMITER $$\nSELECT 1$$SELECT 2$$ SELECT `a$$b`$$",
+            SqlDialect::Mysql,
+            &[("SELECT 1", 2), ("SELECT 2", 2), ("SELECT `a$$b`", 2)],
+        );
+    }
+
+    #[test]
+    fn mysql_custom_delimiter_that_looks_like_a_quote() {
+        // The tokenizer fails on the lone `"`; the delimiter is found there.
+        check(
+            "DELIMITER \"\nSELECT 1\"\nSELECT 2\"",
+            SqlDialect::Mysql,
+            &[("SELECT 1", 2), ("SELECT 2", 3)],
+        );
+    }
+
+    #[test]
     fn mysql_delimiter_line_needs_a_delimiter() {
         check_error(
             "SELECT 1;\nDELIMITER\nSELECT 2;",

@@ -1,0 +1,127 @@
+//! The command line, as clap parses it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Database schema migrations per app, Django style, for SQLite, PostgreSQL
+/// and MySQL/MariaDB.
+///
+/// Without a command: `migrate` moves every app to its latest migration,
+/// `migrate APP` one app, `migrate APP TARGET` one app to TARGET in either
+/// direction (TARGET: a number prefix such as 0002, a full name, any
+/// unambiguous prefix, or `zero`).
+#[derive(Debug, Parser)]
+#[command(name = "migrate", version, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Database URL, or a name from `[databases]` in migrate.toml. Default:
+    /// DATABASE_URL (environment or .env), then migrate.toml's `database`,
+    /// then sqlite://migrate.db.
+    #[arg(long, global = true, value_name = "URL|NAME")]
+    pub database: Option<String>,
+
+    /// The migrations folder (one subfolder per app).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub dir: Option<PathBuf>,
+
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// Print the plan and its SQL; change nothing.
+    #[arg(long, global = true)]
+    pub dry_run: bool,
+
+    /// Name of the history table.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub history_table: Option<String>,
+
+    /// Seconds to wait for another run's migration lock.
+    #[arg(long, global = true, value_name = "SECONDS")]
+    pub lock_timeout: Option<u64>,
+
+    /// A statement to run on the migration connection before anything else
+    /// (repeatable), such as `SET FOREIGN_KEY_CHECKS = 0`.
+    #[arg(long = "init", global = true, value_name = "SQL")]
+    pub init: Vec<String>,
+
+    /// Configuration file.
+    #[arg(long, global = true, value_name = "PATH", default_value = "migrate.toml")]
+    pub config: PathBuf,
+
+    /// Log what happens (-v debug, -vv trace).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// For people.
+    Text,
+    /// For machines: one JSON document on standard output.
+    Json,
+}
+
+/// The arguments of the default command (`migrate [APP [TARGET]]`).
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The app to migrate; every app when omitted.
+    pub app: Option<String>,
+
+    /// Where to move the app: a migration name or prefix, or `zero`.
+    pub target: Option<String>,
+
+    /// Move the history only; run no statement (both directions).
+    #[arg(long)]
+    pub fake: bool,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Per app, every migration and its state: [X] applied, [ ] pending,
+    /// and every abnormal state.
+    #[command(visible_alias = "showmigrations")]
+    Status {
+        /// Only this app.
+        app: Option<String>,
+    },
+
+    /// Print the statements a migration runs on this engine, as they run.
+    #[command(visible_alias = "sqlmigrate")]
+    Sql {
+        /// The app.
+        app: String,
+        /// The migration: name or unambiguous prefix.
+        migration: String,
+        /// The down direction.
+        #[arg(long)]
+        backwards: bool,
+        /// Render for this engine instead of the database's (no connection
+        /// is made either way).
+        #[arg(long, value_name = "sqlite|postgres|mysql")]
+        dialect: Option<String>,
+    },
+
+    /// Create the next numbered migration file of an app.
+    New {
+        /// The app (its folder is created when new).
+        app: String,
+        /// What the migration does, in snake_case: `add_dob`.
+        name: String,
+    },
+}

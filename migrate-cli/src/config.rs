@@ -1,0 +1,218 @@
+//! Where settings come from: flags, then `migrate.toml`, then the
+//! environment (and `.env`), then defaults.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use migrate_core::Error;
+use migrate_core::backend::{ConnectOptions, DEFAULT_LOCK_TIMEOUT};
+use serde::Deserialize;
+
+use crate::cli::Global;
+
+/// The default database when nothing names one.
+pub const DEFAULT_DATABASE: &str = "sqlite://migrate.db";
+
+/// `migrate.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// Database URL or a name from `databases`, used when no flag or
+    /// DATABASE_URL names one.
+    pub database: Option<String>,
+    /// Named database URLs; `${VAR}` is replaced by the environment
+    /// variable VAR, so passwords stay out of the file.
+    #[serde(default)]
+    pub databases: BTreeMap<String, String>,
+    /// The migrations folder.
+    pub dir: Option<PathBuf>,
+    /// The history table's name.
+    pub history_table: Option<String>,
+    /// Seconds to wait for the migration lock.
+    pub lock_timeout: Option<u64>,
+    /// Statements run on the migration connection first.
+    #[serde(default)]
+    pub init: Vec<String>,
+}
+
+/// Everything a command needs to know, resolved.
+#[derive(Debug)]
+pub struct Settings {
+    /// The database URL (with password: never print it, use `redacted`).
+    pub url: String,
+    /// The migrations folder.
+    pub dir: PathBuf,
+    /// Options for connecting.
+    pub connect: ConnectOptions,
+    /// How long to wait for the lock.
+    pub lock_timeout: Duration,
+}
+
+impl Settings {
+    /// Resolves settings from flags, the config file and the environment.
+    pub fn resolve(global: &Global) -> Result<Settings, Error> {
+        let file = load_file(&global.config)?;
+        // A .env file fills in variables the environment does not set.
+        let _ = dotenvy::dotenv();
+        let named = global
+            .database
+            .clone()
+            .or_else(|| std::env::var("DATABASE_URL").ok().filter(|s| !s.is_empty()))
+            .or_else(|| file.database.clone())
+            .unwrap_or_else(|| DEFAULT_DATABASE.to_string());
+        let url = database_url(&named, &file, &global.config)?;
+        let mut init = file.init.clone();
+        init.extend(global.init.iter().cloned());
+        Ok(Settings {
+            url,
+            dir: global
+                .dir
+                .clone()
+                .or(file.dir)
+                .unwrap_or_else(|| PathBuf::from("migrations")),
+            connect: ConnectOptions {
+                history_table: global
+                    .history_table
+                    .clone()
+                    .or(file.history_table)
+                    .unwrap_or_else(|| migrate_core::history::DEFAULT_TABLE.to_string()),
+                schema: None,
+                init_statements: init,
+            },
+            lock_timeout: global
+                .lock_timeout
+                .or(file.lock_timeout)
+                .map(Duration::from_secs)
+                .unwrap_or(DEFAULT_LOCK_TIMEOUT),
+        })
+    }
+}
+
+fn load_file(path: &Path) -> Result<FileConfig, Error> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(FileConfig::default()),
+        Err(e) => {
+            return Err(Error::Io {
+                path: path.to_path_buf(),
+                source: e,
+            });
+        }
+    };
+    toml::from_str(&text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|span| text[..span.start].matches('\n').count() + 1);
+        Error::InvalidSource(vec![migrate_core::SourceProblem {
+            path: path.to_path_buf(),
+            line,
+            message: e.message().to_string(),
+        }])
+    })
+}
+
+/// A URL as given, or the URL a name stands for in migrate.toml.
+fn database_url(named: &str, file: &FileConfig, config_path: &Path) -> Result<String, Error> {
+    if let Some(url) = file.databases.get(named) {
+        return expand_env(url, named, config_path);
+    }
+    if named.contains(':') {
+        return Ok(named.to_string());
+    }
+    let known: Vec<&str> = file.databases.keys().map(String::as_str).collect();
+    Err(Error::Usage(if known.is_empty() {
+        format!(
+            "`{named}` is neither a database URL nor a name from {} (which names none); a URL looks like sqlite://dev.db or postgres://user@host/db",
+            config_path.display()
+        )
+    } else {
+        format!(
+            "`{named}` is neither a database URL nor a name from {}; names: {}",
+            config_path.display(),
+            known.join(", ")
+        )
+    }))
+}
+
+/// Replaces `${VAR}` with the environment variable VAR.
+fn expand_env(url: &str, name: &str, config_path: &Path) -> Result<String, Error> {
+    let mut out = String::new();
+    let mut rest = url;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let end = after.find('}').ok_or_else(|| {
+            Error::Usage(format!(
+                "database `{name}` in {}: unclosed `${{`",
+                config_path.display()
+            ))
+        })?;
+        let var = &after[..end];
+        let value = std::env::var(var).map_err(|_| {
+            Error::Usage(format!(
+                "database `{name}` in {} uses ${{{var}}}, but the environment variable {var} is not set",
+                config_path.display()
+            ))
+        })?;
+        out.push_str(&value);
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(databases: &[(&str, &str)]) -> FileConfig {
+        FileConfig {
+            databases: databases
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            ..FileConfig::default()
+        }
+    }
+
+    #[test]
+    fn a_name_from_the_file_gives_its_url() {
+        let f = file(&[("local", "sqlite://dev.db")]);
+        assert_eq!(
+            database_url("local", &f, Path::new("migrate.toml")).unwrap(),
+            "sqlite://dev.db"
+        );
+    }
+
+    #[test]
+    fn a_url_passes_through() {
+        let f = file(&[]);
+        assert_eq!(
+            database_url("postgres://h/db", &f, Path::new("m.toml")).unwrap(),
+            "postgres://h/db"
+        );
+    }
+
+    #[test]
+    fn an_unknown_name_lists_the_known_ones() {
+        let f = file(&[("local", "sqlite://dev.db"), ("production", "mysql://x")]);
+        let err = database_url("prod", &f, Path::new("migrate.toml")).unwrap_err();
+        assert!(err.to_string().contains("names: local, production"), "{err}");
+        assert_eq!(err.exit_code(), 2);
+    }
+
+    #[test]
+    fn environment_variables_are_expanded() {
+        // SAFETY: this test alone reads or writes this variable.
+        unsafe { std::env::set_var("MIGRATE_TEST_PW", "s3cret") };
+        let f = file(&[("prod", "mysql://app:${MIGRATE_TEST_PW}@db/app")]);
+        assert_eq!(
+            database_url("prod", &f, Path::new("m.toml")).unwrap(),
+            "mysql://app:s3cret@db/app"
+        );
+        let missing = file(&[("prod", "mysql://app:${MIGRATE_TEST_UNSET_VAR}@db/app")]);
+        let err = database_url("prod", &missing, Path::new("m.toml")).unwrap_err();
+        assert!(err.to_string().contains("MIGRATE_TEST_UNSET_VAR"), "{err}");
+    }
+}
