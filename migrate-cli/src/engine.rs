@@ -55,8 +55,8 @@ impl Engine {
     pub async fn connect(self, url: &str, options: &ConnectOptions) -> Result<Box<dyn Backend>, Error> {
         Ok(match self {
             Engine::Sqlite => Box::new(SqliteBackend::connect(url, options).await?),
-            Engine::Postgres => Box::new(migrate_postgres::PostgresBackend::connect(url, options).await?),
-            Engine::Mysql => Box::new(migrate_mysql::MysqlBackend::connect(url, options).await?),
+            Engine::Postgres => migrate_postgres::PostgresBackend::connect(url, options).await?,
+            Engine::Mysql => migrate_mysql::MysqlBackend::connect(url, options).await?,
         })
     }
 }

@@ -8,9 +8,10 @@
 //! exactly what the user wrote.
 //!
 //! A statement ends at a `;` that is not inside a compound body. Bodies are
-//! found by counting `BEGIN ... END` and `CASE ... END` (see [`Blocks`]), which
-//! keeps SQLite trigger bodies, MySQL routines written without `DELIMITER` and
-//! PostgreSQL `BEGIN ATOMIC` bodies in one piece.
+//! found by counting `BEGIN ... END` and `CASE ... END`, which keeps SQLite
+//! trigger bodies, MySQL routines written without `DELIMITER` and PostgreSQL
+//! `BEGIN ATOMIC` bodies in one piece. Like psql, PostgreSQL statements also
+//! do not end inside parentheses.
 //!
 //! For MySQL the client-side `DELIMITER` command is understood: while a custom
 //! delimiter is active a statement ends wherever that text occurs outside
@@ -97,16 +98,21 @@ impl Splitter<'_> {
     /// Tokenizes the text from byte `from` on and splits it into statements
     /// until the end of the text, or until the rest must be tokenized afresh
     /// (after a `DELIMITER` line, or after a custom delimiter that the
-    /// tokenizer had read as part of a longer token). Returns where to go on.
+    /// tokenizer had read as the start of a string or comment). Returns where
+    /// to go on.
     fn split_region(&mut self, from: usize) -> Result<usize, SplitError> {
-        let region = Region::tokenize(self.text, from, self.dialect);
+        let mut region = Region::tokenize(self.text, from, self.dialect);
         let mut next = 0;
         loop {
             if let Some(resume) = self.delimiter_command(&region.tokens[next..])? {
                 return Ok(resume);
             }
             let end = match &self.custom_delimiter {
-                None => scan_to_semicolon(&region.tokens, next),
+                // psql, unlike the other clients, waits for parentheses to
+                // close (`CREATE RULE ... DO (INSERT ...; INSERT ...)`).
+                None => {
+                    scan_to_semicolon(&region.tokens, next, self.dialect == SqlDialect::Postgres)
+                }
                 Some(delimiter) => scan_to_delimiter(self.text, &region, next, delimiter),
             };
             if let Some(range) = end.extent {
@@ -114,6 +120,15 @@ impl Splitter<'_> {
             }
             match end.resume {
                 Resume::Token(index) => next = index,
+                Resume::TokenRest { index, offset } => {
+                    // Its keyword, if it had one, was that of the whole token.
+                    region.tokens[index] = Tok {
+                        kind: Kind::Other,
+                        start: offset,
+                        end: region.tokens[index].end,
+                    };
+                    next = index;
+                }
                 Resume::Retokenize(offset) => return Ok(offset),
                 // Only now does a tokenizer error matter: everything before it
                 // has been split, and nothing after it could be.
@@ -206,6 +221,9 @@ enum Resume {
     Exhausted,
     /// At this byte offset, which needs a fresh tokenization.
     Retokenize(usize),
+    /// With the part of the unquoted token `tokens[index]` from byte
+    /// `offset` on.
+    TokenRest { index: usize, offset: usize },
 }
 
 /// The byte range from the first to the last significant token seen so far.
@@ -228,16 +246,18 @@ impl Extent {
 }
 
 /// Finds the end of the statement that starts at `tokens[first]` when the
-/// delimiter is `;`: the first `;` outside every compound body.
-fn scan_to_semicolon(tokens: &[Tok], first: usize) -> StatementEnd {
+/// delimiter is `;`: the first `;` outside every compound body and, if
+/// `count_parens`, outside parentheses.
+fn scan_to_semicolon(tokens: &[Tok], first: usize, count_parens: bool) -> StatementEnd {
     let mut extent = Extent::default();
     let mut blocks = Blocks::default();
+    let mut parens = 0usize;
     let mut at = first;
     while at < tokens.len() {
         let tok = &tokens[at];
         match tok.kind {
             Kind::Blank => {}
-            Kind::Semicolon if blocks.depth == 0 => {
+            Kind::Semicolon if blocks.depth == 0 && parens == 0 => {
                 return StatementEnd {
                     extent: extent.range,
                     resume: Resume::Token(at + 1),
@@ -247,6 +267,13 @@ fn scan_to_semicolon(tokens: &[Tok], first: usize) -> StatementEnd {
                 let last = blocks.keyword(keyword, extent.is_empty(), tokens, at);
                 extent.include(tok.start, tokens[last].end);
                 at = last;
+            }
+            Kind::OpenParen | Kind::CloseParen if count_parens => {
+                parens = match tok.kind {
+                    Kind::OpenParen => parens + 1,
+                    _ => parens.saturating_sub(1),
+                };
+                extent.include(tok.start, tok.end);
             }
             _ => extent.include(tok.start, tok.end),
         }
@@ -361,16 +388,26 @@ fn find_delimiter(text: &str, tok: &Tok, delimiter: &str) -> Option<usize> {
 }
 
 /// How to go on after a delimiter that ends at byte `offset`, found in
-/// `tokens[at]`. The tokens can be reused only if the delimiter ends on a
-/// token boundary; if it cut a token in two, the rest is tokenized afresh.
+/// `tokens[at]`.
 fn resume_after(tokens: &[Tok], at: usize, offset: usize) -> Resume {
-    tokens[at..]
-        .iter()
-        .take_while(|tok| tok.start <= offset)
-        .position(|tok| tok.start == offset)
-        .map_or(Resume::Retokenize(offset), |index| {
-            Resume::Token(at + index)
-        })
+    let Some(index) = (at..tokens.len()).find(|&index| tokens[index].end > offset) else {
+        // The delimiter ends where the tokens do (end of text or error).
+        return Resume::Retokenize(offset);
+    };
+    let tok = &tokens[index];
+    if tok.start == offset {
+        Resume::Token(index)
+    } else if matches!(tok.kind, Kind::Blank | Kind::Opaque) {
+        // The delimiter stood where the tokenizer saw a string or comment
+        // start: what follows it means something else now.
+        Resume::Retokenize(offset)
+    } else {
+        // The rest of an unquoted token (`SELECT` of the MySQL word
+        // `$$SELECT`) holds no quote or comment, so it can be taken as is
+        // instead of tokenizing the rest of the text again, which would make
+        // splitting quadratic.
+        Resume::TokenRest { index, offset }
+    }
 }
 
 /// The tokens of the text from byte `start` to the end, or to the first
@@ -438,6 +475,8 @@ enum Kind {
     /// Whitespace or a comment: never part of a statement's edges.
     Blank,
     Semicolon,
+    OpenParen,
+    CloseParen,
     /// An unquoted word.
     Word(Keyword),
     /// A string literal, a quoted identifier or a MySQL executable comment:
@@ -458,6 +497,8 @@ impl Kind {
             }
             Token::Whitespace(_) => Kind::Blank,
             Token::SemiColon => Kind::Semicolon,
+            Token::LParen => Kind::OpenParen,
+            Token::RParen => Kind::CloseParen,
             Token::Word(word) if word.quote_style.is_none() => Kind::Word(Keyword::of(&word.value)),
             Token::Word(_)
             | Token::SingleQuotedString(_)
@@ -807,6 +848,25 @@ mod tests {
             "SELECT E'a\\';b';\nSELECT 2;",
             SqlDialect::Postgres,
             &[("SELECT E'a\\';b'", 1), ("SELECT 2", 2)],
+        );
+    }
+
+    #[test]
+    fn postgres_semicolon_inside_parentheses() {
+        let rule = "CREATE RULE r AS ON INSERT TO t DO ALSO (\n  INSERT INTO a VALUES (1);\n  INSERT INTO b VALUES (2)\n)";
+        check(
+            &format!("{rule};\nSELECT (1);"),
+            SqlDialect::Postgres,
+            &[(rule, 1), ("SELECT (1)", 5)],
+        );
+    }
+
+    #[test]
+    fn other_dialects_end_statements_inside_parentheses() {
+        check(
+            "SELECT (1;\nSELECT 2);",
+            SqlDialect::Mysql,
+            &[("SELECT (1", 1), ("SELECT 2)", 2)],
         );
     }
 

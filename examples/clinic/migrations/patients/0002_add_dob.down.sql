@@ -1,0 +1,1 @@
+ALTER TABLE patients_patient DROP COLUMN date_of_birth;

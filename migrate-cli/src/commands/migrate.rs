@@ -1,0 +1,168 @@
+//! `migrate [APP [TARGET]]`: move apps forward or back, or only their
+//! history with `--fake`.
+
+use std::io::Write;
+
+use migrate_core::executor::{self, PreparedStep, Progress, RunOptions, StepReport, render};
+use migrate_core::plan::{Direction, Request};
+use migrate_core::{Error, Source};
+use serde_json::json;
+
+use crate::cli::{Global, RunArgs};
+use crate::config::Settings;
+
+/// Runs the default command.
+pub async fn run(global: &Global, settings: &Settings, args: &RunArgs) -> Result<u8, Error> {
+    let request = match (&args.app, &args.target) {
+        (Some(app), Some(target)) => Request::To {
+            app: app.clone(),
+            target: target.clone(),
+        },
+        (Some(app), None) => Request::App(app.clone()),
+        _ => Request::All,
+    };
+    let (source, mut backend) = super::open(settings).await?;
+    let json = crate::is_json(global.format);
+    if global.dry_run {
+        let (_, steps) = executor::prepare(backend.as_mut(), &source, &request, args.fake).await?;
+        print_dry_run(&steps, backend.dialect(), args.fake, json, &backend.target());
+        return Ok(0);
+    }
+    let options = RunOptions {
+        fake: args.fake,
+        lock_timeout: settings.lock_timeout,
+        applied_by: Some(applied_by()),
+    };
+    let mut printer = Printer {
+        json,
+        reports: Vec::new(),
+        open_line: false,
+    };
+    let result = executor::migrate(backend.as_mut(), &source, &request, &options, &mut printer).await;
+    let target = backend.target();
+    let _ = backend.close().await;
+    if printer.open_line {
+        println!(" FAILED");
+    }
+    if json {
+        let (error, code) = match &result {
+            Ok(_) => (serde_json::Value::Null, 0),
+            Err(e) => (
+                json!({"kind": "failed", "message": e.to_string(), "exit_code": e.exit_code()}),
+                e.exit_code(),
+            ),
+        };
+        crate::print_json(&json!({
+            "database": target,
+            "fake": args.fake,
+            "steps": printer.reports,
+            "error": error,
+        }));
+        return Ok(code);
+    }
+    let reports = result?;
+    if reports.is_empty() {
+        println!("{}", nothing_to_do(&request, &source));
+    }
+    Ok(0)
+}
+
+fn nothing_to_do(request: &Request, source: &Source) -> String {
+    match request {
+        Request::All => "No migrations to apply: every app is up to date.".to_string(),
+        Request::App(app) => format!("No migrations to apply: {app} is up to date."),
+        Request::To { app, target } if target == "zero" => {
+            format!("Nothing to do: no migration of {app} is applied.")
+        }
+        Request::To { app, target } => {
+            let name = source
+                .resolve(app, target)
+                .map(|m| m.name.clone())
+                .unwrap_or_else(|_| target.clone());
+            format!("Nothing to do: {app} is already at {name}.")
+        }
+    }
+}
+
+/// Prints each step as it runs (text), or collects reports (JSON).
+struct Printer {
+    json: bool,
+    reports: Vec<StepReport>,
+    open_line: bool,
+}
+
+impl Progress for Printer {
+    fn step_started(&mut self, step: &PreparedStep, fake: bool) {
+        if self.json {
+            return;
+        }
+        for warning in &step.warnings {
+            println!("  warning: {warning}");
+        }
+        let verb = match step.direction {
+            Direction::Apply => "Applying",
+            Direction::Unapply => "Unapplying",
+        };
+        let fake = if fake { " (fake)" } else { "" };
+        print!("  {verb} {}{fake} ...", step.key);
+        let _ = std::io::stdout().flush();
+        self.open_line = true;
+    }
+
+    fn step_finished(&mut self, report: &StepReport) {
+        self.open_line = false;
+        if self.json {
+            self.reports.push(report.clone());
+            return;
+        }
+        println!(" OK ({} ms)", report.duration_ms);
+        self.reports.push(report.clone());
+    }
+}
+
+fn print_dry_run(
+    steps: &[PreparedStep],
+    dialect: &dyn migrate_core::Dialect,
+    fake: bool,
+    json: bool,
+    target: &str,
+) {
+    if json {
+        let steps: Vec<serde_json::Value> = steps
+            .iter()
+            .map(|s| {
+                json!({
+                    "app": s.key.app,
+                    "name": s.key.name,
+                    "direction": s.direction,
+                    "mode": s.mode,
+                    "fake": fake,
+                    "statements": s.statements.iter().map(|st| st.sql.clone()).collect::<Vec<_>>(),
+                    "warnings": s.warnings,
+                })
+            })
+            .collect();
+        crate::print_json(&json!({"database": target, "dry_run": true, "steps": steps}));
+        return;
+    }
+    if steps.is_empty() {
+        println!("Dry run on {target}: nothing to do.");
+        return;
+    }
+    println!("Dry run on {target}: nothing will change. The plan:");
+    for step in steps {
+        let verb = match step.direction {
+            Direction::Apply => "apply",
+            Direction::Unapply => "unapply",
+        };
+        println!("\n-- {verb} {}", step.key);
+        print!("{}", render(step, dialect, fake));
+    }
+}
+
+/// `user@host` for the history.
+fn applied_by() -> String {
+    let user = whoami::username();
+    let host = whoami::fallible::hostname().unwrap_or_else(|_| "unknown-host".to_string());
+    format!("{user}@{host}")
+}

@@ -1,0 +1,21 @@
+//! One module per command.
+
+pub mod migrate;
+pub mod new;
+pub mod sql;
+pub mod status;
+
+use migrate_core::backend::Backend;
+use migrate_core::{Error, Source};
+
+use crate::config::Settings;
+use crate::engine::Engine;
+
+/// Reads the source for the database's engine and connects. The source is
+/// read first: a broken file is reported without touching the database.
+pub async fn open(settings: &Settings) -> Result<(Source, Box<dyn Backend>), Error> {
+    let engine = Engine::of_url(&settings.url)?;
+    let source = Source::load(&settings.dir, engine.dialect().sql_dialect())?;
+    let backend = engine.connect(&settings.url, &settings.connect).await?;
+    Ok((source, backend))
+}

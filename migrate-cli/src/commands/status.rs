@@ -1,0 +1,90 @@
+//! `migrate status [APP]` (alias `showmigrations`).
+
+use migrate_core::Error;
+use migrate_core::status::{MigrationState, StatusEntry, status};
+use serde_json::json;
+
+use crate::cli::Global;
+use crate::config::Settings;
+
+/// Prints every migration and its state.
+pub async fn run(global: &Global, settings: &Settings, app: Option<&str>) -> Result<(), Error> {
+    let (source, mut backend) = super::open(settings).await?;
+    let history = backend.load_history().await?;
+    let target = backend.target();
+    let _ = backend.close().await;
+    if let Some(app) = app
+        && source.app(app).is_none()
+        && !history.iter().any(|r| r.app == app)
+    {
+        return Err(source.unknown_app(app));
+    }
+    let entries = status(&source, &history, app);
+    if crate::is_json(global.format) {
+        crate::print_json(&json!({"database": target, "migrations": entries}));
+        return Ok(());
+    }
+    print_text(&entries);
+    Ok(())
+}
+
+fn print_text(entries: &[StatusEntry]) {
+    if entries.is_empty() {
+        println!("No migrations.");
+        return;
+    }
+    let mut current_app = "";
+    let mut seen_states = Vec::new();
+    for e in entries {
+        if e.app != current_app {
+            println!("{}", e.app);
+            current_app = &e.app;
+        }
+        let detail = detail(e);
+        println!(" {} {}{}", e.state.marker(), e.name, detail);
+        if !seen_states.contains(&e.state) {
+            seen_states.push(e.state);
+        }
+    }
+    let abnormal: Vec<String> = seen_states
+        .iter()
+        .filter(|s| !matches!(s, MigrationState::Applied | MigrationState::Pending))
+        .map(|s| format!("{} {}", s.marker(), legend(*s)))
+        .collect();
+    if !abnormal.is_empty() {
+        println!("\n{}", abnormal.join("\n"));
+    }
+}
+
+fn detail(e: &StatusEntry) -> String {
+    let counts = match (e.statements_done, e.statements_total) {
+        (Some(done), Some(total)) => format!("{done} of {total} statements ran"),
+        _ => String::new(),
+    };
+    match e.state {
+        MigrationState::Partial | MigrationState::Reverting => format!(
+            "  ({}{counts}{})",
+            if e.state == MigrationState::Reverting { "unapplying: " } else { "partial: " },
+            e.last_error.as_deref().map(|err| format!("; {err}")).unwrap_or_default()
+        ),
+        MigrationState::Orphan => format!(
+            "  (applied {}{}, file gone)",
+            e.applied_at.as_deref().unwrap_or("?"),
+            e.applied_by.as_deref().map(|b| format!(" by {b}")).unwrap_or_default()
+        ),
+        MigrationState::Modified => "  (file edited since it was applied)".to_string(),
+        MigrationState::OutOfOrder => "  (pending, but a later migration is applied)".to_string(),
+        _ => String::new(),
+    }
+}
+
+fn legend(state: MigrationState) -> &'static str {
+    match state {
+        MigrationState::Partial => "partial: applying stopped part way; run `migrate` to see what to do",
+        MigrationState::Reverting => "unapplying stopped part way; run `migrate` to see what to do",
+        MigrationState::Modified => "modified: the file changed after it was applied",
+        MigrationState::Orphan => "orphan: applied here, but its file is gone",
+        MigrationState::OutOfOrder => "out of order: pending below an applied migration",
+        MigrationState::Applied | MigrationState::Pending => "",
+    }
+}
