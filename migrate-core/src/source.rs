@@ -497,12 +497,15 @@ fn load_migration(
             None
         }
         _ => {
-            let path = chosen.first().map(|(_, p)| p.clone()).unwrap_or_default();
+            let mut paths: Vec<&PathBuf> = chosen.iter().map(|(_, p)| p).collect();
+            paths.sort();
+            let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
             problems.push(SourceProblem {
-                path,
+                path: paths[0].clone(),
                 line: None,
                 message: format!(
-                    "migration `{stem}` has both a single .sql file and .up/.down files; keep one layout"
+                    "migration `{stem}` has both a single .sql file and .up/.down files ({}); keep one layout",
+                    names.join(", ")
                 ),
             });
             None

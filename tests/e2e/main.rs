@@ -1,1 +1,60 @@
-fn main(){}
+//! End-to-end scenarios: the real `migrate` binary against real SQLite,
+//! PostgreSQL and MariaDB/MySQL databases, asserting on what the user sees
+//! and on what the database holds afterwards.
+//!
+//! Each scenario is written once in `scenarios/` and instantiated per engine
+//! by [`scenarios!`]: `cargo nextest run -E 'test(postgres::)'` runs the
+//! PostgreSQL ones.
+
+mod harness;
+mod scenarios;
+
+/// Instantiates every listed scenario as one test per engine, in the
+/// modules `sqlite`, `postgres` and `mysql`.
+macro_rules! scenarios {
+    ($($module:ident :: $name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test]
+            async fn $name() {
+                crate::harness::run(crate::harness::Kind::Sqlite, crate::scenarios::$module::$name).await
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test]
+            async fn $name() {
+                crate::harness::run(crate::harness::Kind::Postgres, crate::scenarios::$module::$name).await
+            })*
+        }
+        mod mysql {
+            $(#[tokio::test]
+            async fn $name() {
+                crate::harness::run(crate::harness::Kind::Mysql, crate::scenarios::$module::$name).await
+            })*
+        }
+    };
+}
+
+scenarios! {
+    moves::forward_then_status,
+    moves::backward_to_a_prefix,
+    moves::zero_unapplies_dependents_first,
+    moves::fake_both_ways,
+    moves::nothing_pending,
+    moves::dry_run_changes_nothing,
+    moves::irreversible_is_refused,
+    moves::stored_history_holds_the_sql,
+    failures::failed_migration_leaves_a_truthful_history,
+    failures::transaction_false_is_journaled,
+    failures::partial_blocks_until_faked,
+    failures::concurrent_runs_apply_once,
+    inputs::unknown_app_and_target,
+    inputs::ambiguous_prefix,
+    inputs::invalid_sources_exit_2_with_file_and_line,
+    inputs::unreachable_database_hides_the_password,
+    inputs::database_from_config_and_dotenv,
+    inputs::status_json,
+    inputs::sql_shows_the_transaction_wrapper,
+    inputs::new_creates_the_next_file,
+    recovery::guide_section_1_simple_error,
+    recovery::guide_fake_after_manual_fix,
+}

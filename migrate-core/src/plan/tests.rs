@@ -1,1 +1,176 @@
+use std::path::Path;
 
+use super::*;
+use crate::dialect::SqlDialect;
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let path = root.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+const REVERSIBLE: &str = "-- migrate:up\nSELECT 1;\n-- migrate:down\nSELECT 2;\n";
+
+/// patients 0001-0003, tasks 0001-0002 with tasks:0002 -> patients:0002.
+fn clinic() -> (tempfile::TempDir, Source) {
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["0001_init", "0002_dob", "0003_visit"] {
+        write(dir.path(), &format!("patients/{f}.sql"), REVERSIBLE);
+    }
+    write(dir.path(), "tasks/0001_init.sql", REVERSIBLE);
+    write(dir.path(), "tasks/0002_link.sql", &format!("-- depends_on: patients:0002\n{REVERSIBLE}"));
+    let source = Source::load(dir.path(), SqlDialect::Sqlite).unwrap();
+    (dir, source)
+}
+
+fn applied(source: &Source, keys: &[&str]) -> Vec<HistoryRecord> {
+    keys.iter()
+        .map(|k| {
+            let (app, name) = k.split_once(':').unwrap();
+            let m = source.get(&MigrationKey::new(app, name)).unwrap();
+            HistoryRecord {
+                app: app.into(),
+                name: name.into(),
+                checksum: m.checksum.clone(),
+                applied_at: "2026-01-01T00:00:00.000Z".into(),
+                duration_ms: 1,
+                state: RecordState::Applied,
+                statements_done: 1,
+                statements_total: 1,
+                last_error: None,
+                up_sql: vec!["SELECT 1".into()],
+                down_sql: Some(vec!["SELECT 2".into()]),
+                applied_by: None,
+                tool_version: "test".into(),
+            }
+        })
+        .collect()
+}
+
+fn steps(plan: &Plan) -> Vec<String> {
+    plan.steps
+        .iter()
+        .map(|s| {
+            let sign = if s.direction == Direction::Apply { "+" } else { "-" };
+            format!("{sign}{}", s.key)
+        })
+        .collect()
+}
+
+fn to(app: &str, target: &str) -> Request {
+    Request::To {
+        app: app.into(),
+        target: target.into(),
+    }
+}
+
+fn run(source: &Source, history: &[HistoryRecord], request: Request) -> Result<Vec<String>> {
+    plan(source, history, &request, PlanOptions::default()).map(|p| steps(&p))
+}
+
+#[test]
+fn all_applies_everything_in_dependency_order() {
+    let (_d, s) = clinic();
+    assert_eq!(
+        run(&s, &[], Request::All).unwrap(),
+        ["+patients:0001_init", "+patients:0002_dob", "+patients:0003_visit", "+tasks:0001_init", "+tasks:0002_link"]
+    );
+}
+
+#[test]
+fn one_app_pulls_in_its_dependencies_only() {
+    let (_d, s) = clinic();
+    assert_eq!(
+        run(&s, &[], Request::App("tasks".into())).unwrap(),
+        ["+patients:0001_init", "+patients:0002_dob", "+tasks:0001_init", "+tasks:0002_link"]
+    );
+}
+
+#[test]
+fn forward_to_a_target_skips_what_is_applied() {
+    let (_d, s) = clinic();
+    let h = applied(&s, &["patients:0001_init"]);
+    assert_eq!(run(&s, &h, to("patients", "0002")).unwrap(), ["+patients:0002_dob"]);
+}
+
+#[test]
+fn backward_unapplies_later_migrations_and_their_dependents_newest_first() {
+    let (_d, s) = clinic();
+    let all = ["patients:0001_init", "patients:0002_dob", "patients:0003_visit", "tasks:0001_init", "tasks:0002_link"];
+    let h = applied(&s, &all);
+    assert_eq!(
+        run(&s, &h, to("patients", "0001")).unwrap(),
+        ["-tasks:0002_link", "-patients:0003_visit", "-patients:0002_dob"]
+    );
+    assert_eq!(
+        run(&s, &h, to("patients", "zero")).unwrap(),
+        ["-tasks:0002_link", "-patients:0003_visit", "-patients:0002_dob", "-patients:0001_init"]
+    );
+    assert_eq!(run(&s, &h, to("patients", "0003")).unwrap(), Vec::<String>::new());
+}
+
+#[test]
+fn partial_rows_block_unless_faking() {
+    let (_d, s) = clinic();
+    let mut h = applied(&s, &["patients:0001_init", "patients:0002_dob"]);
+    h[1].state = RecordState::Partial;
+    h[1].statements_done = 0;
+    h[1].last_error = Some("statement 1 failed: boom".into());
+    let err = run(&s, &h, Request::All).unwrap_err();
+    assert_eq!(err.exit_code(), 3);
+    let text = err.to_string();
+    assert!(text.contains("patients:0002_dob is partially applied: 0 of 1 statements ran; statement 1 failed: boom"), "{text}");
+    assert!(text.contains("migrate --fake patients 0001_init"), "{text}");
+    // The other app is not blocked.
+    assert_eq!(run(&s, &h, to("tasks", "0001")).unwrap(), ["+tasks:0001_init"]);
+    // Faking back forgets the partial row.
+    let faked = plan(&s, &h, &to("patients", "0001"), PlanOptions { fake: true }).unwrap();
+    assert_eq!(steps(&faked), ["-patients:0002_dob"]);
+}
+
+#[test]
+fn orphans_and_modified_migrations_are_refused() {
+    let (_d, s) = clinic();
+    let mut h = applied(&s, &["patients:0001_init"]);
+    let mut orphan = h[0].clone();
+    orphan.name = "0002_gone".into();
+    h.push(orphan);
+    let err = run(&s, &h, Request::All).unwrap_err();
+    assert_eq!(err.exit_code(), 3);
+    assert!(err.to_string().contains("patients:0002_gone"), "{err}");
+
+    let mut h = applied(&s, &["patients:0001_init"]);
+    h[0].checksum = "edited".into();
+    let err = run(&s, &h, Request::All).unwrap_err();
+    assert!(err.to_string().contains("edited after they ran"), "{err}");
+    // Unapplying the edited migration itself is allowed.
+    assert_eq!(run(&s, &h, to("patients", "zero")).unwrap(), ["-patients:0001_init"]);
+}
+
+#[test]
+fn irreversible_unapply_is_refused_before_anything_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app/0001_a.sql", "SELECT 1;\n");
+    write(dir.path(), "app/0002_b.sql", REVERSIBLE);
+    let s = Source::load(dir.path(), SqlDialect::Sqlite).unwrap();
+    let mut h = applied(&s, &["app:0001_a", "app:0002_b"]);
+    h[0].down_sql = None;
+    let err = run(&s, &h, to("app", "zero")).unwrap_err();
+    assert_eq!(err.exit_code(), 3);
+    assert!(err.to_string().contains("app:0001_a is irreversible"), "{err}");
+    assert_eq!(run(&s, &h, to("app", "0001")).unwrap(), ["-app:0002_b"]);
+    let faked = plan(&s, &h, &to("app", "zero"), PlanOptions { fake: true }).unwrap();
+    assert_eq!(steps(&faked).len(), 2);
+}
+
+#[test]
+fn unknown_apps_and_apps_whose_files_are_gone() {
+    let (_d, s) = clinic();
+    let err = run(&s, &[], Request::App("billing".into())).unwrap_err();
+    assert_eq!(err.exit_code(), 2);
+    let mut h = applied(&s, &["patients:0001_init"]);
+    h[0].app = "billing".into();
+    let err = run(&s, &h, Request::App("billing".into())).unwrap_err();
+    assert_eq!(err.exit_code(), 3);
+    assert!(err.to_string().contains("no folder"), "{err}");
+}

@@ -1,0 +1,159 @@
+//! Bad input of every kind: a clear message, the right exit code, nothing
+//! touched. And the configuration paths.
+
+use std::sync::Arc;
+
+use super::{clinic, strings};
+use crate::harness::{Ctx, Kind};
+
+pub async fn unknown_app_and_target(ctx: Arc<Ctx>) {
+    clinic(&ctx);
+    ctx.migrate(&["billing"])
+        .expect_code(2)
+        .expect_text("unknown app `billing`; apps: patients, tasks");
+    ctx.migrate(&["patients", "0009"])
+        .expect_code(2)
+        .expect_text("app `patients` has no migration `0009`; it has: 0001_initial, 0002_add_dob, 0003_visit");
+    ctx.migrate(&["status", "billing"]).expect_code(2).expect_text("unknown app `billing`");
+    ctx.migrate(&["sql", "patients", "0042"]).expect_code(2).expect_text("no migration `0042`");
+    assert!(!ctx.db.has_history_table().await, "bad usage touches nothing");
+}
+
+pub async fn ambiguous_prefix(ctx: Arc<Ctx>) {
+    ctx.write("app", "0001_add_name.sql", "CREATE TABLE a (id INTEGER);\n");
+    ctx.write("app", "0010_add_email.sql", "CREATE TABLE b (id INTEGER);\n");
+    ctx.write("app", "0011_add_phone.sql", "CREATE TABLE c (id INTEGER);\n");
+    ctx.migrate(&["app", "001"])
+        .expect_code(2)
+        .expect_text("`001` is ambiguous in app `app`: it matches 0010_add_email, 0011_add_phone");
+    // A bare number is unambiguous.
+    ctx.migrate(&["app", "1"]).expect_code(0).expect_text("Applying app:0001_add_name");
+    assert_eq!(ctx.db.tables().await, strings(&["a"]));
+}
+
+pub async fn invalid_sources_exit_2_with_file_and_line(ctx: Arc<Ctx>) {
+    ctx.write("a", "0001_one.sql", "CREATE TABLE one (id INTEGER);\n");
+    ctx.write("a", "0002_two.sql", "CREATE TABLE two (id INTEGER);\n");
+    ctx.write("a", "0002_other.sql", "CREATE TABLE other (id INTEGER);\n");
+    ctx.write("a", "0003_flag.sql", "\n-- migrate:up transactional=no\nCREATE TABLE t (id INTEGER);\n");
+    ctx.write("b", "0001_dep.sql", "-- depends_on: ghost:0001\n-- migrate:up\nCREATE TABLE d (id INTEGER);\n");
+    ctx.write("b", "0002_quote.sql", "-- migrate:up\nSELECT 1;\nINSERT INTO x VALUES ('never closed);\n");
+    ctx.write_file("migrations/b/0003_latin1.sql", b"-- caf\xe9\nCREATE TABLE e (id INTEGER);\n");
+    ctx.write_file("migrations/stray.sql", b"CREATE TABLE stray (id INTEGER);\n");
+    let out = ctx.migrate(&[]);
+    out.expect_code(2)
+        .expect_text("invalid migration source")
+        .expect_text("app `a` has 2 migrations numbered 0002: ")
+        .expect_text("0002_other.sql and ")
+        .expect_text("0002_two.sql")
+        .expect_text("0003_flag.sql:2: unknown directive `transactional=no`")
+        .expect_text("0001_dep.sql:1: depends on `ghost:0001`, but there is no app `ghost`")
+        .expect_text("0002_quote.sql:3: column 18: unterminated string literal")
+        .expect_text("0003_latin1.sql:1: not valid UTF-8")
+        .expect_text("stray.sql: migration files belong in an app folder");
+    assert!(!ctx.db.has_history_table().await, "an invalid source touches nothing");
+
+    // A dependency cycle, in a folder of its own.
+    std::fs::create_dir_all(ctx.project().join("cycle/x")).unwrap();
+    std::fs::create_dir_all(ctx.project().join("cycle/y")).unwrap();
+    std::fs::write(ctx.project().join("cycle/x/0001_a.sql"), "-- depends_on: y:0001\nSELECT 1;\n").unwrap();
+    std::fs::write(ctx.project().join("cycle/y/0001_b.sql"), "-- depends_on: x:0001\nSELECT 1;\n").unwrap();
+    ctx.migrate(&["--dir", "cycle"])
+        .expect_code(2)
+        .expect_text("dependency cycle")
+        .expect_text("x:0001_a, y:0001_b");
+    ctx.migrate(&["--dir", "nowhere"])
+        .expect_code(2)
+        .expect_text("migrations folder `nowhere` not found");
+}
+
+pub async fn unreachable_database_hides_the_password(ctx: Arc<Ctx>) {
+    clinic(&ctx);
+    let (url, expected) = match ctx.kind() {
+        Kind::Sqlite => ("sqlite:///no/such/folder/x.db".to_string(), "cannot open SQLite database sqlite:///no/such/folder/x.db"),
+        Kind::Postgres => ("postgres://postgres:hunter2@127.0.0.1:1/x".to_string(), "postgres://postgres:***@127.0.0.1:1/x"),
+        Kind::Mysql => ("mysql://root:hunter2@127.0.0.1:1/x".to_string(), "mysql://root:***@127.0.0.1:1/x"),
+    };
+    ctx.migrate_with(&["--database", &url], &[])
+        .expect_code(1)
+        .expect_text(expected)
+        .expect_no_text("hunter2");
+}
+
+pub async fn database_from_config_and_dotenv(ctx: Arc<Ctx>) {
+    clinic(&ctx);
+    // migrate.toml names the database; the password-free URL comes through
+    // an environment variable.
+    ctx.write_file(
+        "migrate.toml",
+        b"database = \"local\"\n\n[databases]\nlocal = \"${SCRATCH_URL}\"\nother = \"sqlite://other.db\"\n",
+    );
+    ctx.migrate_with(&["patients", "0001"], &[("SCRATCH_URL", &ctx.db.url)]).expect_code(0);
+    assert_eq!(ctx.db.tables().await, strings(&["patient"]));
+    ctx.migrate_with(&["--database", "nope", "status"], &[("SCRATCH_URL", &ctx.db.url)])
+        .expect_code(2)
+        .expect_text("names: local, other");
+    // DATABASE_URL from .env wins over the file's default.
+    std::fs::remove_file(ctx.project().join("migrate.toml")).unwrap();
+    ctx.write_file(".env", format!("DATABASE_URL={}\n", ctx.db.url).as_bytes());
+    ctx.migrate_with(&["patients", "0002"], &[]).expect_code(0);
+    assert_eq!(ctx.db.columns("patient").await, strings(&["id", "name", "dob"]));
+    // A broken config file is an invalid source with its line.
+    ctx.write_file("migrate.toml", b"database = \"x\"\nbogus = 1\n");
+    ctx.migrate_with(&["status"], &[]).expect_code(2).expect_text("migrate.toml:2:");
+}
+
+pub async fn status_json(ctx: Arc<Ctx>) {
+    clinic(&ctx);
+    ctx.migrate(&["patients", "0001"]).expect_code(0);
+    let out = ctx.migrate(&["status", "--format", "json"]);
+    out.expect_code(0);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let list = doc["migrations"].as_array().unwrap();
+    assert_eq!(list.len(), 5);
+    assert_eq!(list[0]["app"], "patients");
+    assert_eq!(list[0]["name"], "0001_initial");
+    assert_eq!(list[0]["state"], "applied");
+    assert!(list[0]["applied_at"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(list[0]["checksum"].as_str().unwrap().len(), 64);
+    assert_eq!(list[1]["state"], "pending");
+    assert!(list[1]["applied_at"].is_null());
+}
+
+pub async fn sql_shows_the_transaction_wrapper(ctx: Arc<Ctx>) {
+    clinic(&ctx);
+    let out = ctx.migrate(&["sql", "patients", "0003"]);
+    out.expect_code(0).expect_text("CREATE INDEX visit_patient ON visit (patient_id);");
+    match ctx.kind() {
+        Kind::Mysql => {
+            out.expect_text("-- journaled");
+        }
+        _ => {
+            out.expect_text("BEGIN;\nCREATE TABLE visit").expect_text("COMMIT;");
+        }
+    }
+    ctx.migrate(&["sqlmigrate", "patients", "0003", "--backwards"])
+        .expect_code(0)
+        .expect_text("DROP TABLE visit;");
+    // Another engine's rendering, without connecting to it.
+    ctx.migrate(&["sql", "patients", "0001", "--dialect", "mysql"])
+        .expect_code(0)
+        .expect_text("-- journaled");
+    ctx.migrate(&["sql", "patients", "0001", "--dialect", "oracle"])
+        .expect_code(2)
+        .expect_text("unknown dialect `oracle`");
+    assert!(!ctx.db.has_history_table().await, "`sql` never touches the database");
+}
+
+pub async fn new_creates_the_next_file(ctx: Arc<Ctx>) {
+    clinic(&ctx);
+    ctx.migrate(&["new", "patients", "add_email"])
+        .expect_code(0)
+        .expect_text("0004_add_email.sql");
+    let text = std::fs::read_to_string(ctx.project().join("migrations/patients/0004_add_email.sql")).unwrap();
+    assert!(text.contains("-- migrate:up") && text.contains("-- migrate:down"), "{text}");
+    ctx.migrate(&["new", "billing", "initial"]).expect_code(0).expect_text("0001_initial.sql");
+    ctx.migrate(&["new", "patients", "Bad Name"]).expect_code(2);
+    // Empty sections are valid: the new files load and apply.
+    ctx.migrate(&[]).expect_code(0).expect_text("Applying patients:0004_add_email");
+}
