@@ -59,7 +59,12 @@ pub struct Global {
     pub init: Vec<String>,
 
     /// Configuration file.
-    #[arg(long, global = true, value_name = "PATH", default_value = "migrate.toml")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH",
+        default_value = "migrate.toml"
+    )]
     pub config: PathBuf,
 
     /// Log what happens (-v debug, -vv trace).

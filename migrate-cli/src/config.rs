@@ -198,7 +198,10 @@ mod tests {
     fn an_unknown_name_lists_the_known_ones() {
         let f = file(&[("local", "sqlite://dev.db"), ("production", "mysql://x")]);
         let err = database_url("prod", &f, Path::new("migrate.toml")).unwrap_err();
-        assert!(err.to_string().contains("names: local, production"), "{err}");
+        assert!(
+            err.to_string().contains("names: local, production"),
+            "{err}"
+        );
         assert_eq!(err.exit_code(), 2);
     }
 

@@ -52,7 +52,11 @@ impl Engine {
     }
 
     /// Connects to `url`.
-    pub async fn connect(self, url: &str, options: &ConnectOptions) -> Result<Box<dyn Backend>, Error> {
+    pub async fn connect(
+        self,
+        url: &str,
+        options: &ConnectOptions,
+    ) -> Result<Box<dyn Backend>, Error> {
         Ok(match self {
             Engine::Sqlite => Box::new(SqliteBackend::connect(url, options).await?),
             Engine::Postgres => migrate_postgres::PostgresBackend::connect(url, options).await?,

@@ -45,17 +45,28 @@ async fn run(cli: Cli) -> Result<u8, migrate_core::Error> {
     let settings = config::Settings::resolve(&cli.global)?;
     match cli.command {
         None => commands::migrate::run(&cli.global, &settings, &cli.run).await,
-        Some(Command::Status { app }) => commands::status::run(&cli.global, &settings, app.as_deref())
-            .await
-            .map(|()| 0),
+        Some(Command::Status { app }) => {
+            commands::status::run(&cli.global, &settings, app.as_deref())
+                .await
+                .map(|()| 0)
+        }
         Some(Command::Sql {
             app,
             migration,
             backwards,
             dialect,
-        }) => commands::sql::run(&cli.global, &settings, &app, &migration, backwards, dialect.as_deref())
-            .map(|()| 0),
-        Some(Command::New { app, name }) => commands::new::run(&cli.global, &settings, &app, &name).map(|()| 0),
+        }) => commands::sql::run(
+            &cli.global,
+            &settings,
+            &app,
+            &migration,
+            backwards,
+            dialect.as_deref(),
+        )
+        .map(|()| 0),
+        Some(Command::New { app, name }) => {
+            commands::new::run(&cli.global, &settings, &app, &name).map(|()| 0)
+        }
     }
 }
 
@@ -76,7 +87,10 @@ fn init_tracing(verbose: u8) {
 
 /// Prints JSON for `--format json`.
 pub(crate) fn print_json(value: &serde_json::Value) {
-    println!("{}", serde_json::to_string_pretty(value).expect("JSON values serialize"));
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).expect("JSON values serialize")
+    );
 }
 
 /// `true` when output is for machines.

@@ -26,7 +26,7 @@ fn kind(e: &Error) -> &'static str {
         Error::Usage(_) => "usage",
         Error::Refused(_) => "refused",
         Error::LockTimeout { .. } => "lock_timeout",
-        Error::Statement { .. } => "statement",
+        Error::Statement(_) => "statement",
         Error::Database { .. } => "database",
         Error::Unsupported(_) => "unsupported",
         Error::Io { .. } => "io",

@@ -57,23 +57,8 @@ pub enum Error {
     },
 
     /// A statement of a migration failed on the server.
-    #[error("{migration}: statement {index} of {total} ({location}) failed: {message}\n    {sql}\n{outcome}")]
-    Statement {
-        /// `app:name` of the migration.
-        migration: String,
-        /// 1-based number of the failing statement.
-        index: usize,
-        /// How many statements the script has.
-        total: usize,
-        /// Where the statement comes from: `line 12 of path`, or the history.
-        location: String,
-        /// The statement as sent (shortened when long).
-        sql: String,
-        /// The engine's message.
-        message: String,
-        /// What the failure left behind (rolled back, or journaled as partial).
-        outcome: String,
-    },
+    #[error("{0}")]
+    Statement(Box<StatementFailure>),
 
     /// The database or its driver failed outside a migration statement:
     /// connecting, authenticating, reading or writing the history.
@@ -99,6 +84,28 @@ pub enum Error {
     },
 }
 
+/// Everything known about a failed migration statement.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{migration}: statement {index} of {total} ({location}) failed: {message}\n    {sql}\n{outcome}"
+)]
+pub struct StatementFailure {
+    /// `app:name` of the migration.
+    pub migration: String,
+    /// 1-based number of the failing statement.
+    pub index: usize,
+    /// How many statements the script has.
+    pub total: usize,
+    /// Where the statement comes from: `line 12 of path`, or the history.
+    pub location: String,
+    /// The statement as sent (shortened when long).
+    pub sql: String,
+    /// The engine's message.
+    pub message: String,
+    /// What the failure left behind (rolled back, or journaled as partial).
+    pub outcome: String,
+}
+
 fn list(problems: &[SourceProblem]) -> String {
     problems
         .iter()
@@ -113,7 +120,7 @@ impl Error {
     /// database's state.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Statement { .. } | Error::Database { .. } | Error::Io { .. } => 1,
+            Error::Statement(_) | Error::Database { .. } | Error::Io { .. } => 1,
             Error::InvalidSource(_) | Error::Usage(_) | Error::Unsupported(_) => 2,
             Error::Refused(_) | Error::LockTimeout { .. } => 3,
         }

@@ -365,7 +365,11 @@ async fn locked_run(
             direction: step.direction,
             mode: step.mode,
             fake: options.fake,
-            statements: if options.fake { 0 } else { step.statements.len() },
+            statements: if options.fake {
+                0
+            } else {
+                step.statements.len()
+            },
             duration_ms: started.elapsed().as_millis() as u64,
         };
         progress.step_finished(&report);
@@ -405,11 +409,7 @@ async fn run_step(
             let record = record.expect("apply steps carry a record");
             backend.write_record(&record).await
         }
-        (Direction::Unapply, true) => {
-            backend
-                .delete_record(&step.key.app, &step.key.name)
-                .await
-        }
+        (Direction::Unapply, true) => backend.delete_record(&step.key.app, &step.key.name).await,
         (Direction::Apply, false) => {
             let mut record = record.expect("apply steps carry a record");
             match step.mode {
@@ -454,7 +454,10 @@ async fn run_step(
     }
 }
 
-async fn run_statements_in_transaction(backend: &mut dyn Backend, step: &PreparedStep) -> Result<()> {
+async fn run_statements_in_transaction(
+    backend: &mut dyn Backend,
+    step: &PreparedStep,
+) -> Result<()> {
     for (i, statement) in step.statements.iter().enumerate() {
         if let Err(e) = backend.execute(&statement.sql).await {
             return Err(statement_error(
@@ -531,11 +534,14 @@ fn statement_error(step: &PreparedStep, index: usize, e: Error, outcome: String)
     let statement = &step.statements[index];
     let mut sql = statement.sql.clone();
     if sql.len() > 400 {
-        let cut = (0..=400).rev().find(|i| sql.is_char_boundary(*i)).unwrap_or(0);
+        let cut = (0..=400)
+            .rev()
+            .find(|i| sql.is_char_boundary(*i))
+            .unwrap_or(0);
         sql.truncate(cut);
         sql.push_str(" ...");
     }
-    Error::Statement {
+    Error::Statement(Box::new(crate::error::StatementFailure {
         migration: step.key.to_string(),
         index: index + 1,
         total: step.statements.len(),
@@ -543,7 +549,7 @@ fn statement_error(step: &PreparedStep, index: usize, e: Error, outcome: String)
         sql: sql.replace('\n', "\n    "),
         message: engine_message(&e),
         outcome,
-    }
+    }))
 }
 
 /// The current time as stored in the history: RFC 3339, UTC, milliseconds.

@@ -38,7 +38,7 @@ pub mod testkit;
 
 pub use backend::{Backend, Capabilities, ConnectOptions, Dialect, StatementClass};
 pub use dialect::SqlDialect;
-pub use error::{Error, Result, SourceProblem};
+pub use error::{Error, Result, SourceProblem, StatementFailure};
 pub use executor::{ExecutionMode, Progress, RunOptions, StepReport};
 pub use history::{HistoryRecord, RecordState};
 pub use migration::{Migration, Script};

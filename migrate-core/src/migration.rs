@@ -77,6 +77,8 @@ impl Script {
 
 /// Parses the number prefix of a migration name (`0002_add_dob` -> 2).
 pub fn number_of(name: &str) -> Option<u64> {
-    let digits: &str = &name[..name.find(|c: char| !c.is_ascii_digit()).unwrap_or(name.len())];
+    let digits: &str = &name[..name
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(name.len())];
     digits.parse().ok()
 }

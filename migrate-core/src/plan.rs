@@ -134,7 +134,11 @@ pub fn plan(
 
 /// The app must exist in the source. An app known only to the history is
 /// reported as such, since its files are gone.
-fn known_app<'a>(source: &'a Source, history: &[HistoryRecord], app: &str) -> Result<&'a [Migration]> {
+fn known_app<'a>(
+    source: &'a Source,
+    history: &[HistoryRecord],
+    app: &str,
+) -> Result<&'a [Migration]> {
     match source.app(app) {
         Some(list) => Ok(list),
         None if history.iter().any(|r| r.app == app) => Err(Error::Refused(format!(
@@ -308,7 +312,11 @@ fn previous_name(history: &[HistoryRecord], record: &HistoryRecord) -> String {
         .unwrap_or_else(|| "zero".to_string())
 }
 
-fn refuse_orphans(source: &Source, history: &[HistoryRecord], scope: &BTreeSet<String>) -> Result<()> {
+fn refuse_orphans(
+    source: &Source,
+    history: &[HistoryRecord],
+    scope: &BTreeSet<String>,
+) -> Result<()> {
     let orphans: Vec<&HistoryRecord> = history
         .iter()
         .filter(|r| scope.contains(&r.app) && source.get(&r.key()).is_none())
@@ -372,7 +380,11 @@ fn refuse_irreversible(
     records: &HashMap<MigrationKey, &HistoryRecord>,
     plan: &Plan,
 ) -> Result<()> {
-    for step in plan.steps.iter().filter(|s| s.direction == Direction::Unapply) {
+    for step in plan
+        .steps
+        .iter()
+        .filter(|s| s.direction == Direction::Unapply)
+    {
         let stored = records.get(&step.key).and_then(|r| r.down_sql.as_ref());
         let in_file = source.get(&step.key).and_then(|m| m.down.as_ref());
         if stored.is_none() && in_file.is_none() {

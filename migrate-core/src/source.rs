@@ -16,8 +16,8 @@
 //! Every problem found is collected and reported together, each with its
 //! file and line, so one run shows everything to fix.
 
-use std::collections::{BTreeMap, BinaryHeap, HashMap};
 use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -72,8 +72,9 @@ impl Source {
                 problems.push(SourceProblem {
                     path,
                     line: None,
-                    message: "migration files belong in an app folder: move it to migrations/<app>/"
-                        .into(),
+                    message:
+                        "migration files belong in an app folder: move it to migrations/<app>/"
+                            .into(),
                 });
             }
         }
@@ -322,9 +323,9 @@ enum Section {
 
 /// Parses `0002_add_dob[.mysql][.up|.down].sql`.
 fn parse_file_name(file_name: &str) -> std::result::Result<FileName, String> {
-    let base = file_name
-        .strip_suffix(".sql")
-        .ok_or_else(|| "portable (.toml) migrations are not supported by this version".to_string())?;
+    let base = file_name.strip_suffix(".sql").ok_or_else(|| {
+        "portable (.toml) migrations are not supported by this version".to_string()
+    })?;
     let mut parts: Vec<&str> = base.split('.').collect();
     let stem = parts.remove(0).to_string();
     let mut section = None;
@@ -443,10 +444,13 @@ fn load_migration(
 ) -> Option<Migration> {
     let has_variant = files.iter().any(|(f, _)| f.dialect == Some(dialect));
     let wanted = if has_variant { Some(dialect) } else { None };
-    let chosen: Vec<&(FileName, PathBuf)> = files.iter().filter(|(f, _)| f.dialect == wanted).collect();
+    let chosen: Vec<&(FileName, PathBuf)> =
+        files.iter().filter(|(f, _)| f.dialect == wanted).collect();
     let single = chosen.iter().find(|(f, _)| f.section.is_none());
     let up = chosen.iter().find(|(f, _)| f.section == Some(Section::Up));
-    let down = chosen.iter().find(|(f, _)| f.section == Some(Section::Down));
+    let down = chosen
+        .iter()
+        .find(|(f, _)| f.section == Some(Section::Down));
     let number = files[0].0.number;
     match (single, up, down) {
         (Some((_, single)), None, None) => {
@@ -471,7 +475,9 @@ fn load_migration(
             let (up, depends_on) =
                 parse_pair_file(app, up_path, &up_text, Section::Up, dialect, problems)?;
             let down = match &down_text {
-                Some((p, text)) => Some(parse_pair_file(app, p, text, Section::Down, dialect, problems)?.0),
+                Some((p, text)) => {
+                    Some(parse_pair_file(app, p, text, Section::Down, dialect, problems)?.0)
+                }
                 None => None,
             };
             let mut parts = vec![up_text.as_str()];
@@ -530,13 +536,15 @@ fn read_text(path: &Path, problems: &mut Vec<SourceProblem>) -> Option<String> {
         Ok(text) => Some(normalize(&text)),
         Err(e) => {
             let valid = e.utf8_error().valid_up_to();
-            let line = e.as_bytes()[..valid].iter().filter(|b| **b == b'\n').count() + 1;
+            let line = e.as_bytes()[..valid]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count()
+                + 1;
             problems.push(SourceProblem {
                 path: path.to_path_buf(),
                 line: Some(line),
-                message: format!(
-                    "not valid UTF-8 (byte {valid}); save the file as UTF-8"
-                ),
+                message: format!("not valid UTF-8 (byte {valid}); save the file as UTF-8"),
             });
             None
         }
@@ -546,7 +554,9 @@ fn read_text(path: &Path, problems: &mut Vec<SourceProblem>) -> Option<String> {
 /// The text as the checksum and the splitter see it, whatever the platform
 /// it was checked out on.
 pub fn normalize(text: &str) -> String {
-    text.strip_prefix('\u{feff}').unwrap_or(text).replace("\r\n", "\n")
+    text.strip_prefix('\u{feff}')
+        .unwrap_or(text)
+        .replace("\r\n", "\n")
 }
 
 /// Hex SHA-256 of normalized texts, each followed by a NUL so that moving
@@ -666,10 +676,16 @@ fn parse_single(
                     problems.push(problem(i + 1, "this section marker appears twice".into()));
                     ok = false;
                 } else if marker.section == Section::Up && !sections.is_empty() {
-                    problems.push(problem(i + 1, "`-- migrate:up` must come before `-- migrate:down`".into()));
+                    problems.push(problem(
+                        i + 1,
+                        "`-- migrate:up` must come before `-- migrate:down`".into(),
+                    ));
                     ok = false;
                 } else if marker.section == Section::Down && sections.is_empty() {
-                    problems.push(problem(i + 1, "`-- migrate:down` without a `-- migrate:up` section before it".into()));
+                    problems.push(problem(
+                        i + 1,
+                        "`-- migrate:down` without a `-- migrate:up` section before it".into(),
+                    ));
                     ok = false;
                 }
                 sections.push((marker, i + 1));
@@ -718,13 +734,31 @@ fn parse_single(
             })
         }
         [(up_marker, up_start)] => Some(Parsed {
-            up: make_script(path, &body(*up_start, lines.len()), up_marker.transaction, dialect, problems)?,
+            up: make_script(
+                path,
+                &body(*up_start, lines.len()),
+                up_marker.transaction,
+                dialect,
+                problems,
+            )?,
             down: None,
             depends_on,
         }),
         [(up_marker, up_start), (down_marker, down_start)] => {
-            let up = make_script(path, &body(*up_start, down_start - 1), up_marker.transaction, dialect, problems);
-            let down = make_script(path, &body(*down_start, lines.len()), down_marker.transaction, dialect, problems);
+            let up = make_script(
+                path,
+                &body(*up_start, down_start - 1),
+                up_marker.transaction,
+                dialect,
+                problems,
+            );
+            let down = make_script(
+                path,
+                &body(*down_start, lines.len()),
+                down_marker.transaction,
+                dialect,
+                problems,
+            );
             Some(Parsed {
                 up: up?,
                 down: Some(down?),

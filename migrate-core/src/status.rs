@@ -94,7 +94,10 @@ pub fn status(source: &Source, history: &[HistoryRecord], app: Option<&str>) -> 
                     RecordState::Applied => MigrationState::Applied,
                 },
             };
-            app_entries.push((Some(m.number), entry(a, &m.name, state, record, Some(&m.checksum))));
+            app_entries.push((
+                Some(m.number),
+                entry(a, &m.name, state, record, Some(&m.checksum)),
+            ));
         }
         for r in history.iter().filter(|r| r.app == a) {
             if source.get(&r.key()).is_none() {

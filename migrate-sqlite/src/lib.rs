@@ -32,7 +32,12 @@ impl Dialect for SqliteDialect {
 
     fn classify(&self, statement: &str) -> StatementClass {
         let words = leading_keywords(statement, 2);
-        match words.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        match words
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .as_slice()
+        {
             ["VACUUM", ..] => StatementClass::NoTransaction,
             ["PRAGMA", pragma] => {
                 // `foreign_keys` is a no-op inside a transaction and
@@ -95,7 +100,12 @@ impl SqliteBackend {
                 Location::Memory => Connection::open_in_memory(),
                 Location::File(path) => Connection::open(path),
             }
-            .map_err(|e| Error::database(format!("cannot open SQLite database {}", describe(&opened)), e))?;
+            .map_err(|e| {
+                Error::database(
+                    format!("cannot open SQLite database {}", describe(&opened)),
+                    e,
+                )
+            })?;
             // Wait for a writer of another process instead of failing at
             // once; the message after this long still says "locked".
             conn.busy_timeout(Duration::from_secs(5))
@@ -145,7 +155,9 @@ fn describe(location: &Location) -> String {
 
 const SELECT_COLUMNS: &str = "app, name, checksum, applied_at, duration_ms, state, statements_done, statements_total, last_error, up_sql, down_sql, applied_by, tool_version";
 
-fn read_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<(HistoryRecord, String, String, Option<String>)> {
+fn read_record(
+    row: &rusqlite::Row<'_>,
+) -> rusqlite::Result<(HistoryRecord, String, String, Option<String>)> {
     let state: String = row.get(5)?;
     let up: String = row.get(9)?;
     let down: Option<String> = row.get(10)?;
@@ -176,8 +188,10 @@ fn read_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<(HistoryRecord, Stri
 fn finish_record(
     (mut record, state, up, down): (HistoryRecord, String, String, Option<String>),
 ) -> Result<HistoryRecord> {
-    let bad = |what: String| Error::database(format!("history row {}:{}", record.app, record.name), what);
-    record.state = RecordState::parse(&state).ok_or_else(|| bad(format!("unknown state `{state}`")))?;
+    let bad =
+        |what: String| Error::database(format!("history row {}:{}", record.app, record.name), what);
+    record.state =
+        RecordState::parse(&state).ok_or_else(|| bad(format!("unknown state `{state}`")))?;
     record.up_sql = history::decode_statements(&up).map_err(bad)?;
     record.down_sql = down
         .map(|d| history::decode_statements(&d))
@@ -223,7 +237,12 @@ impl Backend for SqliteBackend {
             let mut stmt = match c.prepare(&sql) {
                 Ok(stmt) => stmt,
                 Err(e) if e.to_string().starts_with("no such table") => return Ok(Vec::new()),
-                Err(e) => return Err(Error::database(format!("cannot read history table `{plain}`"), e)),
+                Err(e) => {
+                    return Err(Error::database(
+                        format!("cannot read history table `{plain}`"),
+                        e,
+                    ));
+                }
             };
             let rows = stmt
                 .query_map([], read_record)
@@ -269,9 +288,12 @@ impl Backend for SqliteBackend {
         let table = self.quoted_table();
         let (app, name) = (app.to_string(), name.to_string());
         self.with_conn(move |c| {
-            c.execute(&format!("DELETE FROM {table} WHERE app = ?1 AND name = ?2"), params![app, name])
-                .map(|_| ())
-                .map_err(|e| Error::database(format!("cannot remove {app}:{name} from the history"), e))
+            c.execute(
+                &format!("DELETE FROM {table} WHERE app = ?1 AND name = ?2"),
+                params![app, name],
+            )
+            .map(|_| ())
+            .map_err(|e| Error::database(format!("cannot remove {app}:{name} from the history"), e))
         })
         .await
     }
@@ -290,7 +312,10 @@ impl Backend for SqliteBackend {
             .read(true)
             .write(true)
             .open(&lock_path)
-            .map_err(|e| Error::Io { path: lock_path.clone(), source: e })?;
+            .map_err(|e| Error::Io {
+                path: lock_path.clone(),
+                source: e,
+            })?;
         let started = Instant::now();
         loop {
             match file.try_lock() {
@@ -299,7 +324,9 @@ impl Backend for SqliteBackend {
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
                 Err(std::fs::TryLockError::WouldBlock) => {
-                    let holder = std::fs::read_to_string(&lock_path).ok().filter(|s| !s.trim().is_empty());
+                    let holder = std::fs::read_to_string(&lock_path)
+                        .ok()
+                        .filter(|s| !s.trim().is_empty());
                     return Err(Error::LockTimeout {
                         target: describe(&self.location),
                         waited_secs: timeout.as_secs(),
@@ -307,7 +334,10 @@ impl Backend for SqliteBackend {
                     });
                 }
                 Err(std::fs::TryLockError::Error(e)) => {
-                    return Err(Error::Io { path: lock_path, source: e });
+                    return Err(Error::Io {
+                        path: lock_path,
+                        source: e,
+                    });
                 }
             }
         }
@@ -322,7 +352,8 @@ impl Backend for SqliteBackend {
     async fn unlock(&mut self) -> Result<()> {
         if let Some(file) = self.lock_file.take() {
             let _ = file.set_len(0);
-            file.unlock().map_err(|e| Error::database("cannot release the migration lock", e))?;
+            file.unlock()
+                .map_err(|e| Error::database("cannot release the migration lock", e))?;
         }
         Ok(())
     }
@@ -356,13 +387,21 @@ impl Backend for SqliteBackend {
 fn exec(c: &Connection, sql: &str) -> Result<()> {
     let mut stmt = c.prepare(sql).map_err(|e| Error::database("SQLite", e))?;
     let mut rows = stmt.raw_query();
-    while rows.next().map_err(|e| Error::database("SQLite", e))?.is_some() {}
+    while rows
+        .next()
+        .map_err(|e| Error::database("SQLite", e))?
+        .is_some()
+    {}
     Ok(())
 }
 
 fn hostname() -> String {
     std::env::var("HOSTNAME")
         .ok()
-        .or_else(|| std::fs::read_to_string("/etc/hostname").ok().map(|s| s.trim().to_string()))
+        .or_else(|| {
+            std::fs::read_to_string("/etc/hostname")
+                .ok()
+                .map(|s| s.trim().to_string())
+        })
         .unwrap_or_else(|| "this machine".to_string())
 }

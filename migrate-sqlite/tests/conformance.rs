@@ -10,7 +10,11 @@ struct File(String);
 #[async_trait]
 impl Connector for File {
     async fn connect(&self, options: &ConnectOptions) -> Box<dyn Backend> {
-        Box::new(SqliteBackend::connect(&self.0, options).await.expect("open SQLite file"))
+        Box::new(
+            SqliteBackend::connect(&self.0, options)
+                .await
+                .expect("open SQLite file"),
+        )
     }
 }
 

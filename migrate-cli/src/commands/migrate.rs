@@ -25,7 +25,13 @@ pub async fn run(global: &Global, settings: &Settings, args: &RunArgs) -> Result
     let json = crate::is_json(global.format);
     if global.dry_run {
         let (_, steps) = executor::prepare(backend.as_mut(), &source, &request, args.fake).await?;
-        print_dry_run(&steps, backend.dialect(), args.fake, json, &backend.target());
+        print_dry_run(
+            &steps,
+            backend.dialect(),
+            args.fake,
+            json,
+            &backend.target(),
+        );
         return Ok(0);
     }
     let options = RunOptions {
@@ -38,7 +44,8 @@ pub async fn run(global: &Global, settings: &Settings, args: &RunArgs) -> Result
         reports: Vec::new(),
         open_line: false,
     };
-    let result = executor::migrate(backend.as_mut(), &source, &request, &options, &mut printer).await;
+    let result =
+        executor::migrate(backend.as_mut(), &source, &request, &options, &mut printer).await;
     let target = backend.target();
     let _ = backend.close().await;
     if printer.open_line {

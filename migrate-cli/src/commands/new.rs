@@ -20,7 +20,11 @@ const TEMPLATE: &str = "\
 
 /// Creates `<dir>/<app>/<NNNN>_<name>.sql` with both sections.
 pub fn run(global: &Global, settings: &Settings, app: &str, name: &str) -> Result<(), Error> {
-    if app.is_empty() || !app.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+    if app.is_empty()
+        || !app
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
         return Err(Error::Usage(format!(
             "app name `{app}` may hold only letters, digits, `_` and `-`"
         )));
@@ -42,7 +46,14 @@ pub fn run(global: &Global, settings: &Settings, app: &str, name: &str) -> Resul
         .write(true)
         .create_new(true)
         .open(&path)
-        .and_then(|mut f| std::io::Write::write_all(&mut f, TEMPLATE.replace("-- depends_on: (optional) other_app:0001, ...\n", "").as_bytes()))
+        .and_then(|mut f| {
+            std::io::Write::write_all(
+                &mut f,
+                TEMPLATE
+                    .replace("-- depends_on: (optional) other_app:0001, ...\n", "")
+                    .as_bytes(),
+            )
+        })
         .map_err(|e| Error::Io {
             path: path.clone(),
             source: e,

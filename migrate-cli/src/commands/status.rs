@@ -64,13 +64,23 @@ fn detail(e: &StatusEntry) -> String {
     match e.state {
         MigrationState::Partial | MigrationState::Reverting => format!(
             "  ({}{counts}{})",
-            if e.state == MigrationState::Reverting { "unapplying: " } else { "partial: " },
-            e.last_error.as_deref().map(|err| format!("; {err}")).unwrap_or_default()
+            if e.state == MigrationState::Reverting {
+                "unapplying: "
+            } else {
+                "partial: "
+            },
+            e.last_error
+                .as_deref()
+                .map(|err| format!("; {err}"))
+                .unwrap_or_default()
         ),
         MigrationState::Orphan => format!(
             "  (applied {}{}, file gone)",
             e.applied_at.as_deref().unwrap_or("?"),
-            e.applied_by.as_deref().map(|b| format!(" by {b}")).unwrap_or_default()
+            e.applied_by
+                .as_deref()
+                .map(|b| format!(" by {b}"))
+                .unwrap_or_default()
         ),
         MigrationState::Modified => "  (file edited since it was applied)".to_string(),
         MigrationState::OutOfOrder => "  (pending, but a later migration is applied)".to_string(),
@@ -80,7 +90,9 @@ fn detail(e: &StatusEntry) -> String {
 
 fn legend(state: MigrationState) -> &'static str {
     match state {
-        MigrationState::Partial => "partial: applying stopped part way; run `migrate` to see what to do",
+        MigrationState::Partial => {
+            "partial: applying stopped part way; run `migrate` to see what to do"
+        }
         MigrationState::Reverting => "unapplying stopped part way; run `migrate` to see what to do",
         MigrationState::Modified => "modified: the file changed after it was applied",
         MigrationState::Orphan => "orphan: applied here, but its file is gone",

@@ -18,7 +18,11 @@ fn clinic() -> (tempfile::TempDir, Source) {
         write(dir.path(), &format!("patients/{f}.sql"), REVERSIBLE);
     }
     write(dir.path(), "tasks/0001_init.sql", REVERSIBLE);
-    write(dir.path(), "tasks/0002_link.sql", &format!("-- depends_on: patients:0002\n{REVERSIBLE}"));
+    write(
+        dir.path(),
+        "tasks/0002_link.sql",
+        &format!("-- depends_on: patients:0002\n{REVERSIBLE}"),
+    );
     let source = Source::load(dir.path(), SqlDialect::Sqlite).unwrap();
     (dir, source)
 }
@@ -51,7 +55,11 @@ fn steps(plan: &Plan) -> Vec<String> {
     plan.steps
         .iter()
         .map(|s| {
-            let sign = if s.direction == Direction::Apply { "+" } else { "-" };
+            let sign = if s.direction == Direction::Apply {
+                "+"
+            } else {
+                "-"
+            };
             format!("{sign}{}", s.key)
         })
         .collect()
@@ -73,7 +81,13 @@ fn all_applies_everything_in_dependency_order() {
     let (_d, s) = clinic();
     assert_eq!(
         run(&s, &[], Request::All).unwrap(),
-        ["+patients:0001_init", "+patients:0002_dob", "+patients:0003_visit", "+tasks:0001_init", "+tasks:0002_link"]
+        [
+            "+patients:0001_init",
+            "+patients:0002_dob",
+            "+patients:0003_visit",
+            "+tasks:0001_init",
+            "+tasks:0002_link"
+        ]
     );
 }
 
@@ -82,7 +96,12 @@ fn one_app_pulls_in_its_dependencies_only() {
     let (_d, s) = clinic();
     assert_eq!(
         run(&s, &[], Request::App("tasks".into())).unwrap(),
-        ["+patients:0001_init", "+patients:0002_dob", "+tasks:0001_init", "+tasks:0002_link"]
+        [
+            "+patients:0001_init",
+            "+patients:0002_dob",
+            "+tasks:0001_init",
+            "+tasks:0002_link"
+        ]
     );
 }
 
@@ -90,23 +109,44 @@ fn one_app_pulls_in_its_dependencies_only() {
 fn forward_to_a_target_skips_what_is_applied() {
     let (_d, s) = clinic();
     let h = applied(&s, &["patients:0001_init"]);
-    assert_eq!(run(&s, &h, to("patients", "0002")).unwrap(), ["+patients:0002_dob"]);
+    assert_eq!(
+        run(&s, &h, to("patients", "0002")).unwrap(),
+        ["+patients:0002_dob"]
+    );
 }
 
 #[test]
 fn backward_unapplies_later_migrations_and_their_dependents_newest_first() {
     let (_d, s) = clinic();
-    let all = ["patients:0001_init", "patients:0002_dob", "patients:0003_visit", "tasks:0001_init", "tasks:0002_link"];
+    let all = [
+        "patients:0001_init",
+        "patients:0002_dob",
+        "patients:0003_visit",
+        "tasks:0001_init",
+        "tasks:0002_link",
+    ];
     let h = applied(&s, &all);
     assert_eq!(
         run(&s, &h, to("patients", "0001")).unwrap(),
-        ["-tasks:0002_link", "-patients:0003_visit", "-patients:0002_dob"]
+        [
+            "-tasks:0002_link",
+            "-patients:0003_visit",
+            "-patients:0002_dob"
+        ]
     );
     assert_eq!(
         run(&s, &h, to("patients", "zero")).unwrap(),
-        ["-tasks:0002_link", "-patients:0003_visit", "-patients:0002_dob", "-patients:0001_init"]
+        [
+            "-tasks:0002_link",
+            "-patients:0003_visit",
+            "-patients:0002_dob",
+            "-patients:0001_init"
+        ]
     );
-    assert_eq!(run(&s, &h, to("patients", "0003")).unwrap(), Vec::<String>::new());
+    assert_eq!(
+        run(&s, &h, to("patients", "0003")).unwrap(),
+        Vec::<String>::new()
+    );
 }
 
 #[test]
@@ -122,7 +162,10 @@ fn partial_rows_block_unless_faking() {
     assert!(text.contains("patients:0002_dob is partially applied: 0 of 1 statements ran; statement 1 failed: boom"), "{text}");
     assert!(text.contains("migrate --fake patients 0001_init"), "{text}");
     // The other app is not blocked.
-    assert_eq!(run(&s, &h, to("tasks", "0001")).unwrap(), ["+tasks:0001_init"]);
+    assert_eq!(
+        run(&s, &h, to("tasks", "0001")).unwrap(),
+        ["+tasks:0001_init"]
+    );
     // Faking back forgets the partial row.
     let faked = plan(&s, &h, &to("patients", "0001"), PlanOptions { fake: true }).unwrap();
     assert_eq!(steps(&faked), ["-patients:0002_dob"]);
@@ -144,7 +187,10 @@ fn orphans_and_modified_migrations_are_refused() {
     let err = run(&s, &h, Request::All).unwrap_err();
     assert!(err.to_string().contains("edited after they ran"), "{err}");
     // Unapplying the edited migration itself is allowed.
-    assert_eq!(run(&s, &h, to("patients", "zero")).unwrap(), ["-patients:0001_init"]);
+    assert_eq!(
+        run(&s, &h, to("patients", "zero")).unwrap(),
+        ["-patients:0001_init"]
+    );
 }
 
 #[test]
@@ -157,7 +203,10 @@ fn irreversible_unapply_is_refused_before_anything_runs() {
     h[0].down_sql = None;
     let err = run(&s, &h, to("app", "zero")).unwrap_err();
     assert_eq!(err.exit_code(), 3);
-    assert!(err.to_string().contains("app:0001_a is irreversible"), "{err}");
+    assert!(
+        err.to_string().contains("app:0001_a is irreversible"),
+        "{err}"
+    );
     assert_eq!(run(&s, &h, to("app", "0001")).unwrap(), ["-app:0002_b"]);
     let faked = plan(&s, &h, &to("app", "zero"), PlanOptions { fake: true }).unwrap();
     assert_eq!(steps(&faked).len(), 2);

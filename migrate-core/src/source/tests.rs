@@ -17,7 +17,12 @@ fn problems(root: &Path) -> Vec<String> {
         Err(Error::InvalidSource(list)) => list
             .iter()
             .map(|p| {
-                let rel = p.path.strip_prefix(root).unwrap_or(&p.path).display().to_string();
+                let rel = p
+                    .path
+                    .strip_prefix(root)
+                    .unwrap_or(&p.path)
+                    .display()
+                    .to_string();
                 match p.line {
                     Some(line) => format!("{rel}:{line}: {}", p.message),
                     None => format!("{rel}: {}", p.message),
@@ -39,8 +44,18 @@ fn single_file_with_both_sections() {
     let source = load(dir.path()).unwrap();
     let m = &source.app("app").unwrap()[0];
     assert_eq!((m.name.as_str(), m.number), ("0001_init", 1));
-    let up: Vec<(usize, &str)> = m.up.statements.iter().map(|s| (s.line, s.sql.as_str())).collect();
-    assert_eq!(up, vec![(3, "CREATE TABLE a (id INTEGER)"), (4, "CREATE TABLE b (id INTEGER)")]);
+    let up: Vec<(usize, &str)> =
+        m.up.statements
+            .iter()
+            .map(|s| (s.line, s.sql.as_str()))
+            .collect();
+    assert_eq!(
+        up,
+        vec![
+            (3, "CREATE TABLE a (id INTEGER)"),
+            (4, "CREATE TABLE b (id INTEGER)")
+        ]
+    );
     let down = m.down.as_ref().unwrap();
     assert_eq!(down.statements[0].line, 7);
     assert!(m.up.transaction && down.transaction);
@@ -49,7 +64,11 @@ fn single_file_with_both_sections() {
 #[test]
 fn file_without_markers_is_all_up_and_irreversible() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "app/0001_init.sql", "CREATE TABLE a (id INTEGER);\n");
+    write(
+        dir.path(),
+        "app/0001_init.sql",
+        "CREATE TABLE a (id INTEGER);\n",
+    );
     let source = load(dir.path()).unwrap();
     let m = &source.app("app").unwrap()[0];
     assert_eq!(m.up.statements.len(), 1);
@@ -59,20 +78,35 @@ fn file_without_markers_is_all_up_and_irreversible() {
 #[test]
 fn up_and_down_file_pair() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "app/0002_dob.up.sql", "-- migrate:up transaction=false\nALTER TABLE a ADD COLUMN dob DATE;\n");
-    write(dir.path(), "app/0002_dob.down.sql", "ALTER TABLE a DROP COLUMN dob;\n");
+    write(
+        dir.path(),
+        "app/0002_dob.up.sql",
+        "-- migrate:up transaction=false\nALTER TABLE a ADD COLUMN dob DATE;\n",
+    );
+    write(
+        dir.path(),
+        "app/0002_dob.down.sql",
+        "ALTER TABLE a DROP COLUMN dob;\n",
+    );
     let source = load(dir.path()).unwrap();
     let m = &source.app("app").unwrap()[0];
     assert_eq!(m.name, "0002_dob");
     assert!(!m.up.transaction);
     assert_eq!(m.up.statements[0].line, 2);
-    assert_eq!(m.down.as_ref().unwrap().statements[0].sql, "ALTER TABLE a DROP COLUMN dob");
+    assert_eq!(
+        m.down.as_ref().unwrap().statements[0].sql,
+        "ALTER TABLE a DROP COLUMN dob"
+    );
 }
 
 #[test]
 fn transaction_false_directive() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "app/0001_x.sql", "-- migrate:up transaction=false\nSELECT 1;\n-- migrate:down\nSELECT 2;\n");
+    write(
+        dir.path(),
+        "app/0001_x.sql",
+        "-- migrate:up transaction=false\nSELECT 1;\n-- migrate:down\nSELECT 2;\n",
+    );
     let m = &load(dir.path()).unwrap().app("app").unwrap()[0].clone();
     assert!(!m.up.transaction);
     assert!(m.down.as_ref().unwrap().transaction);
@@ -83,12 +117,22 @@ fn checksum_ignores_line_endings_and_bom() {
     let unix = tempfile::tempdir().unwrap();
     let windows = tempfile::tempdir().unwrap();
     write(unix.path(), "app/0001_x.sql", "-- migrate:up\nSELECT 1;\n");
-    write(windows.path(), "app/0001_x.sql", "\u{feff}-- migrate:up\r\nSELECT 1;\r\n");
-    let a = load(unix.path()).unwrap().app("app").unwrap()[0].checksum.clone();
-    let b = load(windows.path()).unwrap().app("app").unwrap()[0].checksum.clone();
+    write(
+        windows.path(),
+        "app/0001_x.sql",
+        "\u{feff}-- migrate:up\r\nSELECT 1;\r\n",
+    );
+    let a = load(unix.path()).unwrap().app("app").unwrap()[0]
+        .checksum
+        .clone();
+    let b = load(windows.path()).unwrap().app("app").unwrap()[0]
+        .checksum
+        .clone();
     assert_eq!(a, b);
     write(unix.path(), "app/0001_x.sql", "-- migrate:up\nSELECT 2;\n");
-    let c = load(unix.path()).unwrap().app("app").unwrap()[0].checksum.clone();
+    let c = load(unix.path()).unwrap().app("app").unwrap()[0]
+        .checksum
+        .clone();
     assert_ne!(a, c);
 }
 
@@ -96,12 +140,25 @@ fn checksum_ignores_line_endings_and_bom() {
 fn dialect_variant_replaces_the_generic_file() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "app/0001_idx.sql", "CREATE INDEX i ON t (c);\n");
-    write(dir.path(), "app/0001_idx.mysql.sql", "CREATE INDEX i ON t (c(10));\n");
+    write(
+        dir.path(),
+        "app/0001_idx.mysql.sql",
+        "CREATE INDEX i ON t (c(10));\n",
+    );
     let sqlite = Source::load(dir.path(), SqlDialect::Sqlite).unwrap();
     let mysql = Source::load(dir.path(), SqlDialect::Mysql).unwrap();
-    assert_eq!(sqlite.app("app").unwrap()[0].up.statements[0].sql, "CREATE INDEX i ON t (c)");
-    assert_eq!(mysql.app("app").unwrap()[0].up.statements[0].sql, "CREATE INDEX i ON t (c(10))");
-    assert_ne!(sqlite.app("app").unwrap()[0].checksum, mysql.app("app").unwrap()[0].checksum);
+    assert_eq!(
+        sqlite.app("app").unwrap()[0].up.statements[0].sql,
+        "CREATE INDEX i ON t (c)"
+    );
+    assert_eq!(
+        mysql.app("app").unwrap()[0].up.statements[0].sql,
+        "CREATE INDEX i ON t (c(10))"
+    );
+    assert_ne!(
+        sqlite.app("app").unwrap()[0].checksum,
+        mysql.app("app").unwrap()[0].checksum
+    );
 }
 
 #[test]
@@ -109,20 +166,45 @@ fn dependencies_resolve_prefixes() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "accounts/0001_init.sql", "SELECT 1;\n");
     write(dir.path(), "accounts/0002_roles.sql", "SELECT 1;\n");
-    write(dir.path(), "billing/0001_init.sql", "-- depends_on: accounts:0002, accounts:0001_init\nSELECT 1;\n");
+    write(
+        dir.path(),
+        "billing/0001_init.sql",
+        "-- depends_on: accounts:0002, accounts:0001_init\nSELECT 1;\n",
+    );
     let source = load(dir.path()).unwrap();
     let deps = &source.app("billing").unwrap()[0].depends_on;
-    assert_eq!(deps, &vec![MigrationKey::new("accounts", "0002_roles"), MigrationKey::new("accounts", "0001_init")]);
+    assert_eq!(
+        deps,
+        &vec![
+            MigrationKey::new("accounts", "0002_roles"),
+            MigrationKey::new("accounts", "0001_init")
+        ]
+    );
     let order: Vec<String> = source.ordered().map(|m| m.key().to_string()).collect();
-    assert_eq!(order, vec!["accounts:0001_init", "accounts:0002_roles", "billing:0001_init"]);
+    assert_eq!(
+        order,
+        vec![
+            "accounts:0001_init",
+            "accounts:0002_roles",
+            "billing:0001_init"
+        ]
+    );
 }
 
 #[test]
 fn order_pulls_dependencies_forward_across_apps() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "a/0001_x.sql", "-- depends_on: z:0001\nSELECT 1;\n");
+    write(
+        dir.path(),
+        "a/0001_x.sql",
+        "-- depends_on: z:0001\nSELECT 1;\n",
+    );
     write(dir.path(), "z/0001_y.sql", "SELECT 1;\n");
-    let order: Vec<String> = load(dir.path()).unwrap().ordered().map(|m| m.key().to_string()).collect();
+    let order: Vec<String> = load(dir.path())
+        .unwrap()
+        .ordered()
+        .map(|m| m.key().to_string())
+        .collect();
     assert_eq!(order, vec!["z:0001_y", "a:0001_x"]);
 }
 
@@ -131,7 +213,13 @@ fn numbers_sort_numerically() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "app/10_ten.sql", "SELECT 10;\n");
     write(dir.path(), "app/9_nine.sql", "SELECT 9;\n");
-    let names: Vec<String> = load(dir.path()).unwrap().app("app").unwrap().iter().map(|m| m.name.clone()).collect();
+    let names: Vec<String> = load(dir.path())
+        .unwrap()
+        .app("app")
+        .unwrap()
+        .iter()
+        .map(|m| m.name.clone())
+        .collect();
     assert_eq!(names, vec!["9_nine", "10_ten"]);
 }
 
@@ -141,20 +229,40 @@ fn every_problem_is_reported_with_file_and_line() {
     let root = dir.path();
     write(root, "a/0001_x.sql", "SELECT 1;\n");
     write(root, "a/0001_y.sql", "SELECT 1;\n");
-    write(root, "a/0002_bad.sql", "-- migrate:up nonsense\nSELECT 1;\n");
-    write(root, "a/0003_order.sql", "-- migrate:down\nSELECT 1;\n-- migrate:up\nSELECT 2;\n");
-    write(root, "a/0004_twice.sql", "-- migrate:up\nSELECT 1;\n-- migrate:up\n");
+    write(
+        root,
+        "a/0002_bad.sql",
+        "-- migrate:up nonsense\nSELECT 1;\n",
+    );
+    write(
+        root,
+        "a/0003_order.sql",
+        "-- migrate:down\nSELECT 1;\n-- migrate:up\nSELECT 2;\n",
+    );
+    write(
+        root,
+        "a/0004_twice.sql",
+        "-- migrate:up\nSELECT 1;\n-- migrate:up\n",
+    );
     write(root, "a/0005_marker.sql", "-- migrate:sideways\n");
     write(root, "a/notes.sql", "SELECT 1;\n");
     write(root, "a/README.md", "ignored");
     write(root, "b/0001_dep.sql", "-- depends_on: a:0042\nSELECT 1;\n");
-    write(root, "b/0002_dep.sql", "-- depends_on: nonsense\nSELECT 1;\n");
+    write(
+        root,
+        "b/0002_dep.sql",
+        "-- depends_on: nonsense\nSELECT 1;\n",
+    );
     write(root, "b/0003_only.down.sql", "SELECT 1;\n");
     write(root, "b/0004_both.sql", "SELECT 1;\n");
     write(root, "b/0004_both.up.sql", "SELECT 1;\n");
     write(root, "b/0005_tx.sql", "-- migrate:up transaction=maybe\n");
     write(root, "c/0001_str.sql", "SELECT 1;\n\nSELECT 'open;\n");
-    write(root, "c/0002_updown.up.sql", "SELECT 1;\n-- migrate:down\nSELECT 2;\n");
+    write(
+        root,
+        "c/0002_updown.up.sql",
+        "SELECT 1;\n-- migrate:down\nSELECT 2;\n",
+    );
     let got = problems(root);
     let expected = [
         "a/0001_x.sql: app `a` has 2 migrations numbered 0001: ",
@@ -171,24 +279,46 @@ fn every_problem_is_reported_with_file_and_line() {
         "c/0002_updown.up.sql:2: an .up.sql file may only carry a `-- migrate:up` marker",
     ];
     for e in expected {
-        assert!(got.iter().any(|g| g.starts_with(e)), "missing {e:?} in {got:#?}");
+        assert!(
+            got.iter().any(|g| g.starts_with(e)),
+            "missing {e:?} in {got:#?}"
+        );
     }
     // Dependencies are checked once the files themselves are valid.
     let dir2 = tempfile::tempdir().unwrap();
     write(dir2.path(), "a/0001_x.sql", "SELECT 1;\n");
-    write(dir2.path(), "b/0001_dep.sql", "-- depends_on: a:0042\nSELECT 1;\n");
+    write(
+        dir2.path(),
+        "b/0001_dep.sql",
+        "-- depends_on: a:0042\nSELECT 1;\n",
+    );
     let got = problems(dir2.path());
-    assert!(got[0].starts_with("b/0001_dep.sql:1: depends on `a:0042`: app `a` has no migration `0042`"), "{got:?}");
+    assert!(
+        got[0]
+            .starts_with("b/0001_dep.sql:1: depends on `a:0042`: app `a` has no migration `0042`"),
+        "{got:?}"
+    );
 }
 
 #[test]
 fn cycles_are_reported() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "a/0001_x.sql", "-- depends_on: b:0001\nSELECT 1;\n");
-    write(dir.path(), "b/0001_y.sql", "-- depends_on: a:0001\nSELECT 1;\n");
+    write(
+        dir.path(),
+        "a/0001_x.sql",
+        "-- depends_on: b:0001\nSELECT 1;\n",
+    );
+    write(
+        dir.path(),
+        "b/0001_y.sql",
+        "-- depends_on: a:0001\nSELECT 1;\n",
+    );
     let got = problems(dir.path());
     assert_eq!(got.len(), 2, "{got:?}");
-    assert!(got[0].contains("dependency cycle") && got[0].contains("a:0001_x, b:0001_y"), "{got:?}");
+    assert!(
+        got[0].contains("dependency cycle") && got[0].contains("a:0001_x, b:0001_y"),
+        "{got:?}"
+    );
 }
 
 #[test]
@@ -199,13 +329,25 @@ fn resolve_targets() {
     }
     let source = load(dir.path()).unwrap();
     assert_eq!(source.resolve("app", "0001").unwrap().name, "0001_init");
-    assert_eq!(source.resolve("app", "0010_add_email").unwrap().name, "0010_add_email");
-    assert_eq!(source.resolve("app", "0011_add").unwrap().name, "0011_add_phone");
+    assert_eq!(
+        source.resolve("app", "0010_add_email").unwrap().name,
+        "0010_add_email"
+    );
+    assert_eq!(
+        source.resolve("app", "0011_add").unwrap().name,
+        "0011_add_phone"
+    );
     assert_eq!(source.resolve("app", "11").unwrap().name, "0011_add_phone");
     let ambiguous = source.resolve("app", "001").unwrap_err().to_string();
-    assert!(ambiguous.contains("matches 0010_add_email, 0011_add_phone"), "{ambiguous}");
+    assert!(
+        ambiguous.contains("matches 0010_add_email, 0011_add_phone"),
+        "{ambiguous}"
+    );
     let unknown = source.resolve("app", "0099").unwrap_err().to_string();
-    assert!(unknown.contains("it has: 0001_init, 0010_add_email, 0011_add_phone"), "{unknown}");
+    assert!(
+        unknown.contains("it has: 0001_init, 0010_add_email, 0011_add_phone"),
+        "{unknown}"
+    );
     let app = source.resolve("nope", "0001").unwrap_err().to_string();
     assert!(app.contains("unknown app `nope`; apps: app"), "{app}");
 }

@@ -55,7 +55,8 @@ pub fn postgres_admin_url() -> String {
 }
 
 pub fn mysql_admin_url() -> String {
-    std::env::var("MIGRATE_TEST_MYSQL_URL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".to_string())
+    std::env::var("MIGRATE_TEST_MYSQL_URL")
+        .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".to_string())
 }
 
 /// Replaces the database part of a server URL.
@@ -65,7 +66,9 @@ fn with_database(url: &str, db: &str) -> String {
         None => (url, String::new()),
     };
     let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let host_end = base[scheme_end..].find('/').map_or(base.len(), |i| scheme_end + i);
+    let host_end = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |i| scheme_end + i);
     format!("{}/{db}{query}", &base[..host_end])
 }
 
@@ -129,10 +132,15 @@ impl Scratch {
         match self.kind {
             Kind::Sqlite => {}
             Kind::Postgres => {
-                if let Ok((client, conn)) = tokio_postgres::connect(&self.admin_url, tokio_postgres::NoTls).await {
+                if let Ok((client, conn)) =
+                    tokio_postgres::connect(&self.admin_url, tokio_postgres::NoTls).await
+                {
                     tokio::spawn(conn);
                     let _ = client
-                        .batch_execute(&format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.name))
+                        .batch_execute(&format!(
+                            "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
+                            self.name
+                        ))
                         .await;
                 }
             }
@@ -140,7 +148,9 @@ impl Scratch {
                 if let Ok(opts) = mysql_async::Opts::from_url(&self.admin_url)
                     && let Ok(mut conn) = mysql_async::Conn::new(opts).await
                 {
-                    let _ = conn.query_drop(format!("DROP DATABASE IF EXISTS `{}`", self.name)).await;
+                    let _ = conn
+                        .query_drop(format!("DROP DATABASE IF EXISTS `{}`", self.name))
+                        .await;
                     let _ = conn.disconnect().await;
                 }
             }
@@ -153,15 +163,21 @@ impl Scratch {
         match self.kind {
             Kind::Sqlite => {
                 let conn = self.sqlite();
-                conn.execute_batch(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+                conn.execute_batch(sql)
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
             }
             Kind::Postgres => {
                 let client = self.postgres().await;
-                client.batch_execute(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+                client
+                    .batch_execute(sql)
+                    .await
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
             }
             Kind::Mysql => {
                 let mut conn = self.mysql().await;
-                conn.query_drop(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+                conn.query_drop(sql)
+                    .await
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
                 let _ = conn.disconnect().await;
             }
         }
@@ -170,14 +186,25 @@ impl Scratch {
     /// The first column of the first row of a query, as an integer.
     pub async fn count(&self, sql: &str) -> i64 {
         match self.kind {
-            Kind::Sqlite => self.sqlite().query_row(sql, [], |r| r.get(0)).unwrap_or_else(|e| panic!("{sql}: {e}")),
+            Kind::Sqlite => self
+                .sqlite()
+                .query_row(sql, [], |r| r.get(0))
+                .unwrap_or_else(|e| panic!("{sql}: {e}")),
             Kind::Postgres => {
-                let row = self.postgres().await.query_one(sql, &[]).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+                let row = self
+                    .postgres()
+                    .await
+                    .query_one(sql, &[])
+                    .await
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
                 row.get::<_, i64>(0)
             }
             Kind::Mysql => {
                 let mut conn = self.mysql().await;
-                let value: Option<i64> = conn.query_first(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+                let value: Option<i64> = conn
+                    .query_first(sql)
+                    .await
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
                 let _ = conn.disconnect().await;
                 value.unwrap_or_default()
             }
@@ -187,9 +214,15 @@ impl Scratch {
     /// User tables, sorted, without the history table.
     pub async fn tables(&self) -> Vec<String> {
         let sql = match self.kind {
-            Kind::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
-            Kind::Postgres => "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema()",
-            Kind::Mysql => "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE()",
+            Kind::Sqlite => {
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            }
+            Kind::Postgres => {
+                "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema()"
+            }
+            Kind::Mysql => {
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE()"
+            }
         };
         let mut names: Vec<String> = self
             .strings(sql)
@@ -219,8 +252,12 @@ impl Scratch {
     pub async fn has_history_table(&self) -> bool {
         let sql = match self.kind {
             Kind::Sqlite => "SELECT name FROM sqlite_master WHERE name = 'migrate_history'",
-            Kind::Postgres => "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'migrate_history'",
-            Kind::Mysql => "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'migrate_history'",
+            Kind::Postgres => {
+                "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'migrate_history'"
+            }
+            Kind::Mysql => {
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'migrate_history'"
+            }
         };
         !self.strings(sql).await.is_empty()
     }
@@ -268,20 +305,33 @@ impl Scratch {
                 .collect(),
             Kind::Mysql => {
                 let mut conn = self.mysql().await;
-                type Row = (String, String, String, i64, i64, String, Option<String>, Option<String>);
+                type Row = (
+                    String,
+                    String,
+                    String,
+                    i64,
+                    i64,
+                    String,
+                    Option<String>,
+                    Option<String>,
+                );
                 let rows: Vec<Row> = conn.query(sql).await.unwrap();
                 let _ = conn.disconnect().await;
                 rows.into_iter()
-                    .map(|(app, name, state, done, total, up_sql, down_sql, last_error)| HistoryRow {
-                        app,
-                        name,
-                        state,
-                        done,
-                        total,
-                        up_sql,
-                        down_sql,
-                        last_error,
-                    })
+                    .map(
+                        |(app, name, state, done, total, up_sql, down_sql, last_error)| {
+                            HistoryRow {
+                                app,
+                                name,
+                                state,
+                                done,
+                                total,
+                                up_sql,
+                                down_sql,
+                                last_error,
+                            }
+                        },
+                    )
                     .collect()
             }
         }
@@ -292,7 +342,10 @@ impl Scratch {
             Kind::Sqlite => {
                 let conn = self.sqlite();
                 let mut stmt = conn.prepare(sql).unwrap();
-                stmt.query_map([], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap()
+                stmt.query_map([], |r| r.get(0))
+                    .unwrap()
+                    .collect::<Result<_, _>>()
+                    .unwrap()
             }
             Kind::Postgres => self
                 .postgres()
@@ -318,12 +371,16 @@ impl Scratch {
     }
 
     async fn postgres(&self) -> tokio_postgres::Client {
-        let (client, conn) = tokio_postgres::connect(&self.url, tokio_postgres::NoTls).await.unwrap();
+        let (client, conn) = tokio_postgres::connect(&self.url, tokio_postgres::NoTls)
+            .await
+            .unwrap();
         tokio::spawn(conn);
         client
     }
 
     async fn mysql(&self) -> mysql_async::Conn {
-        mysql_async::Conn::new(mysql_async::Opts::from_url(&self.url).unwrap()).await.unwrap()
+        mysql_async::Conn::new(mysql_async::Opts::from_url(&self.url).unwrap())
+            .await
+            .unwrap()
     }
 }

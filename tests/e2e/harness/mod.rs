@@ -27,7 +27,11 @@ impl Output {
     /// Panics unless the run exited with `code`.
     #[track_caller]
     pub fn expect_code(&self, code: i32) -> &Self {
-        assert_eq!(self.code, code, "unexpected exit code\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, code,
+            "unexpected exit code\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
         self
     }
 
@@ -106,7 +110,10 @@ impl Ctx {
     /// The command, not yet started (for concurrent runs).
     pub fn command(&self, args: &[&str], env: &[(&str, &str)]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_migrate"));
-        cmd.args(args).current_dir(self.project()).env_remove("DATABASE_URL").env_remove("MIGRATE_LOG");
+        cmd.args(args)
+            .current_dir(self.project())
+            .env_remove("DATABASE_URL")
+            .env_remove("MIGRATE_LOG");
         for (k, v) in env {
             cmd.env(k, v);
         }

@@ -24,23 +24,42 @@ pub async fn failed_migration_leaves_a_truthful_history(ctx: Arc<Ctx>) {
     let out = ctx.migrate(&[]);
     out.expect_code(1)
         .expect_text("Applying app:0001_base ... OK")
-        .expect_text("app:0002_broken: statement 2 of 3 (line 4 of migrations/app/0002_broken.sql) failed")
+        .expect_text(
+            "app:0002_broken: statement 2 of 3 (line 4 of migrations/app/0002_broken.sql) failed",
+        )
         .expect_text("no_such_table");
     if transactional_ddl(&ctx) {
         out.expect_text("rolled back");
-        assert_eq!(ctx.db.tables().await, strings(&["base"]), "statement 1 rolled back");
+        assert_eq!(
+            ctx.db.tables().await,
+            strings(&["base"]),
+            "statement 1 rolled back"
+        );
         assert_eq!(history(&ctx).await, strings(&["app:0001_base applied"]));
-        ctx.migrate(&["status"]).expect_text(" [X] 0001_base\n [ ] 0002_broken");
+        ctx.migrate(&["status"])
+            .expect_text(" [X] 0001_base\n [ ] 0002_broken");
     } else {
         // DDL commits on its own: the history says exactly how far it got.
         out.expect_text("partial with 1 of 3 statements done");
         assert_eq!(ctx.db.tables().await, strings(&["base", "made"]));
         let rows = ctx.db.history().await;
         let broken = &rows[1];
-        assert_eq!((broken.state.as_str(), broken.done, broken.total), ("partial", 1, 3));
-        assert!(broken.last_error.as_deref().unwrap().starts_with("statement 2 failed"));
-        ctx.migrate(&["status"]).expect_text(" [!] 0002_broken  (partial: 1 of 3 statements ran; statement 2 failed");
-        ctx.migrate(&[]).expect_code(3).expect_text("partially applied");
+        assert_eq!(
+            (broken.state.as_str(), broken.done, broken.total),
+            ("partial", 1, 3)
+        );
+        assert!(
+            broken
+                .last_error
+                .as_deref()
+                .unwrap()
+                .starts_with("statement 2 failed")
+        );
+        ctx.migrate(&["status"])
+            .expect_text(" [!] 0002_broken  (partial: 1 of 3 statements ran; statement 2 failed");
+        ctx.migrate(&[])
+            .expect_code(3)
+            .expect_text("partially applied");
     }
 }
 
@@ -51,11 +70,21 @@ pub async fn transaction_false_is_journaled(ctx: Arc<Ctx>) {
         "0002_steps.sql",
         "-- migrate:up transaction=false\nCREATE TABLE step_one (id INTEGER);\nCREATE TABLE step_two (id INTEGER);\nINSERT INTO no_such_table VALUES (1);\n-- migrate:down\nDROP TABLE step_two;\nDROP TABLE step_one;\n",
     );
-    ctx.migrate(&["sql", "app", "0002"]).expect_code(0).expect_text("-- journaled");
-    ctx.migrate(&[]).expect_code(1).expect_text("statement 3 of 3");
-    assert_eq!(ctx.db.tables().await, strings(&["base", "step_one", "step_two"]));
+    ctx.migrate(&["sql", "app", "0002"])
+        .expect_code(0)
+        .expect_text("-- journaled");
+    ctx.migrate(&[])
+        .expect_code(1)
+        .expect_text("statement 3 of 3");
+    assert_eq!(
+        ctx.db.tables().await,
+        strings(&["base", "step_one", "step_two"])
+    );
     let rows = ctx.db.history().await;
-    assert_eq!((rows[1].state.as_str(), rows[1].done, rows[1].total), ("partial", 2, 3));
+    assert_eq!(
+        (rows[1].state.as_str(), rows[1].done, rows[1].total),
+        ("partial", 2, 3)
+    );
     ctx.migrate(&["status", "--format", "json"])
         .expect_code(0)
         .expect_text("\"state\": \"partial\"");
@@ -85,14 +114,22 @@ pub async fn partial_blocks_until_faked(ctx: Arc<Ctx>) {
         "-- migrate:up transaction=false\nCREATE TABLE step_one (id INTEGER);\nCREATE TABLE step_fixed (id INTEGER);\n-- migrate:down\nDROP TABLE step_fixed;\nDROP TABLE step_one;\n",
     );
     ctx.migrate(&[]).expect_code(0);
-    assert_eq!(ctx.db.tables().await, strings(&["base", "step_fixed", "step_one"]));
-    assert_eq!(history(&ctx).await, strings(&["app:0001_base applied", "app:0002_steps applied"]));
+    assert_eq!(
+        ctx.db.tables().await,
+        strings(&["base", "step_fixed", "step_one"])
+    );
+    assert_eq!(
+        history(&ctx).await,
+        strings(&["app:0001_base applied", "app:0002_steps applied"])
+    );
 }
 
 pub async fn concurrent_runs_apply_once(ctx: Arc<Ctx>) {
     // Slow enough on every engine that the two runs overlap.
     let slow = match ctx.kind() {
-        Kind::Sqlite => "INSERT INTO filler WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 200000) SELECT x FROM c",
+        Kind::Sqlite => {
+            "INSERT INTO filler WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 200000) SELECT x FROM c"
+        }
         Kind::Postgres => "SELECT pg_sleep(1)",
         Kind::Mysql => "DO SLEEP(1)",
     };
@@ -104,15 +141,35 @@ pub async fn concurrent_runs_apply_once(ctx: Arc<Ctx>) {
         ),
     );
     let env = [("DATABASE_URL", ctx.db.url.as_str())];
-    let a = ctx.command(&[], &env).stdout(std::process::Stdio::piped()).spawn().unwrap();
-    let b = ctx.command(&[], &env).stdout(std::process::Stdio::piped()).spawn().unwrap();
+    let a = ctx
+        .command(&[], &env)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let b = ctx
+        .command(&[], &env)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
     let a = a.wait_with_output().unwrap();
     let b = b.wait_with_output().unwrap();
-    let outs = [String::from_utf8_lossy(&a.stdout).into_owned(), String::from_utf8_lossy(&b.stdout).into_owned()];
-    assert!(a.status.success() && b.status.success(), "both runs succeed: {outs:?}");
-    let applied = outs.iter().filter(|o| o.contains("Applying app:0001_once ... OK")).count();
+    let outs = [
+        String::from_utf8_lossy(&a.stdout).into_owned(),
+        String::from_utf8_lossy(&b.stdout).into_owned(),
+    ];
+    assert!(
+        a.status.success() && b.status.success(),
+        "both runs succeed: {outs:?}"
+    );
+    let applied = outs
+        .iter()
+        .filter(|o| o.contains("Applying app:0001_once ... OK"))
+        .count();
     assert_eq!(applied, 1, "exactly one run applies it: {outs:?}");
-    assert!(outs.iter().any(|o| o.contains("No migrations to apply")), "{outs:?}");
+    assert!(
+        outs.iter().any(|o| o.contains("No migrations to apply")),
+        "{outs:?}"
+    );
     assert_eq!(ctx.db.count("SELECT COUNT(*) FROM counter").await, 1);
     assert_eq!(history(&ctx).await, strings(&["app:0001_once applied"]));
 }

@@ -14,20 +14,37 @@ pub async fn unknown_app_and_target(ctx: Arc<Ctx>) {
     ctx.migrate(&["patients", "0009"])
         .expect_code(2)
         .expect_text("app `patients` has no migration `0009`; it has: 0001_initial, 0002_add_dob, 0003_visit");
-    ctx.migrate(&["status", "billing"]).expect_code(2).expect_text("unknown app `billing`");
-    ctx.migrate(&["sql", "patients", "0042"]).expect_code(2).expect_text("no migration `0042`");
-    assert!(!ctx.db.has_history_table().await, "bad usage touches nothing");
+    ctx.migrate(&["status", "billing"])
+        .expect_code(2)
+        .expect_text("unknown app `billing`");
+    ctx.migrate(&["sql", "patients", "0042"])
+        .expect_code(2)
+        .expect_text("no migration `0042`");
+    assert!(
+        !ctx.db.has_history_table().await,
+        "bad usage touches nothing"
+    );
 }
 
 pub async fn ambiguous_prefix(ctx: Arc<Ctx>) {
     ctx.write("app", "0001_add_name.sql", "CREATE TABLE a (id INTEGER);\n");
-    ctx.write("app", "0010_add_email.sql", "CREATE TABLE b (id INTEGER);\n");
-    ctx.write("app", "0011_add_phone.sql", "CREATE TABLE c (id INTEGER);\n");
+    ctx.write(
+        "app",
+        "0010_add_email.sql",
+        "CREATE TABLE b (id INTEGER);\n",
+    );
+    ctx.write(
+        "app",
+        "0011_add_phone.sql",
+        "CREATE TABLE c (id INTEGER);\n",
+    );
     ctx.migrate(&["app", "001"])
         .expect_code(2)
         .expect_text("`001` is ambiguous in app `app`: it matches 0010_add_email, 0011_add_phone");
     // A bare number is unambiguous.
-    ctx.migrate(&["app", "1"]).expect_code(0).expect_text("Applying app:0001_add_name");
+    ctx.migrate(&["app", "1"])
+        .expect_code(0)
+        .expect_text("Applying app:0001_add_name");
     assert_eq!(ctx.db.tables().await, strings(&["a"]));
 }
 
@@ -35,11 +52,29 @@ pub async fn invalid_sources_exit_2_with_file_and_line(ctx: Arc<Ctx>) {
     ctx.write("a", "0001_one.sql", "CREATE TABLE one (id INTEGER);\n");
     ctx.write("a", "0002_two.sql", "CREATE TABLE two (id INTEGER);\n");
     ctx.write("a", "0002_other.sql", "CREATE TABLE other (id INTEGER);\n");
-    ctx.write("a", "0003_flag.sql", "\n-- migrate:up transactional=no\nCREATE TABLE t (id INTEGER);\n");
-    ctx.write("b", "0001_dep.sql", "-- depends_on: ghost:0001\n-- migrate:up\nCREATE TABLE d (id INTEGER);\n");
-    ctx.write("b", "0002_quote.sql", "-- migrate:up\nSELECT 1;\nINSERT INTO x VALUES ('never closed);\n");
-    ctx.write_file("migrations/b/0003_latin1.sql", b"-- caf\xe9\nCREATE TABLE e (id INTEGER);\n");
-    ctx.write_file("migrations/stray.sql", b"CREATE TABLE stray (id INTEGER);\n");
+    ctx.write(
+        "a",
+        "0003_flag.sql",
+        "\n-- migrate:up transactional=no\nCREATE TABLE t (id INTEGER);\n",
+    );
+    ctx.write(
+        "b",
+        "0001_dep.sql",
+        "-- depends_on: ghost:0001\n-- migrate:up\nCREATE TABLE d (id INTEGER);\n",
+    );
+    ctx.write(
+        "b",
+        "0002_quote.sql",
+        "-- migrate:up\nSELECT 1;\nINSERT INTO x VALUES ('never closed);\n",
+    );
+    ctx.write_file(
+        "migrations/b/0003_latin1.sql",
+        b"-- caf\xe9\nCREATE TABLE e (id INTEGER);\n",
+    );
+    ctx.write_file(
+        "migrations/stray.sql",
+        b"CREATE TABLE stray (id INTEGER);\n",
+    );
     let out = ctx.migrate(&[]);
     out.expect_code(2)
         .expect_text("invalid migration source")
@@ -51,13 +86,24 @@ pub async fn invalid_sources_exit_2_with_file_and_line(ctx: Arc<Ctx>) {
         .expect_text("0002_quote.sql:3: column 18: unterminated string literal")
         .expect_text("0003_latin1.sql:1: not valid UTF-8")
         .expect_text("stray.sql: migration files belong in an app folder");
-    assert!(!ctx.db.has_history_table().await, "an invalid source touches nothing");
+    assert!(
+        !ctx.db.has_history_table().await,
+        "an invalid source touches nothing"
+    );
 
     // A dependency cycle, in a folder of its own.
     std::fs::create_dir_all(ctx.project().join("cycle/x")).unwrap();
     std::fs::create_dir_all(ctx.project().join("cycle/y")).unwrap();
-    std::fs::write(ctx.project().join("cycle/x/0001_a.sql"), "-- depends_on: y:0001\nSELECT 1;\n").unwrap();
-    std::fs::write(ctx.project().join("cycle/y/0001_b.sql"), "-- depends_on: x:0001\nSELECT 1;\n").unwrap();
+    std::fs::write(
+        ctx.project().join("cycle/x/0001_a.sql"),
+        "-- depends_on: y:0001\nSELECT 1;\n",
+    )
+    .unwrap();
+    std::fs::write(
+        ctx.project().join("cycle/y/0001_b.sql"),
+        "-- depends_on: x:0001\nSELECT 1;\n",
+    )
+    .unwrap();
     ctx.migrate(&["--dir", "cycle"])
         .expect_code(2)
         .expect_text("dependency cycle")
@@ -70,9 +116,18 @@ pub async fn invalid_sources_exit_2_with_file_and_line(ctx: Arc<Ctx>) {
 pub async fn unreachable_database_hides_the_password(ctx: Arc<Ctx>) {
     clinic(&ctx);
     let (url, expected) = match ctx.kind() {
-        Kind::Sqlite => ("sqlite:///no/such/folder/x.db".to_string(), "cannot open SQLite database sqlite:///no/such/folder/x.db"),
-        Kind::Postgres => ("postgres://postgres:hunter2@127.0.0.1:1/x".to_string(), "postgres://postgres:***@127.0.0.1:1/x"),
-        Kind::Mysql => ("mysql://root:hunter2@127.0.0.1:1/x".to_string(), "mysql://root:***@127.0.0.1:1/x"),
+        Kind::Sqlite => (
+            "sqlite:///no/such/folder/x.db".to_string(),
+            "cannot open SQLite database sqlite:///no/such/folder/x.db",
+        ),
+        Kind::Postgres => (
+            "postgres://postgres:hunter2@127.0.0.1:1/x".to_string(),
+            "postgres://postgres:***@127.0.0.1:1/x",
+        ),
+        Kind::Mysql => (
+            "mysql://root:hunter2@127.0.0.1:1/x".to_string(),
+            "mysql://root:***@127.0.0.1:1/x",
+        ),
     };
     ctx.migrate_with(&["--database", &url], &[])
         .expect_code(1)
@@ -88,19 +143,28 @@ pub async fn database_from_config_and_dotenv(ctx: Arc<Ctx>) {
         "migrate.toml",
         b"database = \"local\"\n\n[databases]\nlocal = \"${SCRATCH_URL}\"\nother = \"sqlite://other.db\"\n",
     );
-    ctx.migrate_with(&["patients", "0001"], &[("SCRATCH_URL", &ctx.db.url)]).expect_code(0);
+    ctx.migrate_with(&["patients", "0001"], &[("SCRATCH_URL", &ctx.db.url)])
+        .expect_code(0);
     assert_eq!(ctx.db.tables().await, strings(&["patient"]));
-    ctx.migrate_with(&["--database", "nope", "status"], &[("SCRATCH_URL", &ctx.db.url)])
-        .expect_code(2)
-        .expect_text("names: local, other");
+    ctx.migrate_with(
+        &["--database", "nope", "status"],
+        &[("SCRATCH_URL", &ctx.db.url)],
+    )
+    .expect_code(2)
+    .expect_text("names: local, other");
     // DATABASE_URL from .env wins over the file's default.
     std::fs::remove_file(ctx.project().join("migrate.toml")).unwrap();
     ctx.write_file(".env", format!("DATABASE_URL={}\n", ctx.db.url).as_bytes());
     ctx.migrate_with(&["patients", "0002"], &[]).expect_code(0);
-    assert_eq!(ctx.db.columns("patient").await, strings(&["id", "name", "dob"]));
+    assert_eq!(
+        ctx.db.columns("patient").await,
+        strings(&["id", "name", "dob"])
+    );
     // A broken config file is an invalid source with its line.
     ctx.write_file("migrate.toml", b"database = \"x\"\nbogus = 1\n");
-    ctx.migrate_with(&["status"], &[]).expect_code(2).expect_text("migrate.toml:2:");
+    ctx.migrate_with(&["status"], &[])
+        .expect_code(2)
+        .expect_text("migrate.toml:2:");
 }
 
 pub async fn status_json(ctx: Arc<Ctx>) {
@@ -123,13 +187,15 @@ pub async fn status_json(ctx: Arc<Ctx>) {
 pub async fn sql_shows_the_transaction_wrapper(ctx: Arc<Ctx>) {
     clinic(&ctx);
     let out = ctx.migrate(&["sql", "patients", "0003"]);
-    out.expect_code(0).expect_text("CREATE INDEX visit_patient ON visit (patient_id);");
+    out.expect_code(0)
+        .expect_text("CREATE INDEX visit_patient ON visit (patient_id);");
     match ctx.kind() {
         Kind::Mysql => {
             out.expect_text("-- journaled");
         }
         _ => {
-            out.expect_text("BEGIN;\nCREATE TABLE visit").expect_text("COMMIT;");
+            out.expect_text("BEGIN;\nCREATE TABLE visit")
+                .expect_text("COMMIT;");
         }
     }
     ctx.migrate(&["sqlmigrate", "patients", "0003", "--backwards"])
@@ -142,7 +208,10 @@ pub async fn sql_shows_the_transaction_wrapper(ctx: Arc<Ctx>) {
     ctx.migrate(&["sql", "patients", "0001", "--dialect", "oracle"])
         .expect_code(2)
         .expect_text("unknown dialect `oracle`");
-    assert!(!ctx.db.has_history_table().await, "`sql` never touches the database");
+    assert!(
+        !ctx.db.has_history_table().await,
+        "`sql` never touches the database"
+    );
 }
 
 pub async fn new_creates_the_next_file(ctx: Arc<Ctx>) {
@@ -150,10 +219,19 @@ pub async fn new_creates_the_next_file(ctx: Arc<Ctx>) {
     ctx.migrate(&["new", "patients", "add_email"])
         .expect_code(0)
         .expect_text("0004_add_email.sql");
-    let text = std::fs::read_to_string(ctx.project().join("migrations/patients/0004_add_email.sql")).unwrap();
-    assert!(text.contains("-- migrate:up") && text.contains("-- migrate:down"), "{text}");
-    ctx.migrate(&["new", "billing", "initial"]).expect_code(0).expect_text("0001_initial.sql");
+    let text =
+        std::fs::read_to_string(ctx.project().join("migrations/patients/0004_add_email.sql"))
+            .unwrap();
+    assert!(
+        text.contains("-- migrate:up") && text.contains("-- migrate:down"),
+        "{text}"
+    );
+    ctx.migrate(&["new", "billing", "initial"])
+        .expect_code(0)
+        .expect_text("0001_initial.sql");
     ctx.migrate(&["new", "patients", "Bad Name"]).expect_code(2);
     // Empty sections are valid: the new files load and apply.
-    ctx.migrate(&[]).expect_code(0).expect_text("Applying patients:0004_add_email");
+    ctx.migrate(&[])
+        .expect_code(0)
+        .expect_text("Applying patients:0004_add_email");
 }

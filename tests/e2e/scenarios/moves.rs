@@ -15,7 +15,10 @@ pub async fn forward_then_status(ctx: Arc<Ctx>) {
         ctx.db.tables().await,
         strings(&["patient", "patient_task", "task", "visit"])
     );
-    assert_eq!(ctx.db.columns("patient").await, strings(&["id", "name", "dob"]));
+    assert_eq!(
+        ctx.db.columns("patient").await,
+        strings(&["id", "name", "dob"])
+    );
     assert_eq!(
         history(&ctx).await,
         strings(&[
@@ -33,7 +36,10 @@ pub async fn forward_then_status(ctx: Arc<Ctx>) {
         "patients\n [X] 0001_initial\n [X] 0002_add_dob\n [X] 0003_visit\ntasks\n [X] 0001_initial\n [X] 0002_patient_task\n"
     );
     // The alias reads the same.
-    assert_eq!(ctx.migrate(&["showmigrations", "tasks"]).stdout, "tasks\n [X] 0001_initial\n [X] 0002_patient_task\n");
+    assert_eq!(
+        ctx.migrate(&["showmigrations", "tasks"]).stdout,
+        "tasks\n [X] 0001_initial\n [X] 0002_patient_task\n"
+    );
 }
 
 pub async fn backward_to_a_prefix(ctx: Arc<Ctx>) {
@@ -42,14 +48,26 @@ pub async fn backward_to_a_prefix(ctx: Arc<Ctx>) {
     let out = ctx.migrate(&["patients", "0001"]);
     out.expect_code(0);
     // Newest first.
-    let visit = out.stdout.find("Unapplying patients:0003_visit").expect("0003 unapplied");
-    let dob = out.stdout.find("Unapplying patients:0002_add_dob").expect("0002 unapplied");
+    let visit = out
+        .stdout
+        .find("Unapplying patients:0003_visit")
+        .expect("0003 unapplied");
+    let dob = out
+        .stdout
+        .find("Unapplying patients:0002_add_dob")
+        .expect("0002 unapplied");
     assert!(visit < dob, "{}", out.stdout);
-    assert_eq!(ctx.db.tables().await, strings(&["patient", "patient_task", "task"]));
+    assert_eq!(
+        ctx.db.tables().await,
+        strings(&["patient", "patient_task", "task"])
+    );
     assert_eq!(ctx.db.columns("patient").await, strings(&["id", "name"]));
     // And forward again to a full name.
     ctx.migrate(&["patients", "0002_add_dob"]).expect_code(0);
-    assert_eq!(ctx.db.columns("patient").await, strings(&["id", "name", "dob"]));
+    assert_eq!(
+        ctx.db.columns("patient").await,
+        strings(&["id", "name", "dob"])
+    );
     assert!(!ctx.db.tables().await.contains(&"visit".to_string()));
     ctx.migrate(&["status", "patients"])
         .expect_text(" [X] 0002_add_dob\n [ ] 0003_visit");
@@ -62,14 +80,28 @@ pub async fn zero_unapplies_dependents_first(ctx: Arc<Ctx>) {
     out.expect_code(0);
     // tasks:0002 depends on patients:0001, so it goes first; tasks:0001
     // does not, so it stays.
-    let dependent = out.stdout.find("Unapplying tasks:0002_patient_task").expect("dependent unapplied");
-    let initial = out.stdout.find("Unapplying patients:0001_initial").expect("0001 unapplied");
+    let dependent = out
+        .stdout
+        .find("Unapplying tasks:0002_patient_task")
+        .expect("dependent unapplied");
+    let initial = out
+        .stdout
+        .find("Unapplying patients:0001_initial")
+        .expect("0001 unapplied");
     assert!(dependent < initial, "{}", out.stdout);
     assert_eq!(ctx.db.tables().await, strings(&["task"]));
-    assert_eq!(history(&ctx).await, strings(&["tasks:0001_initial applied"]));
+    assert_eq!(
+        history(&ctx).await,
+        strings(&["tasks:0001_initial applied"])
+    );
     // Applying tasks again brings back its dependency.
-    ctx.migrate(&["tasks"]).expect_code(0).expect_text("Applying patients:0001_initial");
-    assert_eq!(ctx.db.tables().await, strings(&["patient", "patient_task", "task"]));
+    ctx.migrate(&["tasks"])
+        .expect_code(0)
+        .expect_text("Applying patients:0001_initial");
+    assert_eq!(
+        ctx.db.tables().await,
+        strings(&["patient", "patient_task", "task"])
+    );
 }
 
 pub async fn fake_both_ways(ctx: Arc<Ctx>) {
@@ -77,24 +109,41 @@ pub async fn fake_both_ways(ctx: Arc<Ctx>) {
     ctx.migrate(&["--fake", "patients", "0002"])
         .expect_code(0)
         .expect_text("Applying patients:0001_initial (fake) ... OK");
-    assert_eq!(ctx.db.tables().await, Vec::<String>::new(), "--fake runs nothing");
+    assert_eq!(
+        ctx.db.tables().await,
+        Vec::<String>::new(),
+        "--fake runs nothing"
+    );
     let rows = ctx.db.history().await;
     assert_eq!(rows.len(), 2);
-    assert!(rows[0].up_sql.contains("CREATE TABLE patient"), "a faked apply records its statements");
+    assert!(
+        rows[0].up_sql.contains("CREATE TABLE patient"),
+        "a faked apply records its statements"
+    );
     ctx.migrate(&["--fake", "patients", "zero"]).expect_code(0);
     assert!(ctx.db.history().await.is_empty());
     // Faking back over a real apply leaves the schema alone.
     ctx.migrate(&["patients"]).expect_code(0);
     ctx.migrate(&["--fake", "patients", "0001"]).expect_code(0);
-    assert_eq!(ctx.db.columns("patient").await, strings(&["id", "name", "dob"]));
-    assert_eq!(history(&ctx).await, strings(&["patients:0001_initial applied"]));
+    assert_eq!(
+        ctx.db.columns("patient").await,
+        strings(&["id", "name", "dob"])
+    );
+    assert_eq!(
+        history(&ctx).await,
+        strings(&["patients:0001_initial applied"])
+    );
 }
 
 pub async fn nothing_pending(ctx: Arc<Ctx>) {
     clinic(&ctx);
     ctx.migrate(&[]).expect_code(0);
-    ctx.migrate(&[]).expect_code(0).expect_text("No migrations to apply");
-    ctx.migrate(&["patients", "0003"]).expect_code(0).expect_text("already at 0003_visit");
+    ctx.migrate(&[])
+        .expect_code(0)
+        .expect_text("No migrations to apply");
+    ctx.migrate(&["patients", "0003"])
+        .expect_code(0)
+        .expect_text("already at 0003_visit");
 }
 
 pub async fn dry_run_changes_nothing(ctx: Arc<Ctx>) {
@@ -103,7 +152,10 @@ pub async fn dry_run_changes_nothing(ctx: Arc<Ctx>) {
     out.expect_code(0)
         .expect_text("-- apply patients:0001_initial")
         .expect_text("CREATE TABLE patient (id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL);");
-    assert!(!ctx.db.has_history_table().await, "a dry run creates no history table");
+    assert!(
+        !ctx.db.has_history_table().await,
+        "a dry run creates no history table"
+    );
     assert!(ctx.db.tables().await.is_empty());
     ctx.migrate(&[]).expect_code(0);
     ctx.migrate(&["patients", "zero", "--dry-run"])
@@ -114,8 +166,16 @@ pub async fn dry_run_changes_nothing(ctx: Arc<Ctx>) {
 }
 
 pub async fn irreversible_is_refused(ctx: Arc<Ctx>) {
-    ctx.write("app", "0001_keep.sql", "CREATE TABLE keep (id INTEGER PRIMARY KEY);\n");
-    ctx.write("app", "0002_more.sql", "-- migrate:up\nCREATE TABLE more (id INTEGER);\n-- migrate:down\nDROP TABLE more;\n");
+    ctx.write(
+        "app",
+        "0001_keep.sql",
+        "CREATE TABLE keep (id INTEGER PRIMARY KEY);\n",
+    );
+    ctx.write(
+        "app",
+        "0002_more.sql",
+        "-- migrate:up\nCREATE TABLE more (id INTEGER);\n-- migrate:down\nDROP TABLE more;\n",
+    );
     ctx.migrate(&[]).expect_code(0);
     let out = ctx.migrate(&["app", "zero"]);
     out.expect_code(3)

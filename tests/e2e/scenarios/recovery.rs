@@ -14,7 +14,9 @@ pub async fn guide_section_1_simple_error(ctx: Arc<Ctx>) {
         "0003_visit.sql",
         "-- migrate:up\nCREATE TABLE visit (id INTEGER PRIMARY KEY, patient_id INTEGER NOT NULL);\nCREATE INDEX visit_patient ON visit (no_such_column);\n-- migrate:down\nDROP TABLE visit;\n",
     );
-    ctx.migrate(&["patients"]).expect_code(1).expect_text("patients:0003_visit: statement 2 of 2");
+    ctx.migrate(&["patients"])
+        .expect_code(1)
+        .expect_text("patients:0003_visit: statement 2 of 2");
     if ctx.kind() == Kind::Mysql {
         // MySQL kept statement 1; the guide's section 2 applies there.
         return;
@@ -25,7 +27,9 @@ pub async fn guide_section_1_simple_error(ctx: Arc<Ctx>) {
         "0003_visit.sql",
         "-- migrate:up\nCREATE TABLE visit (id INTEGER PRIMARY KEY, patient_id INTEGER NOT NULL);\nCREATE INDEX visit_patient ON visit (patient_id);\n-- migrate:down\nDROP TABLE visit;\n",
     );
-    ctx.migrate(&["patients", "0003"]).expect_code(0).expect_text("Applying patients:0003_visit ... OK");
+    ctx.migrate(&["patients", "0003"])
+        .expect_code(0)
+        .expect_text("Applying patients:0003_visit ... OK");
     ctx.migrate(&["showmigrations", "patients"])
         .expect_text(" [X] 0001_initial\n [X] 0002_add_dob\n [X] 0003_visit\n");
 }
@@ -38,11 +42,17 @@ pub async fn guide_fake_after_manual_fix(ctx: Arc<Ctx>) {
     ctx.migrate(&["patients"]).expect_code(0);
     ctx.db.exec("INSERT INTO patient (id) VALUES (7)").await;
     ctx.db.exec("DROP TABLE note").await;
-    ctx.migrate(&["showmigrations"]).expect_text(" [X] 0002_notes");
+    ctx.migrate(&["showmigrations"])
+        .expect_text(" [X] 0002_notes");
     ctx.migrate(&["--fake", "patients", "0001"]).expect_code(0);
-    ctx.migrate(&["showmigrations"]).expect_text(" [X] 0001_initial\n [ ] 0002_notes");
+    ctx.migrate(&["showmigrations"])
+        .expect_text(" [X] 0001_initial\n [ ] 0002_notes");
     ctx.migrate(&["patients"]).expect_code(0);
     assert_eq!(ctx.db.tables().await, strings(&["note", "patient"]));
-    assert_eq!(ctx.db.count("SELECT COUNT(*) FROM patient").await, 1, "rows survive");
+    assert_eq!(
+        ctx.db.count("SELECT COUNT(*) FROM patient").await,
+        1,
+        "rows survive"
+    );
     assert_eq!(history(&ctx).await.len(), 2);
 }
