@@ -59,8 +59,10 @@ impl Engine {
     ) -> Result<Box<dyn Backend>, Error> {
         Ok(match self {
             Engine::Sqlite => Box::new(SqliteBackend::connect(url, options).await?),
-            Engine::Postgres => migrate_postgres::PostgresBackend::connect(url, options).await?,
-            Engine::Mysql => migrate_mysql::MysqlBackend::connect(url, options).await?,
+            Engine::Postgres => {
+                Box::new(migrate_postgres::PostgresBackend::connect(url, options).await?)
+            }
+            Engine::Mysql => Box::new(migrate_mysql::MysqlBackend::connect(url, options).await?),
         })
     }
 }

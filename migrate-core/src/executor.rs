@@ -343,8 +343,12 @@ async fn locked_run(
     options: &RunOptions,
     progress: &mut dyn Progress,
 ) -> Result<Vec<StepReport>> {
-    backend.ensure_history().await?;
+    // Plan before creating anything, so a refused or empty run leaves the
+    // database exactly as it was.
     let (history, steps) = prepare(backend, source, request, options.fake).await?;
+    if !steps.is_empty() {
+        backend.ensure_history().await?;
+    }
     let records: HashMap<MigrationKey, HistoryRecord> =
         history.into_iter().map(|r| (r.key(), r)).collect();
     let mut reports = Vec::with_capacity(steps.len());

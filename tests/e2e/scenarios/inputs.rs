@@ -83,7 +83,7 @@ pub async fn invalid_sources_exit_2_with_file_and_line(ctx: Arc<Ctx>) {
         .expect_text("0002_two.sql")
         .expect_text("0003_flag.sql:2: unknown directive `transactional=no`")
         .expect_text("0001_dep.sql:1: depends on `ghost:0001`, but there is no app `ghost`")
-        .expect_text("0002_quote.sql:3: column 18: unterminated string literal")
+        .expect_text("0002_quote.sql:3: column 23: unterminated string literal")
         .expect_text("0003_latin1.sql:1: not valid UTF-8")
         .expect_text("stray.sql: migration files belong in an app folder");
     assert!(
