@@ -12,7 +12,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// direction (TARGET: a number prefix such as 0002, a full name, any
 /// unambiguous prefix, or `zero`).
 #[derive(Debug, Parser)]
-#[command(name = "migrate", version, args_conflicts_with_subcommands = true)]
+#[command(name = "migrate", version)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
@@ -48,6 +48,11 @@ pub struct Global {
     /// Name of the history table.
     #[arg(long, global = true, value_name = "NAME")]
     pub history_table: Option<String>,
+
+    /// PostgreSQL schema that holds the history table and comes first in
+    /// the search path of the migrations.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub schema: Option<String>,
 
     /// Seconds to wait for another run's migration lock.
     #[arg(long, global = true, value_name = "SECONDS")]

@@ -29,6 +29,8 @@ pub struct FileConfig {
     pub dir: Option<PathBuf>,
     /// The history table's name.
     pub history_table: Option<String>,
+    /// PostgreSQL schema for the history table and the migrations.
+    pub schema: Option<String>,
     /// Seconds to wait for the migration lock.
     pub lock_timeout: Option<u64>,
     /// Statements run on the migration connection first.
@@ -77,7 +79,7 @@ impl Settings {
                     .clone()
                     .or(file.history_table)
                     .unwrap_or_else(|| migrate_core::history::DEFAULT_TABLE.to_string()),
-                schema: None,
+                schema: global.schema.clone().or(file.schema),
                 init_statements: init,
             },
             lock_timeout: global

@@ -96,11 +96,14 @@ where
 
 fn log_notice(notice: &DbError) {
     let text = format_db_error(notice);
+    if notice.code() == &SqlState::NO_ACTIVE_SQL_TRANSACTION {
+        // `ROLLBACK` with no transaction open: expected, not news.
+        tracing::debug!("PostgreSQL: {text}");
+        return;
+    }
     match notice.severity() {
-        "WARNING" if notice.code() != &SqlState::NO_ACTIVE_SQL_TRANSACTION => {
-            tracing::warn!("PostgreSQL: {text}")
-        }
-        "NOTICE" | "INFO" | "WARNING" => tracing::info!("PostgreSQL: {text}"),
+        "WARNING" => tracing::warn!("PostgreSQL: {text}"),
+        "NOTICE" | "INFO" => tracing::info!("PostgreSQL: {text}"),
         _ => tracing::debug!("PostgreSQL: {text}"),
     }
 }

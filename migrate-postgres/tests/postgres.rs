@@ -107,7 +107,7 @@ async fn unknown_user_is_named() {
         .url
         .replacen("://postgres@", "://migrate_no_such_role@", 1);
     if url == db.url {
-        eprintln!("SKIP: MIGRATE_TEST_POSTGRES_URL does not use user postgres");
+        common::skip("MIGRATE_TEST_POSTGRES_URL does not use user postgres");
         return;
     }
     let e = PostgresBackend::connect(&url, &ConnectOptions::default())
@@ -574,7 +574,7 @@ async fn tls_modes() {
             .err()
             .expect("the server has no TLS");
         assert!(e.to_string().contains("TLS"), "{e}");
-        eprintln!("SKIP: the server has ssl = off; only the refusal was tested");
+        common::skip("the server has ssl = off; only the refusal was tested");
         return;
     }
     let mut tls = connect(&require).await;
@@ -608,10 +608,10 @@ async fn tls_modes() {
         std::path::Path::new(&dir).join(cert)
     };
     if std::fs::read(&cert).is_err() {
-        eprintln!(
-            "SKIP: cannot read the server certificate {}",
+        common::skip(&format!(
+            "cannot read the server certificate {}",
             cert.display()
-        );
+        ));
         return;
     }
     let root = format!("sslrootcert={}", cert.display());
@@ -626,7 +626,7 @@ async fn tls_modes() {
     let by_name = full.replacen("@127.0.0.1:", "@localhost:", 1);
     match PostgresBackend::connect(&by_name, &ConnectOptions::default()).await {
         Ok(mut b) => b.execute(encrypted).await.unwrap(),
-        Err(e) => eprintln!("SKIP: verify-full by name `localhost` failed: {e}"),
+        Err(e) => common::skip(&format!("verify-full by name `localhost` failed: {e}")),
     }
     if full.contains("@127.0.0.1:") {
         // unless the certificate names the IP address, verify-full refuses it

@@ -57,4 +57,10 @@ scenarios! {
     inputs::new_creates_the_next_file,
     recovery::guide_section_1_simple_error,
     recovery::guide_fake_after_manual_fix,
+    engines::lock_held_by_another_run_times_out,
+    engines::init_statements_run_first,
+    engines::dml_only_migration_is_atomic_everywhere,
+    engines::postgres_concurrent_index,
+    engines::postgres_schema_holds_history_and_objects,
+    engines::mysql_rejects_schema_option,
 }

@@ -6,6 +6,7 @@
 
 #![allow(dead_code)]
 
+use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -55,6 +56,12 @@ pub struct ScratchDb {
     server: String,
 }
 
+/// Prints `SKIP: <why>` where it shows: straight to stderr, since the test
+/// harness captures `eprintln!` of passing tests.
+pub fn skip(why: &str) {
+    let _ = writeln!(std::io::stderr(), "SKIP: {why}");
+}
+
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 /// Creates a scratch database, or returns `None` (after printing why) when
@@ -64,12 +71,18 @@ pub async fn scratch() -> Option<ScratchDb> {
     let admin = match client(&server).await {
         Ok(c) => c,
         Err(e) => {
-            let e = migrate_core::redact::redact_url(&format!("{e:?}"));
+            let mut reason = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(cause) = source {
+                reason = format!("{reason}: {cause}");
+                source = cause.source();
+            }
+            let e = migrate_core::redact::redact_url(&reason);
             let shown = migrate_core::redact::redact_url(&server);
             if std::env::var("CI").is_ok_and(|v| v == "true") {
                 panic!("PostgreSQL not reachable at {shown} (CI=true): {e}");
             }
-            eprintln!("SKIP: PostgreSQL not reachable at {shown}: {e}");
+            skip(&format!("PostgreSQL not reachable at {shown}: {e}"));
             return None;
         }
     };
@@ -110,7 +123,11 @@ impl Drop for ScratchDb {
         })
         .join();
         if let Ok(Err(e)) = dropped {
-            eprintln!("warning: cannot drop scratch database {}: {e}", self.name);
+            let _ = writeln!(
+                std::io::stderr(),
+                "warning: cannot drop scratch database {}: {e}",
+                self.name
+            );
         }
     }
 }

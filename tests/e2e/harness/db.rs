@@ -262,8 +262,11 @@ impl Scratch {
         !self.strings(sql).await.is_empty()
     }
 
-    /// Every history row, by app and name.
+    /// Every history row, by app and name (none when there is no table).
     pub async fn history(&self) -> Vec<HistoryRow> {
+        if !self.has_history_table().await {
+            return Vec::new();
+        }
         let sql = "SELECT app, name, state, statements_done, statements_total, up_sql, down_sql, last_error FROM migrate_history ORDER BY app, name";
         match self.kind {
             Kind::Sqlite => {

@@ -1,0 +1,184 @@
+//! Behaviour that differs per engine: locks, session settings, PostgreSQL's
+//! statements that refuse transactions, schemas, MySQL's DML transactions.
+
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::{history, strings};
+use crate::harness::{Ctx, Kind};
+
+/// A statement that keeps a migration busy for a few seconds.
+fn slow_statement(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Sqlite => {
+            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 15000000) SELECT count(*) FROM c"
+        }
+        Kind::Postgres => "SELECT pg_sleep(4)",
+        Kind::Mysql => "DO SLEEP(4)",
+    }
+}
+
+pub async fn lock_held_by_another_run_times_out(ctx: Arc<Ctx>) {
+    ctx.write(
+        "app",
+        "0001_slow.sql",
+        &format!("-- migrate:up\nCREATE TABLE slow (id INTEGER);\n{};\n-- migrate:down\nDROP TABLE slow;\n", slow_statement(ctx.kind())),
+    );
+    let env = [("DATABASE_URL", ctx.db.url.as_str())];
+    let first = ctx
+        .command(&[], &env)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1000));
+    let second = ctx.migrate(&["--lock-timeout", "1"]);
+    second
+        .expect_code(3)
+        .expect_text("timed out after 1s waiting for the migration lock")
+        .expect_text("held by");
+    let first = first.wait_with_output().unwrap();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert_eq!(history(&ctx).await, strings(&["app:0001_slow applied"]));
+    // The lock was released: the next run gets it at once.
+    ctx.migrate(&["--lock-timeout", "1"])
+        .expect_code(0)
+        .expect_text("No migrations to apply");
+}
+
+pub async fn init_statements_run_first(ctx: Arc<Ctx>) {
+    ctx.write(
+        "app",
+        "0001_orphan_row.sql",
+        "-- migrate:up\nCREATE TABLE parent (id INTEGER PRIMARY KEY);\nCREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER, FOREIGN KEY (parent_id) REFERENCES parent (id));\nINSERT INTO child VALUES (1, 42);\n-- migrate:down\nDROP TABLE child;\nDROP TABLE parent;\n",
+    );
+    // Each engine's way of switching foreign key checks, and its default.
+    let (init, checks_by_default) = match ctx.kind() {
+        Kind::Sqlite => ("PRAGMA foreign_keys = ON", false),
+        Kind::Postgres => ("SET session_replication_role = replica", true),
+        Kind::Mysql => ("SET FOREIGN_KEY_CHECKS = 0", true),
+    };
+    let with_init = ctx.migrate(&["--init", init, "--dry-run"]);
+    with_init.expect_code(0);
+    let out = ctx.migrate(&["--init", init]);
+    if checks_by_default {
+        // The init statement turned checks off: the row goes in.
+        out.expect_code(0);
+        assert_eq!(ctx.db.count("SELECT COUNT(*) FROM child").await, 1);
+    } else {
+        // The init statement turned checks on: the row is refused.
+        out.expect_code(1)
+            .expect_text("FOREIGN KEY constraint failed");
+        assert!(history(&ctx).await.is_empty());
+    }
+    // A failing init statement names itself.
+    ctx.migrate(&["--init", "SET no_such_setting_at_all = 1", "status"])
+        .expect_code(1)
+        .expect_text("SET no_such_setting_at_all = 1");
+}
+
+pub async fn dml_only_migration_is_atomic_everywhere(ctx: Arc<Ctx>) {
+    ctx.write("app", "0001_table.sql", "-- migrate:up\nCREATE TABLE item (id INTEGER PRIMARY KEY);\n-- migrate:down\nDROP TABLE item;\n");
+    ctx.write("app", "0002_rows.sql", "-- migrate:up\nINSERT INTO item VALUES (1);\nINSERT INTO item VALUES (1);\n-- migrate:down\nDELETE FROM item;\n");
+    // Even on MySQL, data-only migrations run in one transaction.
+    let sql = ctx.migrate(&["sql", "app", "0002"]);
+    sql.expect_code(0).expect_no_text("journaled");
+    if ctx.kind() == Kind::Mysql {
+        sql.expect_text("START TRANSACTION;");
+    }
+    ctx.migrate(&[])
+        .expect_code(1)
+        .expect_text("statement 2 of 2")
+        .expect_text("rolled back");
+    assert_eq!(
+        ctx.db.count("SELECT COUNT(*) FROM item").await,
+        0,
+        "the first insert was rolled back"
+    );
+    assert_eq!(history(&ctx).await, strings(&["app:0001_table applied"]));
+}
+
+pub async fn postgres_concurrent_index(ctx: Arc<Ctx>) {
+    if ctx.kind() != Kind::Postgres {
+        return;
+    }
+    ctx.write("app", "0001_table.sql", "-- migrate:up\nCREATE TABLE big (id INTEGER PRIMARY KEY, v INTEGER);\nINSERT INTO big SELECT g, g FROM generate_series(1, 20000) g;\n-- migrate:down\nDROP TABLE big;\n");
+    ctx.write("app", "0002_index.sql", "-- migrate:up\nCREATE INDEX CONCURRENTLY big_v ON big (v);\n-- migrate:down\nDROP INDEX CONCURRENTLY big_v;\n");
+    // Refused before anything runs, with the statement, where it is, and the fix.
+    ctx.migrate(&[])
+        .expect_code(2)
+        .expect_text("0002_index.sql:2: statement 1 of app:0002_index cannot run inside a transaction on postgres: `CREATE INDEX CONCURRENTLY big_v ON big (v)`")
+        .expect_text("transaction=false");
+    assert!(history(&ctx).await.is_empty(), "nothing ran, 0001 included");
+    ctx.write("app", "0002_index.sql", "-- migrate:up transaction=false\nCREATE INDEX CONCURRENTLY big_v ON big (v);\n-- migrate:down transaction=false\nDROP INDEX CONCURRENTLY big_v;\n");
+    // Holding our own advisory lock must not deadlock the index build.
+    let mut child = ctx
+        .command(&[], &[("DATABASE_URL", ctx.db.url.as_str())])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!(
+                "CREATE INDEX CONCURRENTLY under the migration lock did not finish in 60 s: deadlock"
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        ctx.db
+            .count("SELECT COUNT(*) FROM pg_indexes WHERE indexname = 'big_v'")
+            .await,
+        1
+    );
+    ctx.migrate(&["app", "0001"]).expect_code(0);
+    assert_eq!(
+        ctx.db
+            .count("SELECT COUNT(*) FROM pg_indexes WHERE indexname = 'big_v'")
+            .await,
+        0
+    );
+}
+
+pub async fn postgres_schema_holds_history_and_objects(ctx: Arc<Ctx>) {
+    if ctx.kind() != Kind::Postgres {
+        return;
+    }
+    ctx.write("app", "0001_t.sql", "-- migrate:up\nCREATE TABLE in_schema (id INTEGER);\n-- migrate:down\nDROP TABLE in_schema;\n");
+    ctx.migrate(&["--schema", "tenant_a"]).expect_code(0);
+    let in_schema = "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'tenant_a' AND table_name IN ('migrate_history', 'in_schema')";
+    assert_eq!(ctx.db.count(in_schema).await, 2);
+    assert!(ctx.db.tables().await.is_empty(), "nothing in public");
+    ctx.migrate(&["--schema", "tenant_a", "status"])
+        .expect_text(" [X] 0001_t");
+    // Another schema has its own history.
+    ctx.migrate(&["--schema", "tenant_b", "status"])
+        .expect_text(" [ ] 0001_t");
+}
+
+pub async fn mysql_rejects_schema_option(ctx: Arc<Ctx>) {
+    if ctx.kind() != Kind::Mysql {
+        return;
+    }
+    ctx.write("app", "0001_t.sql", "SELECT 1;\n");
+    ctx.migrate(&["--schema", "x"])
+        .expect_code(2)
+        .expect_text("--schema");
+}
