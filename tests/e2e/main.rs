@@ -63,4 +63,6 @@ scenarios! {
     engines::postgres_concurrent_index,
     engines::postgres_schema_holds_history_and_objects,
     engines::mysql_rejects_schema_option,
+    engines::missing_privileges_are_reported,
+    engines::connection_dropped_mid_run_leaves_a_truthful_history,
 }

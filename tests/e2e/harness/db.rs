@@ -127,6 +127,13 @@ impl Scratch {
         }
     }
 
+    /// The database's URL with another user and password.
+    pub fn url_as(&self, user: &str, password: &str) -> String {
+        let (scheme, rest) = self.url.split_once("://").expect("a server URL");
+        let host = rest.split_once('@').map_or(rest, |(_, host)| host);
+        format!("{scheme}://{user}:{password}@{host}")
+    }
+
     /// Drops the database (the SQLite file goes with its temp folder).
     pub async fn drop_database(&self) {
         match self.kind {

@@ -182,3 +182,109 @@ pub async fn mysql_rejects_schema_option(ctx: Arc<Ctx>) {
         .expect_code(2)
         .expect_text("--schema");
 }
+
+pub async fn missing_privileges_are_reported(ctx: Arc<Ctx>) {
+    ctx.write(
+        "app",
+        "0001_t.sql",
+        "-- migrate:up\nCREATE TABLE t (id INTEGER);\n-- migrate:down\nDROP TABLE t;\n",
+    );
+    let user = format!("mig_ro_{}", std::process::id());
+    let (setup, teardown, expected) = match ctx.kind() {
+        // The database file is writable by root whatever its mode, so
+        // there is nothing to take away on SQLite here.
+        Kind::Sqlite => return,
+        // Since PostgreSQL 15 only the owner may create in `public`.
+        Kind::Postgres => (
+            format!("CREATE ROLE {user} LOGIN PASSWORD 'pw'"),
+            format!("DROP ROLE IF EXISTS {user}"),
+            "permission denied for schema public",
+        ),
+        Kind::Mysql => (
+            format!(
+                "CREATE USER '{user}'@'%' IDENTIFIED BY 'pw'; GRANT SELECT ON *.* TO '{user}'@'%'"
+            ),
+            format!("DROP USER IF EXISTS '{user}'@'%'"),
+            "CREATE command denied",
+        ),
+    };
+    ctx.db.exec(&teardown).await;
+    ctx.db.exec(&setup).await;
+    let url = ctx.db.url_as(&user, "pw");
+    let out = ctx.migrate_with(&["--database", &url], &[]);
+    let status = ctx.migrate_with(&["--database", &url, "status"], &[]);
+    ctx.db.exec(&teardown).await;
+    out.expect_code(1)
+        .expect_text(expected)
+        .expect_no_text(":pw@");
+    // Reading works, and the history is untouched: nothing is applied.
+    status.expect_code(0).expect_text(" [ ] 0001_t");
+    assert!(!ctx.db.has_history_table().await);
+}
+
+pub async fn connection_dropped_mid_run_leaves_a_truthful_history(ctx: Arc<Ctx>) {
+    let (sleep, find, kill): (&str, &str, fn(i64) -> String) = match ctx.kind() {
+        Kind::Sqlite => return,
+        Kind::Postgres => (
+            "SELECT pg_sleep(30)",
+            "SELECT COALESCE(MAX(pid), 0)::bigint FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(30)%'",
+            |pid| format!("SELECT pg_terminate_backend({pid})"),
+        ),
+        Kind::Mysql => (
+            "DO SLEEP(30)",
+            "SELECT COALESCE(MAX(id), 0) FROM information_schema.processlist WHERE info LIKE 'DO SLEEP(30)%'",
+            |id| format!("KILL {id}"),
+        ),
+    };
+    ctx.write(
+        "app",
+        "0001_base.sql",
+        "-- migrate:up\nCREATE TABLE base (id INTEGER);\n-- migrate:down\nDROP TABLE base;\n",
+    );
+    ctx.write(
+        "app",
+        "0002_cut.sql",
+        &format!("-- migrate:up\nCREATE TABLE cut_one (id INTEGER);\n{sleep};\nCREATE TABLE cut_two (id INTEGER);\n-- migrate:down\nDROP TABLE cut_one;\n"),
+    );
+    let child = ctx
+        .command(&[], &[("DATABASE_URL", ctx.db.url.as_str())])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let victim = loop {
+        let id = ctx.db.count(find).await;
+        if id != 0 {
+            break id;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the sleeping statement never showed up"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    ctx.db.exec(&kill(victim)).await;
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("app:0002_cut: statement 2 of 3"),
+        "{stderr}"
+    );
+    let rows = ctx.db.history().await;
+    if ctx.kind() == Kind::Postgres {
+        // The server rolled the transaction back with the connection.
+        assert_eq!(history(&ctx).await, strings(&["app:0001_base applied"]));
+        assert_eq!(ctx.db.tables().await, strings(&["base"]));
+    } else {
+        // Statement 1 committed on its own; the row says so and no more.
+        assert_eq!(rows.len(), 2);
+        assert_eq!(
+            (rows[1].state.as_str(), rows[1].done, rows[1].total),
+            ("partial", 1, 3)
+        );
+        assert_eq!(ctx.db.tables().await, strings(&["base", "cut_one"]));
+        ctx.migrate(&["status"]).expect_text(" [!] 0002_cut");
+    }
+}
