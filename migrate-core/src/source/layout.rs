@@ -1,0 +1,229 @@
+//! File names and layouts: which files make up which migration, and which
+//! dialect variant is used.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::sections::{checksum, parse_pair_file, parse_single, read_text};
+use crate::dialect::SqlDialect;
+use crate::error::SourceProblem;
+use crate::migration::Migration;
+
+/// Files the reader looks at; anything else in a folder is ignored.
+pub(super) fn is_migration_extension(file_name: &str) -> bool {
+    file_name.ends_with(".sql") || file_name.ends_with(".toml")
+}
+
+/// What a migration file's name says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct FileName {
+    stem: String,
+    number: u64,
+    section: Option<Section>,
+    dialect: Option<SqlDialect>,
+}
+
+/// Which half of a migration a file or marker holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Section {
+    Up,
+    Down,
+}
+
+/// Parses `0002_add_dob[.mysql][.up|.down].sql`.
+fn parse_file_name(file_name: &str) -> std::result::Result<FileName, String> {
+    let base = file_name.strip_suffix(".sql").ok_or_else(|| {
+        "portable (.toml) migrations are not supported by this version".to_string()
+    })?;
+    let mut parts: Vec<&str> = base.split('.').collect();
+    let stem = parts.remove(0).to_string();
+    let mut section = None;
+    let mut dialect = None;
+    for part in parts {
+        match part {
+            "up" if section.is_none() => section = Some(Section::Up),
+            "down" if section.is_none() => section = Some(Section::Down),
+            other => match SqlDialect::from_name(other) {
+                Some(d) if dialect.is_none() && section.is_none() => dialect = Some(d),
+                _ => {
+                    return Err(format!(
+                        "unexpected `.{other}` in the file name: expected NNNN_name[.sqlite|.postgres|.mysql][.up|.down].sql"
+                    ));
+                }
+            },
+        }
+    }
+    let digits = stem.find('_').map(|i| &stem[..i]).unwrap_or("");
+    let valid_rest = stem[digits.len()..]
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    let number = if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        None
+    } else {
+        digits.parse().ok()
+    };
+    match number {
+        Some(number) if valid_rest && stem.len() > digits.len() + 1 => Ok(FileName {
+            stem,
+            number,
+            section,
+            dialect,
+        }),
+        _ => Err(
+            "not a migration file name: expected NNNN_name.sql (a number, `_`, then letters, digits, `_` or `-`)"
+                .into(),
+        ),
+    }
+}
+
+/// Reads one app folder.
+pub(super) fn load_app(
+    app: &str,
+    dir: &Path,
+    dialect: SqlDialect,
+    problems: &mut Vec<SourceProblem>,
+) -> Vec<Migration> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => {
+            problems.push(SourceProblem {
+                path: dir.to_path_buf(),
+                line: None,
+                message: format!("cannot read folder: {e}"),
+            });
+            return Vec::new();
+        }
+    };
+    // stem -> files of that migration (all dialect variants).
+    let mut by_stem: BTreeMap<String, Vec<(FileName, PathBuf)>> = BTreeMap::new();
+    for entry in entries.flatten() {
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        let path = entry.path();
+        if file_name.starts_with('.') || path.is_dir() || !is_migration_extension(&file_name) {
+            continue;
+        }
+        match parse_file_name(&file_name) {
+            Ok(parsed) => by_stem
+                .entry(parsed.stem.clone())
+                .or_default()
+                .push((parsed, path)),
+            Err(message) => problems.push(SourceProblem {
+                path,
+                line: None,
+                message,
+            }),
+        }
+    }
+    let mut by_number: BTreeMap<u64, Vec<Migration>> = BTreeMap::new();
+    for (stem, files) in by_stem {
+        if let Some(m) = load_migration(app, &stem, &files, dialect, problems) {
+            by_number.entry(m.number).or_default().push(m);
+        }
+    }
+    let mut migrations = Vec::new();
+    for (number, mut same) in by_number {
+        if same.len() > 1 {
+            let files: Vec<String> = same
+                .iter()
+                .map(|m| m.up.path.display().to_string())
+                .collect();
+            problems.push(SourceProblem {
+                path: same[0].up.path.clone(),
+                line: None,
+                message: format!(
+                    "app `{app}` has {} migrations numbered {number:04}: {}; renumber one of them (the later one, if both branches were merged)",
+                    same.len(),
+                    files.join(" and ")
+                ),
+            });
+            continue;
+        }
+        migrations.push(same.remove(0));
+    }
+    migrations
+}
+
+/// Builds one migration from its files, picking the dialect's variant.
+fn load_migration(
+    app: &str,
+    stem: &str,
+    files: &[(FileName, PathBuf)],
+    dialect: SqlDialect,
+    problems: &mut Vec<SourceProblem>,
+) -> Option<Migration> {
+    let has_variant = files.iter().any(|(f, _)| f.dialect == Some(dialect));
+    let wanted = if has_variant { Some(dialect) } else { None };
+    let chosen: Vec<&(FileName, PathBuf)> =
+        files.iter().filter(|(f, _)| f.dialect == wanted).collect();
+    let single = chosen.iter().find(|(f, _)| f.section.is_none());
+    let up = chosen.iter().find(|(f, _)| f.section == Some(Section::Up));
+    let down = chosen
+        .iter()
+        .find(|(f, _)| f.section == Some(Section::Down));
+    let number = files[0].0.number;
+    match (single, up, down) {
+        (Some((_, single)), None, None) => {
+            let text = read_text(single, problems)?;
+            let parsed = parse_single(app, single, &text, dialect, problems)?;
+            Some(Migration {
+                app: app.to_string(),
+                name: stem.to_string(),
+                number,
+                checksum: checksum(&[&text]),
+                up: parsed.up,
+                down: parsed.down,
+                depends_on: parsed.depends_on,
+            })
+        }
+        (None, Some((_, up_path)), down) => {
+            let up_text = read_text(up_path, problems)?;
+            let down_text = match down {
+                Some((_, p)) => Some((p, read_text(p, problems)?)),
+                None => None,
+            };
+            let (up, depends_on) =
+                parse_pair_file(app, up_path, &up_text, Section::Up, dialect, problems)?;
+            let down = match &down_text {
+                Some((p, text)) => {
+                    Some(parse_pair_file(app, p, text, Section::Down, dialect, problems)?.0)
+                }
+                None => None,
+            };
+            let mut parts = vec![up_text.as_str()];
+            if let Some((_, text)) = &down_text {
+                parts.push(text.as_str());
+            }
+            Some(Migration {
+                app: app.to_string(),
+                name: stem.to_string(),
+                number,
+                checksum: checksum(&parts),
+                up,
+                down,
+                depends_on,
+            })
+        }
+        (None, None, Some((_, down_path))) => {
+            problems.push(SourceProblem {
+                path: down_path.clone(),
+                line: None,
+                message: format!("down file without its up file: create {stem}.up.sql"),
+            });
+            None
+        }
+        _ => {
+            let mut paths: Vec<&PathBuf> = chosen.iter().map(|(_, p)| p).collect();
+            paths.sort();
+            let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+            problems.push(SourceProblem {
+                path: paths[0].clone(),
+                line: None,
+                message: format!(
+                    "migration `{stem}` has both a single .sql file and .up/.down files ({}); keep one layout",
+                    names.join(", ")
+                ),
+            });
+            None
+        }
+    }
+}

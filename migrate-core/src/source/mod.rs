@@ -1,0 +1,310 @@
+//! Reading the migration folder: `migrations/<app>/NNNN_name...` files into
+//! checked [`Migration`]s.
+//!
+//! Layouts, per migration:
+//! - one file `NNNN_name.sql` with `-- migrate:up` and `-- migrate:down`
+//!   sections (a file without any marker is all up, and irreversible);
+//! - a pair `NNNN_name.up.sql` + optional `NNNN_name.down.sql`;
+//! - either of them with a dialect tag (`NNNN_name.mysql.sql`,
+//!   `NNNN_name.postgres.up.sql`...), which replaces the untagged files on
+//!   that engine and is ignored on the others.
+//!
+//! Lines before the first section marker form the header, where
+//! `-- depends_on: accounts:0002, billing:0001` declares dependencies.
+//! Section markers carry directives: `-- migrate:up transaction=false`.
+//!
+//! Every problem found is collected and reported together, each with its
+//! file and line, so one run shows everything to fix.
+
+mod layout;
+mod sections;
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::path::{Path, PathBuf};
+
+use crate::dialect::SqlDialect;
+use crate::error::{Error, Result, SourceProblem};
+use crate::migration::{Migration, MigrationKey, number_of};
+
+use layout::{is_migration_extension, load_app};
+use sections::depends_line;
+pub use sections::{checksum, normalize};
+
+/// Every migration found in a folder, per app, checked and ordered.
+#[derive(Debug, Clone)]
+pub struct Source {
+    dir: PathBuf,
+    apps: BTreeMap<String, Vec<Migration>>,
+    /// Every migration in an order that respects dependencies and each
+    /// app's own order (the order `migrate` applies them in).
+    order: Vec<MigrationKey>,
+}
+
+impl Source {
+    /// Reads and checks every migration under `dir`, splitting statements as
+    /// `dialect` does.
+    pub fn load(dir: &Path, dialect: SqlDialect) -> Result<Source> {
+        let entries = std::fs::read_dir(dir).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                Error::Usage(format!(
+                    "migrations folder `{}` not found: pass --dir, or create the first migration with `migrate new APP NAME`",
+                    dir.display()
+                ))
+            } else {
+                Error::Io {
+                    path: dir.to_path_buf(),
+                    source: e,
+                }
+            }
+        })?;
+        let mut problems = Vec::new();
+        let mut app_dirs = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|e| Error::Io {
+                path: dir.to_path_buf(),
+                source: e,
+            })?;
+            let path = entry.path();
+            let file_name = entry.file_name().to_string_lossy().into_owned();
+            if file_name.starts_with('.') {
+                continue;
+            }
+            if path.is_dir() {
+                app_dirs.push((file_name, path));
+            } else if is_migration_extension(&file_name) {
+                problems.push(SourceProblem {
+                    path,
+                    line: None,
+                    message:
+                        "migration files belong in an app folder: move it to migrations/<app>/"
+                            .into(),
+                });
+            }
+        }
+        let mut apps = BTreeMap::new();
+        for (app, path) in app_dirs {
+            if !valid_app_name(&app) {
+                problems.push(SourceProblem {
+                    path,
+                    line: None,
+                    message: "app folder names may hold only letters, digits, `_` and `-`".into(),
+                });
+                continue;
+            }
+            let migrations = load_app(&app, &path, dialect, &mut problems);
+            apps.insert(app, migrations);
+        }
+        let mut source = Source {
+            dir: dir.to_path_buf(),
+            apps,
+            order: Vec::new(),
+        };
+        source.resolve_dependencies(&mut problems);
+        if problems.is_empty() {
+            source.order = source.topological_order(&mut problems);
+        }
+        if problems.is_empty() {
+            Ok(source)
+        } else {
+            problems.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
+            Err(Error::InvalidSource(problems))
+        }
+    }
+
+    /// The folder the migrations were read from.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// App names, sorted.
+    pub fn apps(&self) -> impl Iterator<Item = &str> {
+        self.apps.keys().map(String::as_str)
+    }
+
+    /// One app's migrations in number order, if the app exists.
+    pub fn app(&self, app: &str) -> Option<&[Migration]> {
+        self.apps.get(app).map(Vec::as_slice)
+    }
+
+    /// One migration by key.
+    pub fn get(&self, key: &MigrationKey) -> Option<&Migration> {
+        self.app(&key.app)?.iter().find(|m| m.name == key.name)
+    }
+
+    /// Every migration, in dependency order.
+    pub fn ordered(&self) -> impl Iterator<Item = &Migration> {
+        self.order
+            .iter()
+            .map(|k| self.get(k).expect("order holds only known keys"))
+    }
+
+    /// Finds one migration of `app` from a full name, a number prefix
+    /// (`0002`), any unambiguous prefix of the name, or a bare number (`2`).
+    pub fn resolve(&self, app: &str, target: &str) -> Result<&Migration> {
+        let Some(migrations) = self.app(app) else {
+            return Err(self.unknown_app(app));
+        };
+        resolve_in(app, migrations, target).map_err(Error::Usage)
+    }
+
+    /// The error for an app that has no folder.
+    pub fn unknown_app(&self, app: &str) -> Error {
+        let known: Vec<&str> = self.apps().collect();
+        Error::Usage(if known.is_empty() {
+            format!("unknown app `{app}`: {} holds no apps", self.dir.display())
+        } else {
+            format!("unknown app `{app}`; apps: {}", known.join(", "))
+        })
+    }
+
+    fn resolve_dependencies(&mut self, problems: &mut Vec<SourceProblem>) {
+        // Dependencies were parsed as (app, target) text; resolve each to a
+        // full name now that every app is known.
+        let snapshot = self.apps.clone();
+        for migrations in self.apps.values_mut() {
+            for migration in migrations.iter_mut() {
+                for dep in migration.depends_on.iter_mut() {
+                    let resolved = match snapshot.get(&dep.app) {
+                        None => Err(format!(
+                            "depends on `{}:{}`, but there is no app `{}`",
+                            dep.app, dep.name, dep.app
+                        )),
+                        Some(list) => resolve_in(&dep.app, list, &dep.name)
+                            .map(|m| m.name.clone())
+                            .map_err(|e| format!("depends on `{}:{}`: {e}", dep.app, dep.name)),
+                    };
+                    match resolved {
+                        Ok(name) => dep.name = name,
+                        Err(message) => problems.push(SourceProblem {
+                            path: migration.up.path.clone(),
+                            line: depends_line(&migration.up.path),
+                            message,
+                        }),
+                    }
+                }
+            }
+        }
+    }
+
+    /// Kahn's algorithm over "previous in app" and declared dependencies,
+    /// taking the smallest (app, number) first so the order is stable and
+    /// reads naturally; whatever is left over sits on a cycle.
+    fn topological_order(&self, problems: &mut Vec<SourceProblem>) -> Vec<MigrationKey> {
+        let mut parents: HashMap<MigrationKey, Vec<MigrationKey>> = HashMap::new();
+        for (app, list) in &self.apps {
+            for (i, m) in list.iter().enumerate() {
+                let mut ps = m.depends_on.clone();
+                if i > 0 {
+                    ps.push(MigrationKey::new(app, &list[i - 1].name));
+                }
+                parents.insert(m.key(), ps);
+            }
+        }
+        let mut children: HashMap<&MigrationKey, Vec<&MigrationKey>> = HashMap::new();
+        let mut waiting: HashMap<&MigrationKey, usize> = HashMap::new();
+        for (key, ps) in &parents {
+            waiting.insert(key, ps.len());
+            for p in ps {
+                children.entry(p).or_default().push(key);
+            }
+        }
+        let sort_key = |k: &MigrationKey| (k.app.clone(), number_of(&k.name), k.name.clone());
+        let mut ready: BinaryHeap<Reverse<_>> = waiting
+            .iter()
+            .filter(|(_, n)| **n == 0)
+            .map(|(k, _)| Reverse((sort_key(k), (*k).clone())))
+            .collect();
+        let mut order = Vec::with_capacity(parents.len());
+        while let Some(Reverse((_, key))) = ready.pop() {
+            for child in children.get(&key).into_iter().flatten() {
+                let n = waiting.get_mut(child).expect("every child is a node");
+                *n -= 1;
+                if *n == 0 {
+                    ready.push(Reverse((sort_key(child), (*child).clone())));
+                }
+            }
+            order.push(key);
+        }
+        if order.len() < parents.len() {
+            let mut stuck: Vec<&MigrationKey> = waiting
+                .iter()
+                .filter(|(_, n)| **n > 0)
+                .map(|(k, _)| *k)
+                .collect();
+            stuck.sort();
+            for key in stuck {
+                let m = self.get(key).expect("stuck keys are known");
+                problems.push(SourceProblem {
+                    path: m.up.path.clone(),
+                    line: depends_line(&m.up.path),
+                    message: format!(
+                        "dependency cycle: {key} waits, directly or not, on itself (cycle among {})",
+                        waiting
+                            .iter()
+                            .filter(|(_, n)| **n > 0)
+                            .map(|(k, _)| k.to_string())
+                            .collect::<std::collections::BTreeSet<_>>()
+                            .into_iter()
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                });
+            }
+        }
+        order
+    }
+}
+
+fn resolve_in<'a>(
+    app: &str,
+    migrations: &'a [Migration],
+    target: &str,
+) -> std::result::Result<&'a Migration, String> {
+    if let Some(m) = migrations.iter().find(|m| m.name == target) {
+        return Ok(m);
+    }
+    let mut matches: Vec<&Migration> = migrations
+        .iter()
+        .filter(|m| m.name.starts_with(target))
+        .collect();
+    if matches.is_empty() && !target.is_empty() && target.bytes().all(|b| b.is_ascii_digit()) {
+        let wanted: Option<u64> = target.parse().ok();
+        matches = migrations
+            .iter()
+            .filter(|m| Some(m.number) == wanted)
+            .collect();
+    }
+    match matches.as_slice() {
+        [one] => Ok(one),
+        [] => Err(format!(
+            "app `{app}` has no migration `{target}`; it has: {}",
+            if migrations.is_empty() {
+                "none".to_string()
+            } else {
+                migrations
+                    .iter()
+                    .map(|m| m.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        )),
+        many => Err(format!(
+            "`{target}` is ambiguous in app `{app}`: it matches {}; give more of the name",
+            many.iter()
+                .map(|m| m.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+fn valid_app_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,361 @@
+//! The text of a migration file: section markers, directives, the
+//! `depends_on` header, statements, and the checksum.
+
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+use super::layout::Section;
+use crate::dialect::SqlDialect;
+use crate::error::SourceProblem;
+use crate::migration::{MigrationKey, Script};
+use crate::split::split_statements;
+
+/// Reads a file as UTF-8 and normalizes it (BOM stripped, CRLF as LF).
+pub(super) fn read_text(path: &Path, problems: &mut Vec<SourceProblem>) -> Option<String> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            problems.push(SourceProblem {
+                path: path.to_path_buf(),
+                line: None,
+                message: format!("cannot read file: {e}"),
+            });
+            return None;
+        }
+    };
+    match String::from_utf8(bytes) {
+        Ok(text) => Some(normalize(&text)),
+        Err(e) => {
+            let valid = e.utf8_error().valid_up_to();
+            let line = e.as_bytes()[..valid]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count()
+                + 1;
+            problems.push(SourceProblem {
+                path: path.to_path_buf(),
+                line: Some(line),
+                message: format!("not valid UTF-8 (byte {valid}); save the file as UTF-8"),
+            });
+            None
+        }
+    }
+}
+
+/// The text as the checksum and the splitter see it, whatever the platform
+/// it was checked out on.
+pub fn normalize(text: &str) -> String {
+    text.strip_prefix('\u{feff}')
+        .unwrap_or(text)
+        .replace("\r\n", "\n")
+}
+
+/// Hex SHA-256 of normalized texts, each followed by a NUL so that moving
+/// text from one file of a pair to the other changes the checksum.
+pub fn checksum(parts: &[&str]) -> String {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update(part.as_bytes());
+        hasher.update([0u8]);
+    }
+    hex::encode(hasher.finalize())
+}
+
+/// A one-file migration, split into its parts.
+pub(super) struct Parsed {
+    pub(super) up: Script,
+    pub(super) down: Option<Script>,
+    pub(super) depends_on: Vec<MigrationKey>,
+}
+
+/// A `-- migrate:...` line, parsed.
+struct Marker {
+    section: Section,
+    transaction: bool,
+}
+
+/// Recognizes a section marker line. `Ok(None)`: not a marker;
+/// `Err`: looks like one but is wrong.
+fn parse_marker(line: &str) -> std::result::Result<Option<Marker>, String> {
+    let Some(rest) = line.trim().strip_prefix("--") else {
+        return Ok(None);
+    };
+    let Some(rest) = rest.trim_start().strip_prefix("migrate:") else {
+        return Ok(None);
+    };
+    let mut words = rest.split_whitespace();
+    let section = match words.next() {
+        Some("up") => Section::Up,
+        Some("down") => Section::Down,
+        other => {
+            return Err(format!(
+                "unknown section marker `migrate:{}`: expected `-- migrate:up` or `-- migrate:down`",
+                other.unwrap_or("")
+            ));
+        }
+    };
+    let mut transaction = true;
+    for word in words {
+        match word.split_once('=') {
+            Some(("transaction", "false")) => transaction = false,
+            Some(("transaction", "true")) => transaction = true,
+            Some(("transaction", value)) => {
+                return Err(format!("`transaction` takes true or false, not `{value}`"));
+            }
+            _ => {
+                return Err(format!(
+                    "unknown directive `{word}`: the only directive is `transaction=false`"
+                ));
+            }
+        }
+    }
+    Ok(Some(Marker {
+        section,
+        transaction,
+    }))
+}
+
+/// Parses a `-- depends_on: app:0001, other:0002` header line.
+fn parse_depends(line: &str) -> Option<std::result::Result<Vec<MigrationKey>, String>> {
+    let rest = line.trim().strip_prefix("--")?.trim_start();
+    let list = rest.strip_prefix("depends_on:")?;
+    let mut deps = Vec::new();
+    for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        match item.split_once(':') {
+            Some((app, target)) if !app.is_empty() && !target.is_empty() => {
+                deps.push(MigrationKey::new(app.trim(), target.trim()))
+            }
+            _ => {
+                return Some(Err(format!(
+                    "dependency `{item}` must be written app:migration (for example accounts:0002)"
+                )));
+            }
+        }
+    }
+    Some(Ok(deps))
+}
+
+/// Finds the line of the `depends_on` header, for messages about it.
+pub(super) fn depends_line(path: &Path) -> Option<usize> {
+    let text = std::fs::read_to_string(path).ok()?;
+    text.lines()
+        .position(|l| parse_depends(l).is_some())
+        .map(|i| i + 1)
+}
+
+/// Splits a one-file migration into its sections.
+pub(super) fn parse_single(
+    app: &str,
+    path: &Path,
+    text: &str,
+    dialect: SqlDialect,
+    problems: &mut Vec<SourceProblem>,
+) -> Option<Parsed> {
+    let mut depends_on = Vec::new();
+    // (section, transaction, first line index of its body)
+    let mut sections: Vec<(Marker, usize)> = Vec::new();
+    let mut ok = true;
+    let problem = |line: usize, message: String| SourceProblem {
+        path: path.to_path_buf(),
+        line: Some(line),
+        message,
+    };
+    for (i, line) in text.lines().enumerate() {
+        match parse_marker(line) {
+            Ok(Some(marker)) => {
+                let duplicate = sections.iter().any(|(m, _)| m.section == marker.section);
+                if duplicate {
+                    problems.push(problem(i + 1, "this section marker appears twice".into()));
+                    ok = false;
+                } else if marker.section == Section::Up && !sections.is_empty() {
+                    problems.push(problem(
+                        i + 1,
+                        "`-- migrate:up` must come before `-- migrate:down`".into(),
+                    ));
+                    ok = false;
+                } else if marker.section == Section::Down && sections.is_empty() {
+                    problems.push(problem(
+                        i + 1,
+                        "`-- migrate:down` without a `-- migrate:up` section before it".into(),
+                    ));
+                    ok = false;
+                }
+                sections.push((marker, i + 1));
+            }
+            Ok(None) => {
+                if sections.is_empty() {
+                    match parse_depends(line) {
+                        Some(Ok(deps)) => depends_on.extend(deps),
+                        Some(Err(message)) => {
+                            problems.push(problem(i + 1, message));
+                            ok = false;
+                        }
+                        None => {}
+                    }
+                }
+            }
+            Err(message) => {
+                problems.push(problem(i + 1, message));
+                ok = false;
+            }
+        }
+    }
+    if !ok {
+        return None;
+    }
+    let lines: Vec<&str> = text.lines().collect();
+    let body = |from: usize, to: usize| -> String {
+        // Lines outside the section are blanked rather than removed so the
+        // splitter's line numbers are the file's line numbers.
+        lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| if i >= from && i < to { *l } else { "" })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let _ = app;
+    match sections.as_slice() {
+        [] => {
+            let up = make_script(path, &body(0, lines.len()), true, dialect, problems)?;
+            // Without markers the header is just the top of the script.
+            Some(Parsed {
+                up,
+                down: None,
+                depends_on,
+            })
+        }
+        [(up_marker, up_start)] => Some(Parsed {
+            up: make_script(
+                path,
+                &body(*up_start, lines.len()),
+                up_marker.transaction,
+                dialect,
+                problems,
+            )?,
+            down: None,
+            depends_on,
+        }),
+        [(up_marker, up_start), (down_marker, down_start)] => {
+            let up = make_script(
+                path,
+                &body(*up_start, down_start - 1),
+                up_marker.transaction,
+                dialect,
+                problems,
+            );
+            let down = make_script(
+                path,
+                &body(*down_start, lines.len()),
+                down_marker.transaction,
+                dialect,
+                problems,
+            );
+            Some(Parsed {
+                up: up?,
+                down: Some(down?),
+                depends_on,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Parses one file of an `.up.sql` / `.down.sql` pair.
+pub(super) fn parse_pair_file(
+    app: &str,
+    path: &Path,
+    text: &str,
+    section: Section,
+    dialect: SqlDialect,
+    problems: &mut Vec<SourceProblem>,
+) -> Option<(Script, Vec<MigrationKey>)> {
+    let _ = app;
+    let mut transaction = true;
+    let mut depends_on = Vec::new();
+    let mut ok = true;
+    let mut seen_statement = false;
+    for (i, line) in text.lines().enumerate() {
+        match parse_marker(line) {
+            Ok(Some(marker)) if marker.section == section && !seen_statement => {
+                transaction = marker.transaction;
+            }
+            Ok(Some(_)) => {
+                problems.push(SourceProblem {
+                    path: path.to_path_buf(),
+                    line: Some(i + 1),
+                    message: match section {
+                        Section::Up => "an .up.sql file may only carry a `-- migrate:up` marker, on its first lines; put the down statements in the .down.sql file".into(),
+                        Section::Down => "a .down.sql file may only carry a `-- migrate:down` marker, on its first lines".into(),
+                    },
+                });
+                ok = false;
+            }
+            Ok(None) => {
+                let trimmed = line.trim();
+                if let Some(deps) = parse_depends(line) {
+                    match (deps, section, seen_statement) {
+                        (Ok(deps), Section::Up, false) => depends_on.extend(deps),
+                        (Err(message), _, _) => {
+                            problems.push(SourceProblem {
+                                path: path.to_path_buf(),
+                                line: Some(i + 1),
+                                message,
+                            });
+                            ok = false;
+                        }
+                        _ => {
+                            problems.push(SourceProblem {
+                                path: path.to_path_buf(),
+                                line: Some(i + 1),
+                                message: "`depends_on` belongs at the top of the .up.sql file, before any statement".into(),
+                            });
+                            ok = false;
+                        }
+                    }
+                } else if !trimmed.is_empty() && !trimmed.starts_with("--") {
+                    seen_statement = true;
+                }
+            }
+            Err(message) => {
+                problems.push(SourceProblem {
+                    path: path.to_path_buf(),
+                    line: Some(i + 1),
+                    message,
+                });
+                ok = false;
+            }
+        }
+    }
+    if !ok {
+        return None;
+    }
+    // Marker and header lines are comments, so the splitter skips them.
+    let script = make_script(path, text, transaction, dialect, problems)?;
+    Some((script, depends_on))
+}
+
+fn make_script(
+    path: &Path,
+    body: &str,
+    transaction: bool,
+    dialect: SqlDialect,
+    problems: &mut Vec<SourceProblem>,
+) -> Option<Script> {
+    match split_statements(body, dialect) {
+        Ok(statements) => Some(Script {
+            path: path.to_path_buf(),
+            transaction,
+            statements,
+        }),
+        Err(e) => {
+            problems.push(SourceProblem {
+                path: path.to_path_buf(),
+                line: Some(e.line),
+                message: format!("column {}: {}", e.column, e.message),
+            });
+            None
+        }
+    }
+}
