@@ -115,7 +115,9 @@ pub async fn prepare(
     fake: bool,
 ) -> Result<(Vec<HistoryRecord>, Vec<PreparedStep>)> {
     let history = backend.load_history().await?;
+    tracing::debug!(records = history.len(), target = %backend.target(), "history loaded");
     let plan = plan(source, &history, request, PlanOptions { fake })?;
+    tracing::debug!(steps = plan.steps.len(), ?request, "plan ready");
     let steps = prepare_plan(source, &history, &plan, backend.dialect())?;
     Ok((history, steps))
 }
@@ -328,6 +330,7 @@ pub async fn migrate(
     options: &RunOptions,
     progress: &mut dyn Progress,
 ) -> Result<Vec<StepReport>> {
+    tracing::debug!(timeout = ?options.lock_timeout, "taking the migration lock");
     backend.lock(options.lock_timeout).await?;
     let result = locked_run(backend, source, request, options, progress).await;
     let unlocked = backend.unlock().await;
@@ -463,6 +466,7 @@ async fn run_statements_in_transaction(
     step: &PreparedStep,
 ) -> Result<()> {
     for (i, statement) in step.statements.iter().enumerate() {
+        trace_statement(step, i);
         if let Err(e) = backend.execute(&statement.sql).await {
             return Err(statement_error(
                 step,
@@ -498,6 +502,7 @@ async fn journaled(
 ) -> Result<()> {
     backend.write_record(&record).await?;
     for (i, statement) in step.statements.iter().enumerate() {
+        trace_statement(step, i);
         if let Err(e) = backend.execute(&statement.sql).await {
             let message = engine_message(&e);
             record.last_error = Some(format!("statement {} failed: {message}", i + 1));
@@ -525,6 +530,12 @@ async fn journaled(
         }
         Direction::Unapply => backend.delete_record(&step.key.app, &step.key.name).await,
     }
+}
+
+fn trace_statement(step: &PreparedStep, index: usize) {
+    let statement = &step.statements[index];
+    tracing::debug!(migration = %step.key, statement = index + 1, location = %statement.location, "running");
+    tracing::trace!(sql = %statement.sql);
 }
 
 fn engine_message(e: &Error) -> String {
