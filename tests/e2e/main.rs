@@ -43,6 +43,7 @@ scenarios! {
     moves::dry_run_changes_nothing,
     moves::irreversible_is_refused,
     moves::stored_history_holds_the_sql,
+    moves::example_project_round_trip,
     failures::failed_migration_leaves_a_truthful_history,
     failures::transaction_false_is_journaled,
     failures::partial_blocks_until_faked,

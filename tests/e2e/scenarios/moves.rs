@@ -206,3 +206,30 @@ pub async fn stored_history_holds_the_sql(ctx: Arc<Ctx>) {
     assert_eq!(down, strings(&["DROP TABLE visit"]));
     assert_eq!((visit.done, visit.total), (2, 2));
 }
+
+pub async fn example_project_round_trip(ctx: Arc<Ctx>) {
+    let example =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/clinic/migrations");
+    let dir = example.to_str().unwrap();
+    ctx.migrate(&["--dir", dir])
+        .expect_code(0)
+        .expect_text("Applying tasks:0002_assign_patient ... OK");
+    assert_eq!(
+        ctx.db.tables().await,
+        strings(&["patients_patient", "patients_visit", "tasks_task"])
+    );
+    assert_eq!(
+        ctx.db.columns("tasks_task").await,
+        strings(&["id", "title", "done", "patient_id"])
+    );
+    ctx.migrate(&["--dir", dir, "patients", "zero"])
+        .expect_code(0);
+    assert_eq!(ctx.db.tables().await, strings(&["tasks_task"]));
+    assert_eq!(
+        ctx.db.columns("tasks_task").await,
+        strings(&["id", "title", "done"])
+    );
+    ctx.migrate(&["--dir", dir, "tasks", "zero"]).expect_code(0);
+    assert!(ctx.db.tables().await.is_empty());
+    assert!(ctx.db.history().await.is_empty());
+}

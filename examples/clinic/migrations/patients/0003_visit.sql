@@ -8,5 +8,5 @@ CREATE TABLE patients_visit (
 CREATE INDEX patients_visit_patient ON patients_visit (patient_id, visited_on);
 
 -- migrate:down
-DROP INDEX patients_visit_patient;
+-- The index goes with its table.
 DROP TABLE patients_visit;
