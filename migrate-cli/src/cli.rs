@@ -98,6 +98,31 @@ pub struct RunArgs {
     /// Move the history only; run no statement (both directions).
     #[arg(long)]
     pub fake: bool,
+
+    /// First undo orphans (applied migrations whose files are gone) with the
+    /// down statements stored when they were applied, newest first.
+    #[arg(long, conflicts_with_all = ["rewind", "prune"])]
+    pub revert_orphans: bool,
+
+    /// First undo everything applied after the earliest orphan of its app,
+    /// and the orphans, then apply the rest again in order.
+    #[arg(long, conflicts_with = "prune")]
+    pub rewind: bool,
+
+    /// Forget orphans without running anything (their changes were undone
+    /// by hand).
+    #[arg(long)]
+    pub prune: bool,
+
+    /// Apply pending migrations numbered below ones already applied (from a
+    /// merged branch).
+    #[arg(long)]
+    pub allow_out_of_order: bool,
+
+    /// Unapply with the down section in the file, not the down statements
+    /// stored when the migration was applied.
+    #[arg(long)]
+    pub use_file_down: bool,
 }
 
 /// The commands.
@@ -125,6 +150,21 @@ pub enum Command {
         /// is made either way).
         #[arg(long, value_name = "sqlite|postgres|mysql")]
         dialect: Option<String>,
+    },
+
+    /// The audit log: every apply, unapply, fake, accept and prune, with
+    /// when, by whom and what ran.
+    Log {
+        /// Only this app.
+        app: Option<String>,
+    },
+
+    /// Deliberate corrections of the history.
+    Repair {
+        /// Record the current checksum of an applied migration whose file
+        /// was edited: `--accept APP NAME`.
+        #[arg(long, num_args = 2, value_names = ["APP", "NAME"])]
+        accept: Option<Vec<String>>,
     },
 
     /// Create the next numbered migration file of an app.

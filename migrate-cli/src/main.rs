@@ -64,6 +64,14 @@ async fn run(cli: Cli) -> Result<u8, migrate_core::Error> {
             dialect.as_deref(),
         )
         .map(|()| 0),
+        Some(Command::Log { app }) => commands::log::run(&cli.global, &settings, app.as_deref())
+            .await
+            .map(|()| 0),
+        Some(Command::Repair { accept }) => {
+            commands::repair::run(&cli.global, &settings, accept.as_deref())
+                .await
+                .map(|()| 0)
+        }
         Some(Command::New { app, name }) => {
             commands::new::run(&cli.global, &settings, &app, &name).map(|()| 0)
         }

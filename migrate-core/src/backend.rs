@@ -22,6 +22,7 @@ use async_trait::async_trait;
 use crate::dialect::SqlDialect;
 use crate::error::Result;
 use crate::history::HistoryRecord;
+use crate::log::LogEntry;
 
 /// What an engine can do, as plain facts. Tests and the executor decide on
 /// these, never on an engine's name.
@@ -135,7 +136,8 @@ pub trait Backend: Send {
     /// path with any password removed.
     fn target(&self) -> String;
 
-    /// Creates the history table when it does not exist yet.
+    /// Creates the history table and the audit log table when they do not
+    /// exist yet.
     async fn ensure_history(&mut self) -> Result<()>;
 
     /// Reads every history row in one query. A missing history table means
@@ -147,6 +149,15 @@ pub trait Backend: Send {
 
     /// Deletes the row of one migration (no error when there is none).
     async fn delete_record(&mut self, app: &str, name: &str) -> Result<()>;
+
+    /// Appends an entry to the audit log table (created by
+    /// [`Backend::ensure_history`] next to the history table, named by
+    /// [`crate::log::table_name`]).
+    async fn append_log(&mut self, entry: &LogEntry) -> Result<()>;
+
+    /// Reads the whole audit log, oldest first, in one query. A missing
+    /// log table means an empty log, not an error.
+    async fn load_log(&mut self) -> Result<Vec<LogEntry>>;
 
     /// Takes the migration lock, waiting at most `timeout`; fails with
     /// [`crate::Error::LockTimeout`]. Only one run may hold it per database.

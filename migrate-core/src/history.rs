@@ -1,5 +1,9 @@
 //! The history table: one row per migration applied (or partly applied) in a
 //! database, and the columns every backend stores.
+//!
+//! The table's shape is defined here once ([`COLUMNS`]), with the encoding of
+//! a record into plain [`Value`]s and back, so that a backend only moves
+//! values between its driver and these functions.
 
 use serde::{Deserialize, Serialize};
 
@@ -71,6 +75,9 @@ pub struct HistoryRecord {
     pub applied_by: Option<String>,
     /// The version of the tool that applied it.
     pub tool_version: String,
+    /// The git commit of the migrations folder when it was applied, when
+    /// that folder is in a git checkout.
+    pub source_commit: Option<String>,
 }
 
 impl HistoryRecord {
@@ -80,23 +87,198 @@ impl HistoryRecord {
     }
 }
 
-/// Column names, in the order every backend creates, reads and writes them,
-/// so that backends share one definition of the table.
-pub const COLUMNS: [&str; 13] = [
-    "app",
-    "name",
-    "checksum",
-    "applied_at",
-    "duration_ms",
-    "state",
-    "statements_done",
-    "statements_total",
-    "last_error",
-    "up_sql",
-    "down_sql",
-    "applied_by",
-    "tool_version",
+/// A value of one stored column, in the few types every engine has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    /// Text.
+    Text(String),
+    /// A 64-bit integer.
+    Int(i64),
+    /// SQL NULL.
+    Null,
+}
+
+impl Value {
+    fn text(s: &str) -> Value {
+        Value::Text(s.to_string())
+    }
+
+    fn opt_text(s: Option<&str>) -> Value {
+        s.map_or(Value::Null, Value::text)
+    }
+}
+
+/// How a column is stored; each backend maps these to its own types
+/// through [`ColumnTypes`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnKind {
+    /// App and migration names (part of the primary key).
+    Name,
+    /// Checksums, timestamps, states, versions.
+    ShortText,
+    /// Statement lists and error messages.
+    LongText,
+    /// Counters and durations.
+    Integer,
+}
+
+/// One column of a stored table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Column {
+    /// Its name.
+    pub name: &'static str,
+    /// How it is stored.
+    pub kind: ColumnKind,
+    /// Whether it may hold NULL.
+    pub nullable: bool,
+}
+
+const fn col(name: &'static str, kind: ColumnKind, nullable: bool) -> Column {
+    Column {
+        name,
+        kind,
+        nullable,
+    }
+}
+
+/// The history table's columns, in the order every backend creates, reads
+/// and writes them. The primary key is (`app`, `name`).
+pub const COLUMNS: [Column; 14] = [
+    col("app", ColumnKind::Name, false),
+    col("name", ColumnKind::Name, false),
+    col("checksum", ColumnKind::ShortText, false),
+    col("applied_at", ColumnKind::ShortText, false),
+    col("duration_ms", ColumnKind::Integer, false),
+    col("state", ColumnKind::ShortText, false),
+    col("statements_done", ColumnKind::Integer, false),
+    col("statements_total", ColumnKind::Integer, false),
+    col("last_error", ColumnKind::LongText, true),
+    col("up_sql", ColumnKind::LongText, false),
+    col("down_sql", ColumnKind::LongText, true),
+    col("applied_by", ColumnKind::ShortText, true),
+    col("tool_version", ColumnKind::ShortText, false),
+    col("source_commit", ColumnKind::ShortText, true),
 ];
+
+impl HistoryRecord {
+    /// The record's values, in [`COLUMNS`] order.
+    pub fn to_values(&self) -> Vec<Value> {
+        vec![
+            Value::text(&self.app),
+            Value::text(&self.name),
+            Value::text(&self.checksum),
+            Value::text(&self.applied_at),
+            Value::Int(self.duration_ms),
+            Value::text(self.state.as_str()),
+            Value::Int(self.statements_done),
+            Value::Int(self.statements_total),
+            Value::opt_text(self.last_error.as_deref()),
+            Value::Text(encode_statements(&self.up_sql)),
+            self.down_sql
+                .as_deref()
+                .map_or(Value::Null, |d| Value::Text(encode_statements(d))),
+            Value::opt_text(self.applied_by.as_deref()),
+            Value::text(&self.tool_version),
+            Value::opt_text(self.source_commit.as_deref()),
+        ]
+    }
+
+    /// A record from values read in [`COLUMNS`] order. Values this version
+    /// does not understand are an error, never a guess.
+    pub fn from_values(values: Vec<Value>) -> Result<HistoryRecord, String> {
+        let mut reader = Reader::new(values, &COLUMNS)?;
+        let app = reader.text()?;
+        let name = reader.text()?;
+        let context = |e: String| format!("history row {app}:{name}: {e}");
+        let mut rest = || -> Result<HistoryRecord, String> {
+            let checksum = reader.text()?;
+            let applied_at = reader.text()?;
+            let duration_ms = reader.int()?;
+            let state = reader.text()?;
+            let state = RecordState::parse(&state)
+                .ok_or_else(|| format!("unknown state `{state}` (written by a newer version?)"))?;
+            Ok(HistoryRecord {
+                app: app.clone(),
+                name: name.clone(),
+                checksum,
+                applied_at,
+                duration_ms,
+                state,
+                statements_done: reader.int()?,
+                statements_total: reader.int()?,
+                last_error: reader.opt_text()?,
+                up_sql: decode_statements(&reader.text()?)?,
+                down_sql: reader
+                    .opt_text()?
+                    .map(|d| decode_statements(&d))
+                    .transpose()?,
+                applied_by: reader.opt_text()?,
+                tool_version: reader.text()?,
+                source_commit: reader.opt_text()?,
+            })
+        };
+        rest().map_err(context)
+    }
+}
+
+/// Reads values column by column, checking each against its definition.
+pub(crate) struct Reader {
+    values: std::vec::IntoIter<Value>,
+    columns: std::slice::Iter<'static, Column>,
+}
+
+impl Reader {
+    pub(crate) fn new(values: Vec<Value>, columns: &'static [Column]) -> Result<Reader, String> {
+        if values.len() != columns.len() {
+            return Err(format!(
+                "expected {} columns, read {}",
+                columns.len(),
+                values.len()
+            ));
+        }
+        Ok(Reader {
+            values: values.into_iter(),
+            columns: columns.iter(),
+        })
+    }
+
+    fn next(&mut self) -> (Value, &'static Column) {
+        let value = self.values.next().expect("length checked in new");
+        let column = self.columns.next().expect("length checked in new");
+        (value, column)
+    }
+
+    pub(crate) fn opt_text(&mut self) -> Result<Option<String>, String> {
+        match self.next() {
+            (Value::Text(s), _) => Ok(Some(s)),
+            (Value::Null, c) if c.nullable => Ok(None),
+            (other, c) => Err(format!(
+                "column `{}` holds {other:?}, expected text",
+                c.name
+            )),
+        }
+    }
+
+    pub(crate) fn text(&mut self) -> Result<String, String> {
+        match self.next() {
+            (Value::Text(s), _) => Ok(s),
+            (other, c) => Err(format!(
+                "column `{}` holds {other:?}, expected text",
+                c.name
+            )),
+        }
+    }
+
+    pub(crate) fn int(&mut self) -> Result<i64, String> {
+        match self.next() {
+            (Value::Int(i), _) => Ok(i),
+            (other, c) => Err(format!(
+                "column `{}` holds {other:?}, expected an integer",
+                c.name
+            )),
+        }
+    }
+}
 
 /// Encodes a statement list as stored in the history (JSON text), so every
 /// engine can hold it in a text column.
@@ -106,63 +288,143 @@ pub fn encode_statements(statements: &[String]) -> String {
 
 /// Decodes a statement list stored by [`encode_statements`].
 pub fn decode_statements(text: &str) -> Result<Vec<String>, String> {
-    serde_json::from_str(text).map_err(|e| format!("unreadable statement list in history: {e}"))
+    serde_json::from_str(text).map_err(|e| format!("unreadable statement list: {e}"))
 }
 
-/// The history table's `CREATE TABLE` statement, with the column types a
-/// dialect gives for names, short text, long text and integers.
+/// Column types of one engine, for [`create_table_sql`].
+#[derive(Debug, Clone)]
+pub struct ColumnTypes {
+    /// For [`ColumnKind::Name`].
+    pub name: &'static str,
+    /// For [`ColumnKind::ShortText`].
+    pub short_text: &'static str,
+    /// For [`ColumnKind::LongText`].
+    pub long_text: &'static str,
+    /// For [`ColumnKind::Integer`].
+    pub integer: &'static str,
+    /// An auto-numbered primary key column, complete with its constraints
+    /// (`INTEGER PRIMARY KEY AUTOINCREMENT`, ...), for the log table.
+    pub auto_id: &'static str,
+}
+
+impl ColumnTypes {
+    fn of(&self, kind: ColumnKind) -> &'static str {
+        match kind {
+            ColumnKind::Name => self.name,
+            ColumnKind::ShortText => self.short_text,
+            ColumnKind::LongText => self.long_text,
+            ColumnKind::Integer => self.integer,
+        }
+    }
+}
+
+/// `CREATE TABLE IF NOT EXISTS` for a table of `columns`, with an optional
+/// auto-numbered `id` first and an optional primary key.
 pub fn create_table_sql(
     quoted_table: &str,
     q: &dyn Fn(&str) -> String,
     types: &ColumnTypes,
+    columns: &[Column],
+    auto_id: bool,
+    primary_key: &[&str],
 ) -> String {
-    let ColumnTypes {
-        name,
-        short_text,
-        long_text,
-        integer,
-    } = types;
+    let mut lines: Vec<String> = Vec::new();
+    if auto_id {
+        lines.push(format!("{} {}", q("id"), types.auto_id));
+    }
+    for c in columns {
+        let null = if c.nullable { "" } else { " NOT NULL" };
+        lines.push(format!("{} {}{null}", q(c.name), types.of(c.kind)));
+    }
+    if !primary_key.is_empty() {
+        let key: Vec<String> = primary_key.iter().map(|c| q(c)).collect();
+        lines.push(format!("PRIMARY KEY ({})", key.join(", ")));
+    }
     format!(
-        "CREATE TABLE IF NOT EXISTS {quoted_table} (\n  \
-         {app} {name} NOT NULL,\n  \
-         {nm} {name} NOT NULL,\n  \
-         {checksum} {short_text} NOT NULL,\n  \
-         {applied_at} {short_text} NOT NULL,\n  \
-         {duration} {integer} NOT NULL,\n  \
-         {state} {short_text} NOT NULL,\n  \
-         {done} {integer} NOT NULL,\n  \
-         {total} {integer} NOT NULL,\n  \
-         {last_error} {long_text},\n  \
-         {up} {long_text} NOT NULL,\n  \
-         {down} {long_text},\n  \
-         {by} {short_text},\n  \
-         {version} {short_text} NOT NULL,\n  \
-         PRIMARY KEY ({app}, {nm})\n)",
-        app = q("app"),
-        nm = q("name"),
-        checksum = q("checksum"),
-        applied_at = q("applied_at"),
-        duration = q("duration_ms"),
-        state = q("state"),
-        done = q("statements_done"),
-        total = q("statements_total"),
-        last_error = q("last_error"),
-        up = q("up_sql"),
-        down = q("down_sql"),
-        by = q("applied_by"),
-        version = q("tool_version"),
+        "CREATE TABLE IF NOT EXISTS {quoted_table} (\n  {}\n)",
+        lines.join(",\n  ")
     )
 }
 
-/// Column types for [`create_table_sql`].
-#[derive(Debug, Clone)]
-pub struct ColumnTypes {
-    /// App and migration names (part of the primary key).
-    pub name: &'static str,
-    /// Checksums, timestamps, states, versions.
-    pub short_text: &'static str,
-    /// Statement lists and error messages.
-    pub long_text: &'static str,
-    /// Counters and durations.
-    pub integer: &'static str,
+/// The history table's `CREATE TABLE` statement.
+pub fn create_history_sql(
+    quoted_table: &str,
+    q: &dyn Fn(&str) -> String,
+    types: &ColumnTypes,
+) -> String {
+    create_table_sql(quoted_table, q, types, &COLUMNS, false, &["app", "name"])
+}
+
+/// The columns joined for a SELECT or INSERT list.
+pub fn column_list(columns: &[Column], q: &dyn Fn(&str) -> String) -> String {
+    columns
+        .iter()
+        .map(|c| q(c.name))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record() -> HistoryRecord {
+        HistoryRecord {
+            app: "a".into(),
+            name: "0001_x".into(),
+            checksum: "c".into(),
+            applied_at: "t".into(),
+            duration_ms: 5,
+            state: RecordState::Partial,
+            statements_done: 1,
+            statements_total: 2,
+            last_error: Some("boom".into()),
+            up_sql: vec!["SELECT 'a\nb'".into()],
+            down_sql: None,
+            applied_by: None,
+            tool_version: "1".into(),
+            source_commit: Some("abc".into()),
+        }
+    }
+
+    #[test]
+    fn values_round_trip() {
+        let r = record();
+        assert_eq!(HistoryRecord::from_values(r.to_values()).unwrap(), r);
+    }
+
+    #[test]
+    fn bad_values_are_errors_that_name_the_row_and_column() {
+        let mut values = record().to_values();
+        values[5] = Value::Text("exploded".into());
+        let err = HistoryRecord::from_values(values).unwrap_err();
+        assert!(
+            err.contains("a:0001_x") && err.contains("unknown state `exploded`"),
+            "{err}"
+        );
+        let mut values = record().to_values();
+        values[2] = Value::Null;
+        let err = HistoryRecord::from_values(values).unwrap_err();
+        assert!(err.contains("column `checksum`"), "{err}");
+        assert!(HistoryRecord::from_values(vec![]).is_err());
+    }
+
+    #[test]
+    fn create_sql_follows_the_columns() {
+        let q = |s: &str| format!("\"{s}\"");
+        let types = ColumnTypes {
+            name: "TEXT",
+            short_text: "TEXT",
+            long_text: "TEXT",
+            integer: "BIGINT",
+            auto_id: "SERIAL PRIMARY KEY",
+        };
+        let sql = create_history_sql("\"h\"", &q, &types);
+        assert!(
+            sql.starts_with("CREATE TABLE IF NOT EXISTS \"h\" (\n  \"app\" TEXT NOT NULL,"),
+            "{sql}"
+        );
+        assert!(sql.contains("\"last_error\" TEXT,"), "{sql}");
+        assert!(sql.ends_with("PRIMARY KEY (\"app\", \"name\")\n)"), "{sql}");
+    }
 }

@@ -66,6 +66,7 @@ pub fn sample_record(app: &str, name: &str) -> HistoryRecord {
         down_sql: Some(vec!["DROP TABLE t".to_string()]),
         applied_by: Some("kit@host".to_string()),
         tool_version: crate::VERSION.to_string(),
+        source_commit: Some("0123abcd".to_string()),
     }
 }
 

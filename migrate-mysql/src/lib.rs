@@ -10,11 +10,12 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use migrate_core::backend::{Backend, ConnectOptions, Dialect};
-use migrate_core::history::{self, COLUMNS, ColumnTypes, HistoryRecord, RecordState};
+use migrate_core::history::{self, Column, ColumnKind, ColumnTypes, HistoryRecord, Value};
+use migrate_core::log::{self, LogEntry};
 use migrate_core::redact::redact_url;
 use migrate_core::{Error, Result};
 use mysql_async::prelude::Queryable;
-use mysql_async::{Conn, Row, Value};
+use mysql_async::{Conn, Row, Value as MyValue};
 
 pub use dialect::MysqlDialect;
 
@@ -76,7 +77,23 @@ impl MysqlBackend {
     }
 
     fn quoted_table(&self) -> String {
-        MysqlDialect.quote_identifier(&self.table)
+        q(&self.table)
+    }
+
+    fn quoted_log_table(&self) -> String {
+        q(&log::table_name(&self.table))
+    }
+
+    /// Every row of a query on a table that may not exist yet (then: none).
+    async fn select_all(&mut self, sql: String, what: &str) -> Result<Vec<Row>> {
+        match self.conn.query(sql).await {
+            Ok(rows) => Ok(rows),
+            Err(e) if error::is_server_error(&e, error::NO_SUCH_TABLE) => Ok(Vec::new()),
+            Err(e) => Err(Error::database(
+                format!("cannot read the {what} on {}", self.redacted),
+                error::message(&e),
+            )),
+        }
     }
 
     fn lock_name(&self) -> String {
@@ -115,71 +132,63 @@ async fn open(target: &Target, redacted: &str) -> Result<Conn> {
     }
 }
 
-/// The history table's columns, quoted and comma-separated, in
-/// [`COLUMNS`] order.
-fn column_list() -> String {
-    COLUMNS
-        .iter()
-        .map(|c| MysqlDialect.quote_identifier(c))
-        .collect::<Vec<_>>()
-        .join(", ")
+/// Column types of the history and log tables.
+const TYPES: ColumnTypes = ColumnTypes {
+    name: "VARCHAR(191)",
+    short_text: "VARCHAR(255)",
+    long_text: "LONGTEXT",
+    integer: "BIGINT",
+    auto_id: "BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY",
+};
+
+fn q(ident: &str) -> String {
+    MysqlDialect.quote_identifier(ident)
 }
 
-/// Takes column `i` of a history row.
-fn take<T: mysql_async::prelude::FromValue>(row: &mut Row, i: usize) -> Result<T, String> {
-    match row.take_opt::<T, usize>(i) {
-        Some(Ok(value)) => Ok(value),
-        Some(Err(e)) => Err(format!("unreadable value in column `{}`: {e}", COLUMNS[i])),
-        None => Err(format!("column `{}` is missing", COLUMNS[i])),
+/// A row's columns as plain values, each read as its column's kind.
+fn row_values(row: Row, columns: &[Column]) -> Result<Vec<Value>, String> {
+    let values = row.unwrap();
+    if values.len() != columns.len() {
+        return Err(format!(
+            "expected {} columns, read {}",
+            columns.len(),
+            values.len()
+        ));
     }
+    values
+        .into_iter()
+        .zip(columns)
+        .map(|(value, column)| match value {
+            MyValue::NULL => Ok(Value::Null),
+            MyValue::Int(n) => Ok(Value::Int(n)),
+            MyValue::UInt(n) => i64::try_from(n)
+                .map(Value::Int)
+                .map_err(|_| format!("column `{}`: {n} is out of range", column.name)),
+            MyValue::Bytes(bytes) if column.kind == ColumnKind::Integer => {
+                // The text protocol sends numbers as text.
+                String::from_utf8_lossy(&bytes)
+                    .parse()
+                    .map(Value::Int)
+                    .map_err(|e| format!("column `{}`: {e}", column.name))
+            }
+            MyValue::Bytes(bytes) => String::from_utf8(bytes)
+                .map(Value::Text)
+                .map_err(|_| format!("column `{}` is not UTF-8", column.name)),
+            other => Err(format!("column `{}` holds {other:?}", column.name)),
+        })
+        .collect()
 }
 
-/// Turns a history row into a record, rejecting values this version does
-/// not understand rather than guessing.
-fn read_record(mut row: Row) -> Result<HistoryRecord> {
-    let app: String = take(&mut row, 0).map_err(|e| Error::database("history row", e))?;
-    let name: String = take(&mut row, 1).map_err(|e| Error::database("history row", e))?;
-    let bad = |what: String| Error::database(format!("history row {app}:{name}"), what);
-    let state: String = take(&mut row, 5).map_err(bad)?;
-    let up: String = take(&mut row, 9).map_err(bad)?;
-    let down: Option<String> = take(&mut row, 10).map_err(bad)?;
-    Ok(HistoryRecord {
-        checksum: take(&mut row, 2).map_err(bad)?,
-        applied_at: take(&mut row, 3).map_err(bad)?,
-        duration_ms: take(&mut row, 4).map_err(bad)?,
-        state: RecordState::parse(&state).ok_or_else(|| bad(format!("unknown state `{state}`")))?,
-        statements_done: take(&mut row, 6).map_err(bad)?,
-        statements_total: take(&mut row, 7).map_err(bad)?,
-        last_error: take(&mut row, 8).map_err(bad)?,
-        up_sql: history::decode_statements(&up).map_err(bad)?,
-        down_sql: down
-            .map(|d| history::decode_statements(&d))
-            .transpose()
-            .map_err(bad)?,
-        applied_by: take(&mut row, 11).map_err(bad)?,
-        tool_version: take(&mut row, 12).map_err(bad)?,
-        app,
-        name,
-    })
-}
-
-/// A record's values, in [`COLUMNS`] order.
-fn record_values(r: &HistoryRecord) -> Vec<Value> {
-    vec![
-        r.app.as_str().into(),
-        r.name.as_str().into(),
-        r.checksum.as_str().into(),
-        r.applied_at.as_str().into(),
-        r.duration_ms.into(),
-        r.state.as_str().into(),
-        r.statements_done.into(),
-        r.statements_total.into(),
-        r.last_error.as_deref().into(),
-        history::encode_statements(&r.up_sql).into(),
-        r.down_sql.as_deref().map(history::encode_statements).into(),
-        r.applied_by.as_deref().into(),
-        r.tool_version.as_str().into(),
-    ]
+/// Plain values as query parameters.
+fn params(values: Vec<Value>) -> Vec<MyValue> {
+    values
+        .into_iter()
+        .map(|v| match v {
+            Value::Text(s) => MyValue::Bytes(s.into_bytes()),
+            Value::Int(n) => MyValue::Int(n),
+            Value::Null => MyValue::NULL,
+        })
+        .collect()
 }
 
 #[async_trait]
@@ -193,50 +202,40 @@ impl Backend for MysqlBackend {
     }
 
     async fn ensure_history(&mut self) -> Result<()> {
-        let q = |s: &str| MysqlDialect.quote_identifier(s);
-        let sql = history::create_table_sql(
-            &self.quoted_table(),
-            &q,
-            &ColumnTypes {
-                name: "VARCHAR(191)",
-                short_text: "VARCHAR(255)",
-                long_text: "LONGTEXT",
-                integer: "BIGINT",
-            },
-        ) + TABLE_OPTIONS;
+        let create = history::create_history_sql(&self.quoted_table(), &q, &TYPES) + TABLE_OPTIONS;
         let doing = format!("create the history table `{}`", self.table);
-        self.run(&sql, &doing).await
+        self.run(&create, &doing).await?;
+        let create = log::create_log_sql(&self.quoted_log_table(), &q, &TYPES) + TABLE_OPTIONS;
+        let doing = format!(
+            "create the audit log table `{}`",
+            log::table_name(&self.table)
+        );
+        self.run(&create, &doing).await
     }
 
     async fn load_history(&mut self) -> Result<Vec<HistoryRecord>> {
         let sql = format!(
             "SELECT {} FROM {} ORDER BY `app`, `name`",
-            column_list(),
+            history::column_list(&history::COLUMNS, &q),
             self.quoted_table()
         );
-        let rows: Vec<Row> = match self.conn.query(sql).await {
-            Ok(rows) => rows,
-            Err(e) if error::is_server_error(&e, error::NO_SUCH_TABLE) => return Ok(Vec::new()),
-            Err(e) => {
-                return Err(Error::database(
-                    format!(
-                        "cannot read the history table `{}` on {}",
-                        self.table, self.redacted
-                    ),
-                    error::message(&e),
-                ));
-            }
-        };
-        rows.into_iter().map(read_record).collect()
+        let rows = self.select_all(sql, "history table").await?;
+        rows.into_iter()
+            .map(|row| {
+                row_values(row, &history::COLUMNS)
+                    .and_then(HistoryRecord::from_values)
+                    .map_err(|e| Error::database("cannot read the history table", e))
+            })
+            .collect()
     }
 
     async fn write_record(&mut self, record: &HistoryRecord) -> Result<()> {
-        let placeholders = vec!["?"; COLUMNS.len()].join(", ");
-        let updates = COLUMNS
+        let placeholders = vec!["?"; history::COLUMNS.len()].join(", ");
+        let updates = history::COLUMNS
             .iter()
-            .filter(|c| !matches!(**c, "app" | "name"))
+            .filter(|c| !matches!(c.name, "app" | "name"))
             .map(|c| {
-                let c = MysqlDialect.quote_identifier(c);
+                let c = q(c.name);
                 format!("{c} = VALUES({c})")
             })
             .collect::<Vec<_>>()
@@ -244,20 +243,46 @@ impl Backend for MysqlBackend {
         let sql = format!(
             "INSERT INTO {} ({}) VALUES ({placeholders}) ON DUPLICATE KEY UPDATE {updates}",
             self.quoted_table(),
-            column_list()
+            history::column_list(&history::COLUMNS, &q)
         );
         self.conn
-            .exec_drop(sql, record_values(record))
+            .exec_drop(sql, params(record.to_values()))
             .await
             .map_err(|e| {
                 Error::database(
-                    format!(
-                        "cannot record {}:{} in the history",
-                        record.app, record.name
-                    ),
+                    format!("cannot record {} in the history", record.key()),
                     error::message(&e),
                 )
             })
+    }
+
+    async fn append_log(&mut self, entry: &LogEntry) -> Result<()> {
+        let sql = format!(
+            "INSERT INTO {} ({}) VALUES ({})",
+            self.quoted_log_table(),
+            history::column_list(&log::COLUMNS, &q),
+            vec!["?"; log::COLUMNS.len()].join(", ")
+        );
+        self.conn
+            .exec_drop(sql, params(entry.to_values()))
+            .await
+            .map_err(|e| Error::database("cannot write the audit log", error::message(&e)))
+    }
+
+    async fn load_log(&mut self) -> Result<Vec<LogEntry>> {
+        let sql = format!(
+            "SELECT {} FROM {} ORDER BY `id`",
+            history::column_list(&log::COLUMNS, &q),
+            self.quoted_log_table()
+        );
+        let rows = self.select_all(sql, "audit log").await?;
+        rows.into_iter()
+            .map(|row| {
+                row_values(row, &log::COLUMNS)
+                    .and_then(LogEntry::from_values)
+                    .map_err(|e| Error::database("cannot read the audit log", e))
+            })
+            .collect()
     }
 
     async fn delete_record(&mut self, app: &str, name: &str) -> Result<()> {

@@ -21,6 +21,7 @@ fn record(app: &str, name: &str) -> HistoryRecord {
         down_sql: Some(vec!["DROP TABLE t".into()]),
         applied_by: Some("dev@laptop".into()),
         tool_version: migrate_core::VERSION.into(),
+        source_commit: None,
     }
 }
 

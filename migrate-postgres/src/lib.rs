@@ -12,6 +12,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use migrate_core::backend::{Backend, ConnectOptions, Dialect};
 use migrate_core::history::HistoryRecord;
+use migrate_core::log::LogEntry;
 use migrate_core::{Error, Result};
 use tokio_postgres::error::SqlState;
 
@@ -29,6 +30,8 @@ pub struct PostgresBackend {
     target: Target,
     /// `"schema"."table"` or `"table"`.
     table: String,
+    /// The audit log table, qualified the same way.
+    log_table: String,
     schema: Option<String>,
     lock_key: i64,
     lock: Option<HeldLock>,
@@ -82,6 +85,10 @@ impl PostgresBackend {
         Ok(PostgresBackend {
             lock_key: lock::lock_key(&database, &schema_for_key, &options.history_table),
             table: history::qualified_table(options.schema.as_deref(), &options.history_table),
+            log_table: history::qualified_table(
+                options.schema.as_deref(),
+                &migrate_core::log::table_name(&options.history_table),
+            ),
             schema: options.schema.clone(),
             conn,
             target,
@@ -122,12 +129,15 @@ impl Backend for PostgresBackend {
     }
 
     async fn ensure_history(&mut self) -> Result<()> {
-        // Checking first spares the server's "already exists" notice and the
-        // CREATE privilege once the table is there.
+        // Checking first spares the server's "already exists" notices and
+        // the CREATE privilege once the tables are there.
         let exists = self
             .conn
             .client
-            .query_one("SELECT to_regclass($1) IS NOT NULL", &[&self.table])
+            .query_one(
+                "SELECT to_regclass($1) IS NOT NULL AND to_regclass($2) IS NOT NULL",
+                &[&self.table, &self.log_table],
+            )
             .await
             .map_err(|e| self.history_error("cannot look for the history table", &e))?;
         if exists.get::<_, bool>(0) {
@@ -146,9 +156,9 @@ impl Backend for PostgresBackend {
         }
         self.conn
             .client
-            .batch_execute(&history::create_sql(&self.table))
+            .batch_execute(&history::create_sql(&self.table, &self.log_table))
             .await
-            .map_err(|e| self.history_error("cannot create the history table", &e))
+            .map_err(|e| self.history_error("cannot create the history tables", &e))
     }
 
     async fn load_history(&mut self) -> Result<Vec<HistoryRecord>> {
@@ -162,25 +172,63 @@ impl Backend for PostgresBackend {
             Err(e) if e.code() == Some(&SqlState::UNDEFINED_TABLE) => return Ok(Vec::new()),
             Err(e) => return Err(self.history_error("cannot read the history table", &e)),
         };
-        rows.iter().map(history::decode_row).collect()
+        rows.iter()
+            .map(|row| {
+                let values = history::values(row, &migrate_core::history::COLUMNS)
+                    .map_err(|e| self.history_error("cannot read the history table", &e))?;
+                HistoryRecord::from_values(values)
+                    .map_err(|e| Error::database("cannot read the history table", e))
+            })
+            .collect()
     }
 
     async fn write_record(&mut self, record: &HistoryRecord) -> Result<()> {
-        let values = history::Values::new(record);
+        let values = record.to_values();
         self.conn
             .client
-            .execute(&history::upsert_sql(&self.table), &values.params(record))
+            .execute(&history::upsert_sql(&self.table), &history::params(&values))
             .await
             .map(|_| ())
             .map_err(|e| {
                 self.history_error(
-                    &format!(
-                        "cannot record {}:{} in the history",
-                        record.app, record.name
-                    ),
+                    &format!("cannot record {} in the history", record.key()),
                     &e,
                 )
             })
+    }
+
+    async fn append_log(&mut self, entry: &LogEntry) -> Result<()> {
+        let values = entry.to_values();
+        self.conn
+            .client
+            .execute(
+                &history::insert_log_sql(&self.log_table),
+                &history::params(&values),
+            )
+            .await
+            .map(|_| ())
+            .map_err(|e| self.history_error("cannot write the audit log", &e))
+    }
+
+    async fn load_log(&mut self) -> Result<Vec<LogEntry>> {
+        let rows = match self
+            .conn
+            .client
+            .query(&history::select_log_sql(&self.log_table), &[])
+            .await
+        {
+            Ok(rows) => rows,
+            Err(e) if e.code() == Some(&SqlState::UNDEFINED_TABLE) => return Ok(Vec::new()),
+            Err(e) => return Err(self.history_error("cannot read the audit log", &e)),
+        };
+        rows.iter()
+            .map(|row| {
+                let values = history::values(row, &migrate_core::log::COLUMNS)
+                    .map_err(|e| self.history_error("cannot read the audit log", &e))?;
+                LogEntry::from_values(values)
+                    .map_err(|e| Error::database("cannot read the audit log", e))
+            })
+            .collect()
     }
 
     async fn delete_record(&mut self, app: &str, name: &str) -> Result<()> {

@@ -48,6 +48,7 @@ fn record(app: &str, name: &str) -> HistoryRecord {
         down_sql: Some(vec!["DROP TABLE \"it's\"".to_string()]),
         applied_by: Some("me@host".to_string()),
         tool_version: VERSION.to_string(),
+        source_commit: Some("abc123".to_string()),
     }
 }
 
@@ -206,7 +207,11 @@ async fn history_round_trip() {
         .map(|r| (r.get(0), r.get(1)))
         .collect();
     let names: Vec<&str> = columns.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names, migrate_core::history::COLUMNS);
+    let expected: Vec<&str> = migrate_core::history::COLUMNS
+        .iter()
+        .map(|c| c.name)
+        .collect();
+    assert_eq!(names, expected);
     assert!(
         columns
             .iter()

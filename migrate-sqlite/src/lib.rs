@@ -9,8 +9,10 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use migrate_core::backend::{Backend, Capabilities, ConnectOptions, Dialect, StatementClass};
 use migrate_core::dialect::{SqlDialect, leading_keywords};
-use migrate_core::history::{self, ColumnTypes, HistoryRecord, RecordState};
+use migrate_core::history::{self, ColumnTypes, HistoryRecord, Value};
+use migrate_core::log::{self, LogEntry};
 use migrate_core::{Error, Result};
+use rusqlite::types::ValueRef;
 use rusqlite::{Connection, params};
 
 /// SQLite's SQL, usable without a connection.
@@ -142,7 +144,11 @@ impl SqliteBackend {
     }
 
     fn quoted_table(&self) -> String {
-        SqliteDialect.quote_identifier(&self.table)
+        q(&self.table)
+    }
+
+    fn quoted_log_table(&self) -> String {
+        q(&log::table_name(&self.table))
     }
 }
 
@@ -153,51 +159,62 @@ fn describe(location: &Location) -> String {
     }
 }
 
-const SELECT_COLUMNS: &str = "app, name, checksum, applied_at, duration_ms, state, statements_done, statements_total, last_error, up_sql, down_sql, applied_by, tool_version";
+/// Column types of the history and log tables.
+const TYPES: ColumnTypes = ColumnTypes {
+    name: "TEXT",
+    short_text: "TEXT",
+    long_text: "TEXT",
+    integer: "INTEGER",
+    auto_id: "INTEGER PRIMARY KEY AUTOINCREMENT",
+};
 
-fn read_record(
-    row: &rusqlite::Row<'_>,
-) -> rusqlite::Result<(HistoryRecord, String, String, Option<String>)> {
-    let state: String = row.get(5)?;
-    let up: String = row.get(9)?;
-    let down: Option<String> = row.get(10)?;
-    Ok((
-        HistoryRecord {
-            app: row.get(0)?,
-            name: row.get(1)?,
-            checksum: row.get(2)?,
-            applied_at: row.get(3)?,
-            duration_ms: row.get(4)?,
-            state: RecordState::Applied,
-            statements_done: row.get(6)?,
-            statements_total: row.get(7)?,
-            last_error: row.get(8)?,
-            up_sql: Vec::new(),
-            down_sql: None,
-            applied_by: row.get(11)?,
-            tool_version: row.get(12)?,
-        },
-        state,
-        up,
-        down,
-    ))
+fn q(ident: &str) -> String {
+    SqliteDialect.quote_identifier(ident)
 }
 
-/// Turns the raw columns into a record, rejecting values this version does
-/// not understand rather than guessing.
-fn finish_record(
-    (mut record, state, up, down): (HistoryRecord, String, String, Option<String>),
-) -> Result<HistoryRecord> {
-    let bad =
-        |what: String| Error::database(format!("history row {}:{}", record.app, record.name), what);
-    record.state =
-        RecordState::parse(&state).ok_or_else(|| bad(format!("unknown state `{state}`")))?;
-    record.up_sql = history::decode_statements(&up).map_err(bad)?;
-    record.down_sql = down
-        .map(|d| history::decode_statements(&d))
-        .transpose()
-        .map_err(|e| Error::database("history", e))?;
-    Ok(record)
+/// Reads the columns of a row as the history's plain values.
+fn read_values(row: &rusqlite::Row<'_>, count: usize) -> rusqlite::Result<Vec<Value>> {
+    (0..count)
+        .map(|i| {
+            Ok(match row.get_ref(i)? {
+                ValueRef::Null => Value::Null,
+                ValueRef::Integer(n) => Value::Int(n),
+                ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+                ValueRef::Real(f) => Value::Text(f.to_string()),
+                ValueRef::Blob(b) => Value::Text(String::from_utf8_lossy(b).into_owned()),
+            })
+        })
+        .collect()
+}
+
+fn to_sql(values: Vec<Value>) -> Vec<rusqlite::types::Value> {
+    values
+        .into_iter()
+        .map(|v| match v {
+            Value::Text(s) => rusqlite::types::Value::Text(s),
+            Value::Int(n) => rusqlite::types::Value::Integer(n),
+            Value::Null => rusqlite::types::Value::Null,
+        })
+        .collect()
+}
+
+/// Reads every row of a table that may not exist yet (then: no rows).
+fn select_all(c: &Connection, sql: &str, columns: usize, what: &str) -> Result<Vec<Vec<Value>>> {
+    let mut stmt = match c.prepare(sql) {
+        Ok(stmt) => stmt,
+        Err(e) if e.to_string().starts_with("no such table") => return Ok(Vec::new()),
+        Err(e) => return Err(Error::database(format!("cannot read the {what}"), e)),
+    };
+    stmt.query_map([], |row| read_values(row, columns))
+        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+        .map_err(|e| Error::database(format!("cannot read the {what}"), e))
+}
+
+fn placeholders(n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[async_trait]
@@ -211,77 +228,84 @@ impl Backend for SqliteBackend {
     }
 
     async fn ensure_history(&mut self) -> Result<()> {
-        let q = |s: &str| SqliteDialect.quote_identifier(s);
-        let sql = history::create_table_sql(
-            &self.quoted_table(),
-            &q,
-            &ColumnTypes {
-                name: "TEXT",
-                short_text: "TEXT",
-                long_text: "TEXT",
-                integer: "INTEGER",
-            },
+        let sql = format!(
+            "{};\n{}",
+            history::create_history_sql(&self.quoted_table(), &q, &TYPES),
+            log::create_log_sql(&self.quoted_log_table(), &q, &TYPES)
         );
         self.with_conn(move |c| {
             c.execute_batch(&sql)
-                .map_err(|e| Error::database("cannot create the history table", e))
+                .map_err(|e| Error::database("cannot create the history tables", e))
         })
         .await
     }
 
     async fn load_history(&mut self) -> Result<Vec<HistoryRecord>> {
-        let table = self.quoted_table();
-        let plain = self.table.clone();
+        let sql = format!(
+            "SELECT {} FROM {} ORDER BY app, name",
+            history::column_list(&history::COLUMNS, &q),
+            self.quoted_table()
+        );
+        let rows = self
+            .with_conn(move |c| select_all(c, &sql, history::COLUMNS.len(), "history table"))
+            .await?;
+        rows.into_iter()
+            .map(|values| {
+                HistoryRecord::from_values(values)
+                    .map_err(|e| Error::database("cannot read the history table", e))
+            })
+            .collect()
+    }
+
+    async fn write_record(&mut self, record: &HistoryRecord) -> Result<()> {
+        let sql = format!(
+            "INSERT OR REPLACE INTO {} ({}) VALUES ({})",
+            self.quoted_table(),
+            history::column_list(&history::COLUMNS, &q),
+            placeholders(history::COLUMNS.len())
+        );
+        let values = to_sql(record.to_values());
+        let key = record.key();
         self.with_conn(move |c| {
-            let sql = format!("SELECT {SELECT_COLUMNS} FROM {table} ORDER BY app, name");
-            let mut stmt = match c.prepare(&sql) {
-                Ok(stmt) => stmt,
-                Err(e) if e.to_string().starts_with("no such table") => return Ok(Vec::new()),
-                Err(e) => {
-                    return Err(Error::database(
-                        format!("cannot read history table `{plain}`"),
-                        e,
-                    ));
-                }
-            };
-            let rows = stmt
-                .query_map([], read_record)
-                .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-                .map_err(|e| Error::database(format!("cannot read history table `{plain}`"), e))?;
-            rows.into_iter().map(finish_record).collect()
+            c.execute(&sql, rusqlite::params_from_iter(values))
+                .map(|_| ())
+                .map_err(|e| Error::database(format!("cannot record {key} in the history"), e))
         })
         .await
     }
 
-    async fn write_record(&mut self, record: &HistoryRecord) -> Result<()> {
-        let table = self.quoted_table();
-        let r = record.clone();
+    async fn append_log(&mut self, entry: &LogEntry) -> Result<()> {
+        let sql = format!(
+            "INSERT INTO {} ({}) VALUES ({})",
+            self.quoted_log_table(),
+            history::column_list(&log::COLUMNS, &q),
+            placeholders(log::COLUMNS.len())
+        );
+        let values = to_sql(entry.to_values());
         self.with_conn(move |c| {
-            let sql = format!(
-                "INSERT OR REPLACE INTO {table} ({SELECT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
-            );
-            c.execute(
-                &sql,
-                params![
-                    r.app,
-                    r.name,
-                    r.checksum,
-                    r.applied_at,
-                    r.duration_ms,
-                    r.state.as_str(),
-                    r.statements_done,
-                    r.statements_total,
-                    r.last_error,
-                    history::encode_statements(&r.up_sql),
-                    r.down_sql.as_deref().map(history::encode_statements),
-                    r.applied_by,
-                    r.tool_version,
-                ],
-            )
-            .map(|_| ())
-            .map_err(|e| Error::database(format!("cannot record {}:{} in the history", r.app, r.name), e))
+            c.execute(&sql, rusqlite::params_from_iter(values))
+                .map(|_| ())
+                .map_err(|e| Error::database("cannot write the audit log", e))
         })
         .await
+    }
+
+    async fn load_log(&mut self) -> Result<Vec<LogEntry>> {
+        let sql = format!(
+            "SELECT {} FROM {} ORDER BY {}",
+            history::column_list(&log::COLUMNS, &q),
+            self.quoted_log_table(),
+            q("id")
+        );
+        let rows = self
+            .with_conn(move |c| select_all(c, &sql, log::COLUMNS.len(), "audit log"))
+            .await?;
+        rows.into_iter()
+            .map(|values| {
+                LogEntry::from_values(values)
+                    .map_err(|e| Error::database("cannot read the audit log", e))
+            })
+            .collect()
     }
 
     async fn delete_record(&mut self, app: &str, name: &str) -> Result<()> {

@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use migrate_core::executor::{self, PreparedStep, Progress, RunOptions, StepReport, render};
-use migrate_core::plan::{Direction, Request};
+use migrate_core::plan::{Direction, PlanOptions, Request};
 use migrate_core::{Error, Source};
 use serde_json::json;
 
@@ -21,26 +21,37 @@ pub async fn run(global: &Global, settings: &Settings, args: &RunArgs) -> Result
         (Some(app), None) => Request::App(app.clone()),
         _ => Request::All,
     };
+    let plan = PlanOptions {
+        fake: args.fake,
+        revert_orphans: args.revert_orphans,
+        rewind: args.rewind,
+        prune: args.prune,
+        allow_out_of_order: args.allow_out_of_order,
+    };
     let (source, mut backend) = super::open(settings).await?;
     let json = crate::is_json(global.format);
     if global.dry_run {
-        let (_, steps) = executor::prepare(backend.as_mut(), &source, &request, args.fake).await?;
-        print_dry_run(
-            &steps,
-            backend.dialect(),
-            args.fake,
-            json,
-            &backend.target(),
-        );
+        let (_, steps) = executor::prepare(
+            backend.as_mut(),
+            &source,
+            &request,
+            &plan,
+            args.use_file_down,
+        )
+        .await?;
+        print_dry_run(&steps, backend.dialect(), json, &backend.target());
         return Ok(0);
     }
     let options = RunOptions {
-        fake: args.fake,
+        plan,
+        prefer_file_down: args.use_file_down,
         lock_timeout: settings.lock_timeout,
-        applied_by: Some(applied_by()),
+        applied_by: Some(super::actor()),
+        source_commit: source_commit(&settings.dir),
     };
     let mut printer = Printer {
         json,
+        show_plan: args.revert_orphans || args.rewind || args.prune,
         reports: Vec::new(),
         open_line: false,
     };
@@ -94,12 +105,24 @@ fn nothing_to_do(request: &Request, source: &Source) -> String {
 /// Prints each step as it runs (text), or collects reports (JSON).
 struct Printer {
     json: bool,
+    /// Print the whole plan before running it (history repairs).
+    show_plan: bool,
     reports: Vec<StepReport>,
     open_line: bool,
 }
 
 impl Progress for Printer {
-    fn step_started(&mut self, step: &PreparedStep, fake: bool) {
+    fn planned(&mut self, steps: &[PreparedStep]) {
+        if self.json || !self.show_plan || steps.is_empty() {
+            return;
+        }
+        println!("Plan:");
+        for step in steps {
+            println!("  {}", describe(step));
+        }
+    }
+
+    fn step_started(&mut self, step: &PreparedStep) {
         if self.json {
             return;
         }
@@ -110,7 +133,7 @@ impl Progress for Printer {
             Direction::Apply => "Applying",
             Direction::Unapply => "Unapplying",
         };
-        let fake = if fake { " (fake)" } else { "" };
+        let fake = if step.fake { " (fake)" } else { "" };
         print!("  {verb} {}{fake} ...", step.key);
         let _ = std::io::stdout().flush();
         self.open_line = true;
@@ -127,10 +150,23 @@ impl Progress for Printer {
     }
 }
 
+/// One line on a step: `unapply tasks:0003_x (fake)`.
+fn describe(step: &PreparedStep) -> String {
+    let verb = match step.direction {
+        Direction::Apply => "apply",
+        Direction::Unapply => "unapply",
+    };
+    let fake = if step.fake {
+        " (fake: history only)"
+    } else {
+        ""
+    };
+    format!("{verb} {}{fake}", step.key)
+}
+
 fn print_dry_run(
     steps: &[PreparedStep],
     dialect: &dyn migrate_core::Dialect,
-    fake: bool,
     json: bool,
     target: &str,
 ) {
@@ -143,7 +179,7 @@ fn print_dry_run(
                     "name": s.key.name,
                     "direction": s.direction,
                     "mode": s.mode,
-                    "fake": fake,
+                    "fake": s.fake,
                     "statements": s.statements.iter().map(|st| st.sql.clone()).collect::<Vec<_>>(),
                     "warnings": s.warnings,
                 })
@@ -158,18 +194,21 @@ fn print_dry_run(
     }
     println!("Dry run on {target}: nothing will change. The plan:");
     for step in steps {
-        let verb = match step.direction {
-            Direction::Apply => "apply",
-            Direction::Unapply => "unapply",
-        };
-        println!("\n-- {verb} {}", step.key);
-        print!("{}", render(step, dialect, fake));
+        println!("\n-- {}", describe(step));
+        print!("{}", render(step, dialect));
     }
 }
 
-/// `user@host` for the history.
-fn applied_by() -> String {
-    let user = whoami::username();
-    let host = whoami::fallible::hostname().unwrap_or_else(|_| "unknown-host".to_string());
-    format!("{user}@{host}")
+/// The commit checked out in the migrations folder, when it is in a git
+/// checkout; recorded so that an orphan can be traced to where it came from.
+fn source_commit(dir: &std::path::Path) -> Option<String> {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let commit = String::from_utf8(out.stdout).ok()?.trim().to_string();
+    (out.status.success() && !commit.is_empty()).then_some(commit)
 }

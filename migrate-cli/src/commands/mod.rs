@@ -1,7 +1,9 @@
 //! One module per command.
 
+pub mod log;
 pub mod migrate;
 pub mod new;
+pub mod repair;
 pub mod sql;
 pub mod status;
 
@@ -18,4 +20,11 @@ pub async fn open(settings: &Settings) -> Result<(Source, Box<dyn Backend>), Err
     let source = Source::load(&settings.dir, engine.dialect().sql_dialect())?;
     let backend = engine.connect(&settings.url, &settings.connect).await?;
     Ok((source, backend))
+}
+
+/// `user@host`, recorded with what this run changes.
+pub fn actor() -> String {
+    let user = whoami::username();
+    let host = whoami::fallible::hostname().unwrap_or_else(|_| "unknown-host".to_string());
+    format!("{user}@{host}")
 }

@@ -43,7 +43,7 @@ pub fn run(
             "statements": step.statements.iter().map(|s| s.sql.clone()).collect::<Vec<_>>(),
         }));
     } else {
-        print!("{}", render(&step, dialect.as_ref(), false));
+        print!("{}", render(&step, dialect.as_ref()));
     }
     Ok(())
 }

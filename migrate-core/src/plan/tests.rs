@@ -46,6 +46,7 @@ fn applied(source: &Source, keys: &[&str]) -> Vec<HistoryRecord> {
                 down_sql: Some(vec!["SELECT 2".into()]),
                 applied_by: None,
                 tool_version: "test".into(),
+                source_commit: None,
             }
         })
         .collect()
@@ -167,7 +168,16 @@ fn partial_rows_block_unless_faking() {
         ["+tasks:0001_init"]
     );
     // Faking back forgets the partial row.
-    let faked = plan(&s, &h, &to("patients", "0001"), PlanOptions { fake: true }).unwrap();
+    let faked = plan(
+        &s,
+        &h,
+        &to("patients", "0001"),
+        PlanOptions {
+            fake: true,
+            ..PlanOptions::default()
+        },
+    )
+    .unwrap();
     assert_eq!(steps(&faked), ["-patients:0002_dob"]);
 }
 
@@ -185,7 +195,7 @@ fn orphans_and_modified_migrations_are_refused() {
     let mut h = applied(&s, &["patients:0001_init"]);
     h[0].checksum = "edited".into();
     let err = run(&s, &h, Request::All).unwrap_err();
-    assert!(err.to_string().contains("edited after they ran"), "{err}");
+    assert!(err.to_string().contains("edited after it ran"), "{err}");
     // Unapplying the edited migration itself is allowed.
     assert_eq!(
         run(&s, &h, to("patients", "zero")).unwrap(),
@@ -208,7 +218,16 @@ fn irreversible_unapply_is_refused_before_anything_runs() {
         "{err}"
     );
     assert_eq!(run(&s, &h, to("app", "0001")).unwrap(), ["-app:0002_b"]);
-    let faked = plan(&s, &h, &to("app", "zero"), PlanOptions { fake: true }).unwrap();
+    let faked = plan(
+        &s,
+        &h,
+        &to("app", "zero"),
+        PlanOptions {
+            fake: true,
+            ..PlanOptions::default()
+        },
+    )
+    .unwrap();
     assert_eq!(steps(&faked).len(), 2);
 }
 

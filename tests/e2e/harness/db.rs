@@ -218,7 +218,7 @@ impl Scratch {
         }
     }
 
-    /// User tables, sorted, without the history table.
+    /// User tables, sorted, without the history and log tables.
     pub async fn tables(&self) -> Vec<String> {
         let sql = match self.kind {
             Kind::Sqlite => {
@@ -235,7 +235,7 @@ impl Scratch {
             .strings(sql)
             .await
             .into_iter()
-            .filter(|t| t != "migrate_history")
+            .filter(|t| t != "migrate_history" && t != "migrate_history_log")
             .collect();
         names.sort();
         names

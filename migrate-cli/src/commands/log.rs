@@ -1,0 +1,45 @@
+//! `migrate log [APP]`: the audit log, oldest first.
+
+use migrate_core::Error;
+use serde_json::json;
+
+use crate::cli::Global;
+use crate::config::Settings;
+
+/// Prints every change recorded in the audit log.
+pub async fn run(global: &Global, settings: &Settings, app: Option<&str>) -> Result<(), Error> {
+    let (_source, mut backend) = super::open(settings).await?;
+    let entries = backend.load_log().await?;
+    let target = backend.target();
+    let _ = backend.close().await;
+    let entries: Vec<_> = entries
+        .into_iter()
+        .filter(|e| app.is_none_or(|a| a == e.app))
+        .collect();
+    if crate::is_json(global.format) {
+        crate::print_json(&json!({"database": target, "log": entries}));
+        return Ok(());
+    }
+    if entries.is_empty() {
+        println!("The audit log is empty.");
+        return Ok(());
+    }
+    for e in &entries {
+        let actor = e.actor.as_deref().unwrap_or("unknown");
+        println!(
+            "{}  {:<14} {}:{}  by {actor} (migrate {})",
+            e.at,
+            e.action.as_str(),
+            e.app,
+            e.name,
+            e.tool_version
+        );
+        if let Some(detail) = &e.detail {
+            println!("    {detail}");
+        }
+        for sql in &e.statements {
+            println!("    > {}", sql.replace('\n', "\n      "));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,420 @@
+//! Running a plan: each step atomically (statements and history write in one
+//! transaction) or journaled (a `partial` history row advanced after every
+//! statement), under the backend's migration lock.
+
+mod prepare;
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use crate::backend::Backend;
+use crate::error::{Error, Result};
+use crate::history::{HistoryRecord, RecordState};
+use crate::log::{Action, LogEntry};
+use crate::migration::{Migration, MigrationKey};
+use crate::plan::{Direction, PlanOptions, Request};
+use crate::source::Source;
+
+pub use prepare::{
+    PreparedStatement, PreparedStep, execution_mode, is_destructive, prepare, prepare_from_source,
+    prepare_plan, render,
+};
+
+/// How one step runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExecutionMode {
+    /// One transaction holds the statements and the history write: all or
+    /// nothing.
+    Atomic,
+    /// Statements commit one by one; the history row is written `partial`
+    /// first and advanced after each statement, so a failure leaves an
+    /// exact record of what ran.
+    Journaled,
+}
+
+/// Settings of one run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// What to do about the database's state (`--fake`, orphans, order).
+    pub plan: PlanOptions,
+    /// Unapply with the file's down section instead of the statements
+    /// stored at apply time (`--use-file-down`).
+    pub prefer_file_down: bool,
+    /// How long to wait for another run's lock.
+    pub lock_timeout: Duration,
+    /// `user@host` recorded with each applied migration and log entry.
+    pub applied_by: Option<String>,
+    /// The git commit of the migrations folder, recorded with each applied
+    /// migration.
+    pub source_commit: Option<String>,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            plan: PlanOptions::default(),
+            prefer_file_down: false,
+            lock_timeout: crate::backend::DEFAULT_LOCK_TIMEOUT,
+            applied_by: None,
+            source_commit: None,
+        }
+    }
+}
+
+/// Receives news of a run as it happens, for live output.
+pub trait Progress: Send {
+    /// The plan is ready and about to run.
+    fn planned(&mut self, steps: &[PreparedStep]) {
+        let _ = steps;
+    }
+    /// A step is about to run.
+    fn step_started(&mut self, step: &PreparedStep) {
+        let _ = step;
+    }
+    /// A step finished.
+    fn step_finished(&mut self, report: &StepReport) {
+        let _ = report;
+    }
+}
+
+/// A [`Progress`] that ignores everything.
+pub struct Silent;
+impl Progress for Silent {}
+
+/// What one finished step did.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StepReport {
+    /// The app.
+    pub app: String,
+    /// The migration.
+    pub name: String,
+    /// Which way it moved.
+    pub direction: Direction,
+    /// How it ran.
+    pub mode: ExecutionMode,
+    /// Only the history moved.
+    pub fake: bool,
+    /// Statements run.
+    pub statements: usize,
+    /// Wall time, in milliseconds.
+    pub duration_ms: u64,
+}
+
+/// Runs `request`: takes the lock, reads the history under it, plans, and
+/// runs each step. The lock is released on every path. Returns what ran;
+/// on failure the error says what the failing step left behind, and the
+/// steps before it stay done.
+pub async fn migrate(
+    backend: &mut dyn Backend,
+    source: &Source,
+    request: &Request,
+    options: &RunOptions,
+    progress: &mut dyn Progress,
+) -> Result<Vec<StepReport>> {
+    tracing::debug!(timeout = ?options.lock_timeout, "taking the migration lock");
+    backend.lock(options.lock_timeout).await?;
+    let result = locked_run(backend, source, request, options, progress).await;
+    let unlocked = backend.unlock().await;
+    let reports = result?;
+    unlocked?;
+    Ok(reports)
+}
+
+async fn locked_run(
+    backend: &mut dyn Backend,
+    source: &Source,
+    request: &Request,
+    options: &RunOptions,
+    progress: &mut dyn Progress,
+) -> Result<Vec<StepReport>> {
+    // Plan before creating anything, so a refused or empty run leaves the
+    // database exactly as it was.
+    let (history, steps) = prepare(
+        backend,
+        source,
+        request,
+        &options.plan,
+        options.prefer_file_down,
+    )
+    .await?;
+    if !steps.is_empty() {
+        backend.ensure_history().await?;
+    }
+    progress.planned(&steps);
+    let records: HashMap<MigrationKey, HistoryRecord> =
+        history.into_iter().map(|r| (r.key(), r)).collect();
+    let mut reports = Vec::with_capacity(steps.len());
+    for step in &steps {
+        progress.step_started(step);
+        let started = Instant::now();
+        let record = match step.direction {
+            Direction::Apply => new_record(
+                source.get(&step.key).expect("applied steps have files"),
+                options,
+            ),
+            Direction::Unapply => records
+                .get(&step.key)
+                .cloned()
+                .expect("the planner unapplies only recorded migrations"),
+        };
+        let mut runner = StepRunner {
+            backend: &mut *backend,
+            step,
+            record,
+            actor: options.applied_by.clone(),
+        };
+        runner.run().await?;
+        let report = StepReport {
+            app: step.key.app.clone(),
+            name: step.key.name.clone(),
+            direction: step.direction,
+            mode: step.mode,
+            fake: step.fake,
+            statements: if step.fake { 0 } else { step.statements.len() },
+            duration_ms: started.elapsed().as_millis() as u64,
+        };
+        progress.step_finished(&report);
+        reports.push(report);
+    }
+    Ok(reports)
+}
+
+/// The history row of a migration about to be applied.
+fn new_record(m: &Migration, options: &RunOptions) -> HistoryRecord {
+    HistoryRecord {
+        app: m.app.clone(),
+        name: m.name.clone(),
+        checksum: m.checksum.clone(),
+        applied_at: now(),
+        duration_ms: 0,
+        state: RecordState::Applied,
+        statements_done: m.up.statements.len() as i64,
+        statements_total: m.up.statements.len() as i64,
+        last_error: None,
+        up_sql: m.up.sql(),
+        down_sql: m.down.as_ref().map(|d| d.sql()),
+        applied_by: options.applied_by.clone(),
+        tool_version: crate::VERSION.to_string(),
+        source_commit: options.source_commit.clone(),
+    }
+}
+
+/// Runs one step and writes its history row and log entry.
+struct StepRunner<'a> {
+    backend: &'a mut dyn Backend,
+    step: &'a PreparedStep,
+    /// The row as it will be written (apply) or as it was read (unapply).
+    record: HistoryRecord,
+    actor: Option<String>,
+}
+
+impl StepRunner<'_> {
+    async fn run(&mut self) -> Result<()> {
+        let started = Instant::now();
+        match (self.step.fake, self.step.mode) {
+            (true, _) => {
+                let action = match self.step.direction {
+                    Direction::Apply => Action::FakeApply,
+                    Direction::Unapply => Action::FakeUnapply,
+                };
+                self.in_transaction(|me| Box::pin(me.record_outcome(action, 0, None)))
+                    .await
+            }
+            (false, ExecutionMode::Atomic) => {
+                self.in_transaction(|me| {
+                    Box::pin(async move {
+                        me.run_in_transaction().await?;
+                        me.record.duration_ms = started.elapsed().as_millis() as i64;
+                        let action = me.done_action();
+                        me.record_outcome(action, me.step.statements.len(), None)
+                            .await
+                    })
+                })
+                .await
+            }
+            (false, ExecutionMode::Journaled) => self.journaled(started).await,
+        }
+    }
+
+    fn done_action(&self) -> Action {
+        match self.step.direction {
+            Direction::Apply => Action::Apply,
+            Direction::Unapply => Action::Unapply,
+        }
+    }
+
+    /// Runs `body` in a transaction: committed when it succeeds, rolled back
+    /// (keeping its error) when it fails.
+    async fn in_transaction<F>(&mut self, body: F) -> Result<()>
+    where
+        F: for<'b> FnOnce(
+            &'b mut Self,
+        ) -> std::pin::Pin<
+            Box<dyn std::future::Future<Output = Result<()>> + Send + 'b>,
+        >,
+    {
+        self.backend.begin().await?;
+        match body(self).await {
+            Ok(()) => self.backend.commit().await,
+            Err(e) => {
+                if let Err(rollback) = self.backend.rollback().await {
+                    tracing::warn!("rollback after a failed migration also failed: {rollback}");
+                }
+                Err(e)
+            }
+        }
+    }
+
+    async fn run_in_transaction(&mut self) -> Result<()> {
+        for (i, statement) in self.step.statements.iter().enumerate() {
+            trace_statement(self.step, i);
+            if let Err(e) = self.backend.execute(&statement.sql).await {
+                return Err(statement_error(
+                    self.step,
+                    i,
+                    e,
+                    "Nothing of this migration was applied: its transaction was rolled back."
+                        .into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The history write and log entry of a finished step: the row written
+    /// (apply) or deleted (unapply), and what ran.
+    async fn record_outcome(
+        &mut self,
+        action: Action,
+        ran: usize,
+        detail: Option<String>,
+    ) -> Result<()> {
+        match self.step.direction {
+            Direction::Apply => self.backend.write_record(&self.record).await?,
+            Direction::Unapply => {
+                self.backend
+                    .delete_record(&self.step.key.app, &self.step.key.name)
+                    .await?
+            }
+        }
+        self.log(action, ran, detail).await
+    }
+
+    async fn log(&mut self, action: Action, ran: usize, detail: Option<String>) -> Result<()> {
+        let entry = LogEntry {
+            at: now(),
+            app: self.step.key.app.clone(),
+            name: self.step.key.name.clone(),
+            action,
+            checksum: Some(self.record.checksum.clone()),
+            detail,
+            statements: self.step.statements[..ran]
+                .iter()
+                .map(|s| s.sql.clone())
+                .collect(),
+            actor: self.actor.clone(),
+            tool_version: crate::VERSION.to_string(),
+        };
+        self.backend.append_log(&entry).await
+    }
+
+    /// Runs statements one by one, writing the history row before the first
+    /// and after each, so the row always says how many ran.
+    async fn journaled(&mut self, started: Instant) -> Result<()> {
+        let total = self.step.statements.len();
+        self.record.state = match self.step.direction {
+            Direction::Apply => RecordState::Partial,
+            Direction::Unapply => RecordState::Reverting,
+        };
+        self.record.statements_done = 0;
+        self.record.statements_total = total as i64;
+        self.record.last_error = None;
+        self.backend.write_record(&self.record).await?;
+        for (i, statement) in self.step.statements.iter().enumerate() {
+            trace_statement(self.step, i);
+            if let Err(e) = self.backend.execute(&statement.sql).await {
+                let outcome = self.journal_failure(i, &e).await;
+                return Err(statement_error(self.step, i, e, outcome));
+            }
+            self.record.statements_done = i as i64 + 1;
+            self.backend.write_record(&self.record).await?;
+        }
+        self.record.state = RecordState::Applied;
+        self.record.statements_done = total as i64;
+        self.record.duration_ms = started.elapsed().as_millis() as i64;
+        let action = self.done_action();
+        self.in_transaction(|me| Box::pin(me.record_outcome(action, total, None)))
+            .await
+    }
+
+    /// Records why a journaled step stopped, and says what it left behind.
+    async fn journal_failure(&mut self, index: usize, e: &Error) -> String {
+        let error = format!("statement {} failed: {}", index + 1, engine_message(e));
+        self.record.last_error = Some(error.clone());
+        let action = match self.step.direction {
+            Direction::Apply => Action::ApplyFailed,
+            Direction::Unapply => Action::UnapplyFailed,
+        };
+        let written = self.backend.write_record(&self.record).await;
+        if let Err(log) = self.log(action, index, Some(error)).await {
+            tracing::warn!("cannot write the failure to the audit log: {log}");
+        }
+        match written {
+            Ok(()) => format!(
+                "Statements 1 to {index} ran and stay applied (this engine cannot roll them back); the history records {} as {} with {index} of {} statements done. Run `migrate status` to see it.",
+                self.step.key,
+                self.record.state.as_str(),
+                self.step.statements.len()
+            ),
+            Err(write) => format!(
+                "Statements 1 to {index} ran and stay applied; recording the failure in the history also failed ({write}), so the history says {index} statements ran but not why it stopped."
+            ),
+        }
+    }
+}
+
+fn trace_statement(step: &PreparedStep, index: usize) {
+    let statement = &step.statements[index];
+    tracing::debug!(migration = %step.key, statement = index + 1, location = %statement.location, "running");
+    tracing::trace!(sql = %statement.sql);
+}
+
+fn engine_message(e: &Error) -> String {
+    match e {
+        Error::Database { message, .. } => message.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn statement_error(step: &PreparedStep, index: usize, e: Error, outcome: String) -> Error {
+    let statement = &step.statements[index];
+    let mut sql = statement.sql.clone();
+    if sql.len() > 400 {
+        let cut = (0..=400)
+            .rev()
+            .find(|i| sql.is_char_boundary(*i))
+            .unwrap_or(0);
+        sql.truncate(cut);
+        sql.push_str(" ...");
+    }
+    Error::Statement(Box::new(crate::error::StatementFailure {
+        migration: step.key.to_string(),
+        index: index + 1,
+        total: step.statements.len(),
+        location: statement.location.clone(),
+        sql: sql.replace('\n', "\n    "),
+        message: engine_message(&e),
+        outcome,
+    }))
+}
+
+/// The current time as stored in the history: RFC 3339, UTC, milliseconds.
+pub fn now() -> String {
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
+    time::OffsetDateTime::now_utc()
+        .format(&format)
+        .expect("a UTC timestamp always formats")
+}

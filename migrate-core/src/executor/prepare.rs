@@ -1,0 +1,308 @@
+//! Turning a plan into steps ready to run: statements resolved (from the
+//! file, or as stored in the history), execution mode chosen and checked,
+//! warnings gathered; and rendering them for people.
+
+use std::collections::HashMap;
+
+use super::ExecutionMode;
+use crate::backend::{Backend, Dialect, StatementClass};
+use crate::dialect::leading_keywords;
+use crate::error::{Error, Result, SourceProblem};
+use crate::history::HistoryRecord;
+use crate::migration::{Migration, MigrationKey, Script};
+use crate::plan::{Direction, Plan, PlanOptions, Request, Step, plan};
+use crate::source::Source;
+
+/// One statement ready to run, with where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreparedStatement {
+    /// The text sent to the server.
+    pub sql: String,
+    /// `line 12 of migrations/app/0001_x.sql`, or where else it came from.
+    pub location: String,
+}
+
+/// A plan step with everything needed to run it, checked before anything
+/// runs.
+#[derive(Debug, Clone)]
+pub struct PreparedStep {
+    /// Which migration.
+    pub key: MigrationKey,
+    /// Which way.
+    pub direction: Direction,
+    /// How it will run.
+    pub mode: ExecutionMode,
+    /// Only the history moves.
+    pub fake: bool,
+    /// The statements, in order.
+    pub statements: Vec<PreparedStatement>,
+    /// Things the user should know before it runs.
+    pub warnings: Vec<String>,
+}
+
+/// Loads the history and plans, without locking or changing anything
+/// (`--dry-run`, and the first half of [`super::migrate`]).
+pub async fn prepare(
+    backend: &mut dyn Backend,
+    source: &Source,
+    request: &Request,
+    options: &PlanOptions,
+    prefer_file_down: bool,
+) -> Result<(Vec<HistoryRecord>, Vec<PreparedStep>)> {
+    let history = backend.load_history().await?;
+    tracing::debug!(records = history.len(), target = %backend.target(), "history loaded");
+    let plan = plan(source, &history, request, *options)?;
+    tracing::debug!(steps = plan.steps.len(), ?request, "plan ready");
+    let steps = prepare_plan(source, &history, &plan, backend.dialect(), prefer_file_down)?;
+    Ok((history, steps))
+}
+
+/// Checks every step of a plan and resolves its statements.
+pub fn prepare_plan(
+    source: &Source,
+    history: &[HistoryRecord],
+    plan: &Plan,
+    dialect: &dyn Dialect,
+    prefer_file_down: bool,
+) -> Result<Vec<PreparedStep>> {
+    let records: HashMap<MigrationKey, &HistoryRecord> =
+        history.iter().map(|r| (r.key(), r)).collect();
+    plan.steps
+        .iter()
+        .map(|step| prepare_step(source, &records, step, dialect, prefer_file_down))
+        .collect()
+}
+
+fn prepare_step(
+    source: &Source,
+    records: &HashMap<MigrationKey, &HistoryRecord>,
+    step: &Step,
+    dialect: &dyn Dialect,
+    prefer_file_down: bool,
+) -> Result<PreparedStep> {
+    let migration = source.get(&step.key);
+    let record = records.get(&step.key).copied();
+    let mut prepared = match step.direction {
+        Direction::Apply => {
+            let m = migration.expect("the planner applies only migrations it has files for");
+            prepare_from_source(m, Direction::Apply, dialect)?
+        }
+        Direction::Unapply => {
+            let (statements, transaction, warnings) =
+                down_statements(&step.key, migration, record, prefer_file_down);
+            let sql: Vec<&str> = statements.iter().map(|s| s.sql.as_str()).collect();
+            let mode = execution_mode(dialect, &sql, transaction, &step.key, None)?;
+            PreparedStep {
+                key: step.key.clone(),
+                direction: Direction::Unapply,
+                mode,
+                fake: false,
+                statements,
+                warnings,
+            }
+        }
+    };
+    prepared.fake = step.fake;
+    if !step.fake && step.direction == Direction::Unapply {
+        for s in &prepared.statements {
+            if is_destructive(&s.sql) {
+                prepared.warnings.push(format!(
+                    "unapplying {} destroys data: `{}`",
+                    step.key,
+                    first_line(&s.sql)
+                ));
+            }
+        }
+    }
+    Ok(prepared)
+}
+
+/// The statements that undo a migration: those stored when it was applied
+/// (they match what ran), or the file's when none were stored or when asked
+/// (`--use-file-down`); with the transaction flag and any warning.
+fn down_statements(
+    key: &MigrationKey,
+    migration: Option<&Migration>,
+    record: Option<&HistoryRecord>,
+    prefer_file_down: bool,
+) -> (Vec<PreparedStatement>, bool, Vec<String>) {
+    let mut warnings = Vec::new();
+    let file_down = migration.and_then(|m| m.down.as_ref());
+    let stored = record.and_then(|r| r.down_sql.as_ref());
+    let transaction = file_down.is_none_or(|d| d.transaction);
+    let statements = match (stored, file_down) {
+        (Some(stored), Some(file)) if file.sql() != *stored => {
+            if prefer_file_down {
+                warnings.push(format!(
+                    "the down section of {key} changed since it was applied; running the file's version as asked (--use-file-down)"
+                ));
+                located(file)
+            } else {
+                warnings.push(format!(
+                    "the down section of {key} changed since it was applied; running the down statements stored when it was applied, which match what ran (--use-file-down runs the file's)"
+                ));
+                from_history(stored)
+            }
+        }
+        (Some(stored), _) => from_history(stored),
+        (None, Some(file)) => located(file),
+        (None, None) => Vec::new(),
+    };
+    (statements, transaction, warnings)
+}
+
+fn from_history(stored: &[String]) -> Vec<PreparedStatement> {
+    stored
+        .iter()
+        .enumerate()
+        .map(|(i, sql)| PreparedStatement {
+            sql: sql.clone(),
+            location: format!("down statement {} stored in the history", i + 1),
+        })
+        .collect()
+}
+
+/// Statements whose effect loses data: dropped tables or columns, deleted
+/// rows.
+pub fn is_destructive(sql: &str) -> bool {
+    let words = leading_keywords(sql, 64);
+    let word = |i: usize| words.get(i).map(String::as_str);
+    match (word(0), word(1)) {
+        (Some("DROP"), Some("TABLE" | "SCHEMA" | "DATABASE"))
+        | (Some("TRUNCATE" | "DELETE"), _) => true,
+        (Some("ALTER"), Some("TABLE")) => {
+            words.windows(2).any(|w| w[0] == "DROP" && w[1] == "COLUMN")
+        }
+        _ => false,
+    }
+}
+
+/// Prepares one direction of a migration straight from its file, as
+/// `migrate sql` shows it.
+pub fn prepare_from_source(
+    migration: &Migration,
+    direction: Direction,
+    dialect: &dyn Dialect,
+) -> Result<PreparedStep> {
+    let script = match direction {
+        Direction::Apply => &migration.up,
+        Direction::Unapply => migration.down.as_ref().ok_or_else(|| {
+            Error::Refused(format!(
+                "{} is irreversible: it has no down section",
+                migration.key()
+            ))
+        })?,
+    };
+    let statements = located(script);
+    let sql: Vec<&str> = statements.iter().map(|s| s.sql.as_str()).collect();
+    let mode = execution_mode(
+        dialect,
+        &sql,
+        script.transaction,
+        &migration.key(),
+        Some(script),
+    )?;
+    Ok(PreparedStep {
+        key: migration.key(),
+        direction,
+        mode,
+        fake: false,
+        statements,
+        warnings: Vec::new(),
+    })
+}
+
+fn located(script: &Script) -> Vec<PreparedStatement> {
+    script
+        .statements
+        .iter()
+        .map(|s| PreparedStatement {
+            sql: s.sql.clone(),
+            location: format!("line {} of {}", s.line, script.path.display()),
+        })
+        .collect()
+}
+
+/// Chooses how a script runs on an engine. A statement that cannot run in
+/// a transaction, in a script that did not opt out of transactions, is an
+/// error that names the statement and the fix.
+pub fn execution_mode(
+    dialect: &dyn Dialect,
+    statements: &[&str],
+    transaction: bool,
+    key: &MigrationKey,
+    script: Option<&Script>,
+) -> Result<ExecutionMode> {
+    if !transaction {
+        return Ok(ExecutionMode::Journaled);
+    }
+    let mut mode = ExecutionMode::Atomic;
+    for (i, sql) in statements.iter().enumerate() {
+        match dialect.classify(sql) {
+            StatementClass::Transactional => {}
+            StatementClass::ImplicitCommit => mode = ExecutionMode::Journaled,
+            StatementClass::NoTransaction => {
+                let message = format!(
+                    "statement {} of {key} cannot run inside a transaction on {}: `{}`; add `transaction=false` to its section marker (`-- migrate:up transaction=false`) so it runs statement by statement",
+                    i + 1,
+                    dialect.name(),
+                    first_line(sql)
+                );
+                return Err(match script {
+                    Some(script) => Error::InvalidSource(vec![SourceProblem {
+                        path: script.path.clone(),
+                        line: script.statements.get(i).map(|s| s.line),
+                        message,
+                    }]),
+                    None => Error::Refused(message),
+                });
+            }
+        }
+    }
+    Ok(mode)
+}
+
+fn first_line(sql: &str) -> String {
+    let line = sql.lines().next().unwrap_or("");
+    if line.len() < sql.len() {
+        format!("{line} ...")
+    } else {
+        line.to_string()
+    }
+}
+
+/// The statements of a step as they would run, transaction wrapper and
+/// history writes included, as `migrate sql` and `--dry-run` print them.
+pub fn render(step: &PreparedStep, dialect: &dyn Dialect) -> String {
+    let mut out = String::new();
+    let history_note = match step.direction {
+        Direction::Apply => format!("-- record {} as applied in the history", step.key),
+        Direction::Unapply => format!("-- remove {} from the history", step.key),
+    };
+    if step.fake {
+        out.push_str(&format!("-- fake: no statement runs\n{history_note}\n"));
+        return out;
+    }
+    for warning in &step.warnings {
+        out.push_str(&format!("-- warning: {warning}\n"));
+    }
+    match step.mode {
+        ExecutionMode::Atomic => {
+            out.push_str(&format!("{};\n", dialect.begin_statement()));
+            for s in &step.statements {
+                out.push_str(&format!("{};\n", s.sql));
+            }
+            out.push_str(&format!("{history_note}\nCOMMIT;\n"));
+        }
+        ExecutionMode::Journaled => {
+            out.push_str(
+                "-- journaled: no transaction; each statement commits on its own and the history records progress after each\n",
+            );
+            for s in &step.statements {
+                out.push_str(&format!("{};\n", s.sql));
+            }
+            out.push_str(&format!("{history_note}\n"));
+        }
+    }
+    out
+}

@@ -1,0 +1,261 @@
+//! The refusals: states of the database that `migrate` will not move past
+//! without being told how, each explained with the command that fixes it.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use super::{Direction, Plan};
+use crate::error::{Error, Result};
+use crate::history::{HistoryRecord, RecordState};
+use crate::migration::{MigrationKey, number_of};
+use crate::source::Source;
+
+/// A partial or reverting row blocks its app until repaired or faked.
+pub(super) fn refuse_unfinished(history: &[HistoryRecord], scope: &BTreeSet<String>) -> Result<()> {
+    let unfinished: Vec<&HistoryRecord> = history
+        .iter()
+        .filter(|r| r.state != RecordState::Applied && scope.contains(&r.app))
+        .collect();
+    let Some(first) = unfinished.first() else {
+        return Ok(());
+    };
+    let mut text = String::new();
+    for r in &unfinished {
+        text.push_str(&describe_unfinished(r));
+        text.push('\n');
+    }
+    let before = previous_name(history, first);
+    text.push_str(&format!(
+        "The database holds the effects of the statements that ran. Undo them by hand (`migrate sql {app} {name}` prints them), \
+then record that with `migrate --fake {app} {before}`; or finish them by hand and record that with `migrate --fake {app} {name}`.",
+        app = first.app,
+        name = first.name,
+    ));
+    Err(Error::Refused(text))
+}
+
+/// One line on a partial or reverting record.
+pub fn describe_unfinished(r: &HistoryRecord) -> String {
+    let what = match r.state {
+        RecordState::Reverting => "was being unapplied",
+        _ => "is partially applied",
+    };
+    let error = r
+        .last_error
+        .as_deref()
+        .map(|e| format!("; {e}"))
+        .unwrap_or_default();
+    format!(
+        "{} {what}: {} of {} statements ran{error}",
+        r.key(),
+        r.statements_done,
+        r.statements_total
+    )
+}
+
+/// The name to `--fake` back to so that `record` counts as not applied.
+fn previous_name(history: &[HistoryRecord], record: &HistoryRecord) -> String {
+    let number = number_of(&record.name);
+    history
+        .iter()
+        .filter(|r| r.app == record.app && number_of(&r.name) < number)
+        .max_by_key(|r| number_of(&r.name))
+        .map(|r| r.name.clone())
+        .unwrap_or_else(|| "zero".to_string())
+}
+
+/// When and by whom a record was applied, and from which commit.
+pub fn provenance(r: &HistoryRecord) -> String {
+    let mut text = format!("applied {}", r.applied_at);
+    if let Some(by) = &r.applied_by {
+        text.push_str(&format!(" by {by}"));
+    }
+    if let Some(commit) = &r.source_commit {
+        text.push_str(&format!(" from commit {commit}"));
+    }
+    text
+}
+
+/// Applied migrations whose files are gone: explain, and show what each way
+/// out would run.
+pub(super) fn refuse_orphans(source: &Source, orphans: &[&HistoryRecord]) -> Result<()> {
+    if orphans.is_empty() {
+        return Ok(());
+    }
+    let mut text = format!(
+        "{} applied in this database, but {} gone from {}:\n",
+        if orphans.len() == 1 {
+            "this migration is"
+        } else {
+            "these migrations are"
+        },
+        if orphans.len() == 1 {
+            "its file is"
+        } else {
+            "their files are"
+        },
+        source.dir().display()
+    );
+    for r in orphans {
+        text.push_str(&format!("  {} ({})\n", r.key(), provenance(r)));
+    }
+    text.push_str(
+        "Someone probably unapplied and deleted it, but it was never unapplied here, so this database \
+still holds its changes and later migrations may fail on them.\n",
+    );
+    let reversible = orphans.iter().all(|r| r.down_sql.is_some());
+    if reversible {
+        text.push_str("`migrate --revert-orphans` undoes it with the down statements stored when it was applied, then carries on:\n");
+        for r in orphans {
+            text.push_str(&format!("  unapply {}:\n", r.key()));
+            for sql in r.down_sql.iter().flatten() {
+                text.push_str(&format!("    {};\n", sql.replace('\n', "\n    ")));
+            }
+        }
+        text.push_str(
+            "`migrate --rewind` instead unapplies everything applied after it in its app too, then applies the rest again in order.\n",
+        );
+    } else {
+        text.push_str(
+            "It had no down section when it was applied, so it cannot be undone automatically.\n",
+        );
+    }
+    text.push_str("If its changes were already undone by hand, `migrate --prune` forgets it without running anything.");
+    Err(Error::Refused(text))
+}
+
+/// How the statements of an applied migration differ from its file now.
+pub fn statement_changes(stored: &[String], current: &[String]) -> Vec<String> {
+    let mut changes = Vec::new();
+    for i in 0..stored.len().max(current.len()) {
+        match (stored.get(i), current.get(i)) {
+            (Some(a), Some(b)) if a == b => {}
+            (Some(_), Some(_)) => changes.push(format!("statement {} changed", i + 1)),
+            (Some(_), None) => changes.push(format!("statement {} removed", i + 1)),
+            (None, Some(_)) => changes.push(format!("statement {} added", i + 1)),
+            (None, None) => {}
+        }
+    }
+    changes
+}
+
+/// Applied migrations edited since they ran, that stay applied after the
+/// plan.
+pub(super) fn refuse_modified(
+    source: &Source,
+    records: &HashMap<MigrationKey, &HistoryRecord>,
+    plan: &Plan,
+    scope: &BTreeSet<String>,
+) -> Result<()> {
+    let unapplied: HashSet<&MigrationKey> = plan
+        .steps
+        .iter()
+        .filter(|s| s.direction == Direction::Unapply)
+        .map(|s| &s.key)
+        .collect();
+    let mut modified: Vec<String> = Vec::new();
+    let mut accept: Vec<String> = Vec::new();
+    for app in scope {
+        for m in source.app(app).unwrap_or_default() {
+            let key = m.key();
+            if let Some(r) = records.get(&key)
+                && r.state == RecordState::Applied
+                && r.checksum != m.checksum
+                && !unapplied.contains(&key)
+            {
+                let changes = statement_changes(&r.up_sql, &m.up.sql());
+                let what = if changes.is_empty() {
+                    "no up statement changed (comments, spacing or the down section did)"
+                        .to_string()
+                } else {
+                    changes.join(", ")
+                };
+                modified.push(format!("  {key} ({}): {what}", provenance(r)));
+                accept.push(format!("`migrate repair --accept {} {}`", key.app, key.name));
+            }
+        }
+    }
+    if modified.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Refused(format!(
+        "{} edited after {} ran, so the database may not match {}:\n{}\n\
+If the edit changes nothing that ran (or you applied it by hand), record the new version with {}. \
+Otherwise revert the edit and put the change in a new migration (`migrate new`), \
+or unapply the migration (its stored down statements match what ran) and apply it again.",
+        if modified.len() == 1 {
+            "this applied migration was"
+        } else {
+            "these applied migrations were"
+        },
+        if modified.len() == 1 { "it" } else { "they" },
+        if modified.len() == 1 {
+            "its file"
+        } else {
+            "their files"
+        },
+        modified.join("\n")
+    )))
+}
+
+/// Pending migrations numbered below one already applied in their app (a
+/// merged branch): applied only when asked.
+pub(super) fn refuse_out_of_order(
+    source: &Source,
+    plan: &Plan,
+    remaining: &HashSet<MigrationKey>,
+) -> Result<()> {
+    let mut found = Vec::new();
+    for step in plan
+        .steps
+        .iter()
+        .filter(|s| s.direction == Direction::Apply)
+    {
+        let Some(m) = source.get(&step.key) else {
+            continue;
+        };
+        let later = remaining
+            .iter()
+            .filter(|k| k.app == m.app && number_of(&k.name).is_some_and(|n| n > m.number))
+            .max_by_key(|k| number_of(&k.name));
+        if let Some(later) = later {
+            found.push(format!(
+                "  {} is pending, but {} is already applied",
+                step.key, later
+            ));
+        }
+    }
+    if found.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Refused(format!(
+        "out-of-order migrations (probably from a merged branch):\n{}\n\
+Apply them anyway with `migrate --allow-out-of-order` if they do not depend on what came after them, \
+or renumber them above the applied ones.",
+        found.join("\n")
+    )))
+}
+
+/// A step back across a migration with no down statements anywhere.
+pub(super) fn refuse_irreversible(
+    source: &Source,
+    records: &HashMap<MigrationKey, &HistoryRecord>,
+    plan: &Plan,
+) -> Result<()> {
+    for step in plan
+        .steps
+        .iter()
+        .filter(|s| s.direction == Direction::Unapply && !s.fake)
+    {
+        let stored = records.get(&step.key).and_then(|r| r.down_sql.as_ref());
+        let in_file = source.get(&step.key).and_then(|m| m.down.as_ref());
+        if stored.is_none() && in_file.is_none() {
+            return Err(Error::Refused(format!(
+                "{} is irreversible: it has no down section, so it cannot be unapplied. \
+Add a `-- migrate:down` section (or a .down.sql file) that undoes it, \
+or undo it by hand and record that with `migrate --fake`.",
+                step.key
+            )));
+        }
+    }
+    Ok(())
+}
