@@ -193,7 +193,8 @@ or unapply the migration (its stored down statements match what ran) and apply i
         } else {
             "their files"
         },
-        modified.join("\n")
+        modified.join("\n"),
+        accept.join(", ")
     )))
 }
 
