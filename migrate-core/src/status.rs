@@ -65,6 +65,12 @@ pub struct StatusEntry {
     pub last_error: Option<String>,
     /// Who applied it.
     pub applied_by: Option<String>,
+    /// The git commit of the migrations folder when it was applied.
+    pub source_commit: Option<String>,
+    /// For a modified migration: how its up statements differ from those
+    /// that ran.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<String>,
 }
 
 /// Every migration of `app` (or of every app), in order, with its state.
@@ -94,10 +100,11 @@ pub fn status(source: &Source, history: &[HistoryRecord], app: Option<&str>) -> 
                     RecordState::Applied => MigrationState::Applied,
                 },
             };
-            app_entries.push((
-                Some(m.number),
-                entry(a, &m.name, state, record, Some(&m.checksum)),
-            ));
+            let mut e = entry(a, &m.name, state, record, Some(&m.checksum));
+            if let (MigrationState::Modified, Some(r)) = (state, record) {
+                e.changes = crate::plan::statement_changes(&r.up_sql, &m.up.sql());
+            }
+            app_entries.push((Some(m.number), e));
         }
         for r in history.iter().filter(|r| r.app == a) {
             if source.get(&r.key()).is_none() {
@@ -134,5 +141,7 @@ fn entry(
         statements_total: record.map(|r| r.statements_total),
         last_error: record.and_then(|r| r.last_error.clone()),
         applied_by: record.and_then(|r| r.applied_by.clone()),
+        source_commit: record.and_then(|r| r.source_commit.clone()),
+        changes: Vec::new(),
     }
 }

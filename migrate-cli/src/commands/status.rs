@@ -75,14 +75,24 @@ fn detail(e: &StatusEntry) -> String {
                 .unwrap_or_default()
         ),
         MigrationState::Orphan => format!(
-            "  (applied {}{}, file gone)",
+            "  (applied {}{}{}; file gone)",
             e.applied_at.as_deref().unwrap_or("?"),
             e.applied_by
                 .as_deref()
                 .map(|b| format!(" by {b}"))
+                .unwrap_or_default(),
+            e.source_commit
+                .as_deref()
+                .map(|c| format!(" from commit {c}"))
                 .unwrap_or_default()
         ),
-        MigrationState::Modified => "  (file edited since it was applied)".to_string(),
+        MigrationState::Modified if e.changes.is_empty() => {
+            "  (file edited since it was applied; its up statements are unchanged)".to_string()
+        }
+        MigrationState::Modified => format!(
+            "  (file edited since it was applied: {})",
+            e.changes.join(", ")
+        ),
         MigrationState::OutOfOrder => "  (pending, but a later migration is applied)".to_string(),
         _ => String::new(),
     }
@@ -94,9 +104,15 @@ fn legend(state: MigrationState) -> &'static str {
             "partial: applying stopped part way; run `migrate` to see what to do"
         }
         MigrationState::Reverting => "unapplying stopped part way; run `migrate` to see what to do",
-        MigrationState::Modified => "modified: the file changed after it was applied",
-        MigrationState::Orphan => "orphan: applied here, but its file is gone",
-        MigrationState::OutOfOrder => "out of order: pending below an applied migration",
+        MigrationState::Modified => {
+            "modified: the file changed after it was applied; see `migrate repair --accept`"
+        }
+        MigrationState::Orphan => {
+            "orphan: applied here, but its file is gone; see `migrate --revert-orphans`, `--rewind`, `--prune`"
+        }
+        MigrationState::OutOfOrder => {
+            "out of order: pending below an applied migration; see `migrate --allow-out-of-order`"
+        }
         MigrationState::Applied | MigrationState::Pending => "",
     }
 }

@@ -216,6 +216,7 @@ impl StepRunner<'_> {
             (true, _) => {
                 let action = match self.step.direction {
                     Direction::Apply => Action::FakeApply,
+                    Direction::Unapply if self.step.orphan => Action::Prune,
                     Direction::Unapply => Action::FakeUnapply,
                 };
                 self.in_transaction(|me| Box::pin(me.record_outcome(action, 0, None)))

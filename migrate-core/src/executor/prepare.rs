@@ -34,6 +34,8 @@ pub struct PreparedStep {
     pub mode: ExecutionMode,
     /// Only the history moves.
     pub fake: bool,
+    /// Its file is gone (an orphan undone from the stored statements).
+    pub orphan: bool,
     /// The statements, in order.
     pub statements: Vec<PreparedStatement>,
     /// Things the user should know before it runs.
@@ -97,12 +99,14 @@ fn prepare_step(
                 direction: Direction::Unapply,
                 mode,
                 fake: false,
+                orphan: false,
                 statements,
                 warnings,
             }
         }
     };
     prepared.fake = step.fake;
+    prepared.orphan = migration.is_none();
     if !step.fake && step.direction == Direction::Unapply {
         for s in &prepared.statements {
             if is_destructive(&s.sql) {
@@ -207,6 +211,7 @@ pub fn prepare_from_source(
         direction,
         mode,
         fake: false,
+        orphan: false,
         statements,
         warnings: Vec::new(),
     })

@@ -170,7 +170,10 @@ pub(super) fn refuse_modified(
                     changes.join(", ")
                 };
                 modified.push(format!("  {key} ({}): {what}", provenance(r)));
-                accept.push(format!("`migrate repair --accept {} {}`", key.app, key.name));
+                accept.push(format!(
+                    "`migrate repair --accept {} {}`",
+                    key.app, key.name
+                ));
             }
         }
     }

@@ -255,6 +255,17 @@ impl Scratch {
         self.strings(&sql).await
     }
 
+    /// Every user table with its columns: what two databases are compared
+    /// on.
+    pub async fn schema(&self) -> Vec<(String, Vec<String>)> {
+        let mut schema = Vec::new();
+        for table in self.tables().await {
+            let columns = self.columns(&table).await;
+            schema.push((table, columns));
+        }
+        schema
+    }
+
     /// `true` when the history table exists.
     pub async fn has_history_table(&self) -> bool {
         let sql = match self.kind {
