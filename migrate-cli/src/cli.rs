@@ -159,13 +159,10 @@ pub enum Command {
         app: Option<String>,
     },
 
-    /// Deliberate corrections of the history.
-    Repair {
-        /// Record the current checksum of an applied migration whose file
-        /// was edited: `--accept APP NAME`.
-        #[arg(long, num_args = 2, value_names = ["APP", "NAME"])]
-        accept: Option<Vec<String>>,
-    },
+    /// Resolve what a failed or interrupted journaled migration left part
+    /// way, or accept an edited migration. Without an action: what ran,
+    /// what failed, and the exact SQL each action would run.
+    Repair(RepairArgs),
 
     /// Create the next numbered migration file of an app.
     New {
@@ -174,4 +171,53 @@ pub enum Command {
         /// What the migration does, in snake_case: `add_dob`.
         name: String,
     },
+}
+
+/// `migrate repair`.
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("action").multiple(false))]
+pub struct RepairArgs {
+    /// Undo what ran, newest first, with the inverses recorded before each
+    /// statement: as if the migration never started.
+    #[arg(long, group = "action")]
+    pub undo: bool,
+
+    /// After fixing the failing statement in the file: run the rest and
+    /// record the migration as applied.
+    #[arg(long, group = "action")]
+    pub resume: bool,
+
+    /// You finished the migration by hand: record it as applied (after
+    /// checking the database where it can be checked).
+    #[arg(long, group = "action", requires = "name")]
+    pub mark_applied: bool,
+
+    /// You undid the migration by hand: forget it (after checking the
+    /// database where it can be checked).
+    #[arg(long, group = "action", requires = "name")]
+    pub forget: bool,
+
+    /// Record the new checksum of an applied migration whose file was
+    /// edited.
+    #[arg(long, group = "action", requires = "name")]
+    pub accept: bool,
+
+    /// The app (needed when several migrations are part way).
+    pub app: Option<String>,
+
+    /// The migration: name or unambiguous prefix.
+    pub name: Option<String>,
+
+    /// A statement in doubt after a crash, which the database cannot
+    /// answer for, did run.
+    #[arg(long, conflicts_with = "assume_not_ran")]
+    pub assume_ran: bool,
+
+    /// A statement in doubt after a crash did not run.
+    #[arg(long)]
+    pub assume_not_ran: bool,
+
+    /// Do not ask for confirmation (required without a terminal).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
 }

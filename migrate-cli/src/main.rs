@@ -67,11 +67,9 @@ async fn run(cli: Cli) -> Result<u8, migrate_core::Error> {
         Some(Command::Log { app }) => commands::log::run(&cli.global, &settings, app.as_deref())
             .await
             .map(|()| 0),
-        Some(Command::Repair { accept }) => {
-            commands::repair::run(&cli.global, &settings, accept.as_deref())
-                .await
-                .map(|()| 0)
-        }
+        Some(Command::Repair(args)) => commands::repair::run(&cli.global, &settings, &args)
+            .await
+            .map(|()| 0),
         Some(Command::New { app, name }) => {
             commands::new::run(&cli.global, &settings, &app, &name).map(|()| 0)
         }

@@ -22,6 +22,7 @@ use async_trait::async_trait;
 use crate::dialect::SqlDialect;
 use crate::error::Result;
 use crate::history::HistoryRecord;
+use crate::journal::{JournalEntry, Probe};
 use crate::log::LogEntry;
 
 /// What an engine can do, as plain facts. Tests and the executor decide on
@@ -97,6 +98,13 @@ pub trait Dialect: Send + Sync {
     /// and sent by backends that have no driver-level transactions.
     fn begin_statement(&self) -> &'static str {
         "BEGIN"
+    }
+
+    /// The renderer of portable migrations ([`crate::portable`]) for this
+    /// engine, or `None` when the engine cannot run them. The default is
+    /// `None`.
+    fn renderer(&self) -> Option<&dyn crate::portable::Renderer> {
+        None
     }
 }
 
@@ -177,6 +185,29 @@ pub trait Backend: Send {
 
     /// Rolls the open transaction back.
     async fn rollback(&mut self) -> Result<()>;
+
+    /// Called before each statement of a journaled migration runs: what
+    /// undoes it and how to tell whether it took effect. The default uses
+    /// what the statement's text alone tells ([`crate::journal::derive`]);
+    /// a backend that can read definitions from its server overrides this
+    /// to handle [`crate::journal::Derived::NeedsCapture`].
+    async fn journal_entry(&mut self, sql: &str) -> Result<JournalEntry> {
+        let dialect = self.dialect();
+        let quote = |s: &str| dialect.quote_identifier(s);
+        Ok(crate::journal::entry_from_text(
+            sql,
+            dialect.sql_dialect(),
+            &quote,
+        ))
+    }
+
+    /// Looks at the database to answer a probe: `Some(true)` when the
+    /// object exists, `Some(false)` when it does not, `None` when this
+    /// engine cannot tell. The default cannot tell.
+    async fn probe(&mut self, probe: &Probe) -> Result<Option<bool>> {
+        let _ = probe;
+        Ok(None)
+    }
 
     /// Closes the connection; the default just drops it.
     async fn close(self: Box<Self>) -> Result<()> {

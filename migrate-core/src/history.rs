@@ -78,6 +78,10 @@ pub struct HistoryRecord {
     /// The git commit of the migrations folder when it was applied, when
     /// that folder is in a git checkout.
     pub source_commit: Option<String>,
+    /// For a journaled run: one entry per statement reached, written before
+    /// the statement runs (its hash, inverse and probe). Empty for atomic
+    /// runs, which leave nothing to repair.
+    pub journal: Vec<crate::journal::JournalEntry>,
 }
 
 impl HistoryRecord {
@@ -143,7 +147,7 @@ const fn col(name: &'static str, kind: ColumnKind, nullable: bool) -> Column {
 
 /// The history table's columns, in the order every backend creates, reads
 /// and writes them. The primary key is (`app`, `name`).
-pub const COLUMNS: [Column; 14] = [
+pub const COLUMNS: [Column; 15] = [
     col("app", ColumnKind::Name, false),
     col("name", ColumnKind::Name, false),
     col("checksum", ColumnKind::ShortText, false),
@@ -158,6 +162,7 @@ pub const COLUMNS: [Column; 14] = [
     col("applied_by", ColumnKind::ShortText, true),
     col("tool_version", ColumnKind::ShortText, false),
     col("source_commit", ColumnKind::ShortText, true),
+    col("journal", ColumnKind::LongText, true),
 ];
 
 impl HistoryRecord {
@@ -180,6 +185,11 @@ impl HistoryRecord {
             Value::opt_text(self.applied_by.as_deref()),
             Value::text(&self.tool_version),
             Value::opt_text(self.source_commit.as_deref()),
+            if self.journal.is_empty() {
+                Value::Null
+            } else {
+                Value::Text(crate::journal::encode(&self.journal))
+            },
         ]
     }
 
@@ -215,6 +225,11 @@ impl HistoryRecord {
                 applied_by: reader.opt_text()?,
                 tool_version: reader.text()?,
                 source_commit: reader.opt_text()?,
+                journal: reader
+                    .opt_text()?
+                    .map(|j| crate::journal::decode(&j))
+                    .transpose()?
+                    .unwrap_or_default(),
             })
         };
         rest().map_err(context)
@@ -384,6 +399,9 @@ mod tests {
             applied_by: None,
             tool_version: "1".into(),
             source_commit: Some("abc".into()),
+            journal: vec![crate::journal::JournalEntry::without_inverse(
+                "SELECT 1", "why", None,
+            )],
         }
     }
 

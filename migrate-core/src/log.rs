@@ -32,6 +32,14 @@ pub enum Action {
     Accept,
     /// An orphan row was forgotten (`--prune`).
     Prune,
+    /// A partial migration was undone (`repair --undo`).
+    RepairUndo,
+    /// A partial migration was finished (`repair --resume`).
+    RepairResume,
+    /// A partial migration was recorded as applied (`repair --mark-applied`).
+    RepairMarkApplied,
+    /// A partial migration was forgotten (`repair --forget`).
+    RepairForget,
 }
 
 impl Action {
@@ -46,6 +54,10 @@ impl Action {
             Action::UnapplyFailed => "unapply-failed",
             Action::Accept => "accept",
             Action::Prune => "prune",
+            Action::RepairUndo => "repair-undo",
+            Action::RepairResume => "repair-resume",
+            Action::RepairMarkApplied => "repair-mark-applied",
+            Action::RepairForget => "repair-forget",
         }
     }
 
@@ -60,6 +72,10 @@ impl Action {
             Action::UnapplyFailed,
             Action::Accept,
             Action::Prune,
+            Action::RepairUndo,
+            Action::RepairResume,
+            Action::RepairMarkApplied,
+            Action::RepairForget,
         ]
         .into_iter()
         .find(|a| a.as_str() == s)

@@ -32,7 +32,7 @@ impl Migration {
 }
 
 /// The identity of a migration: app and full name.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 pub struct MigrationKey {
     /// The app.
     pub app: String,

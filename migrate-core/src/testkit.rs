@@ -67,6 +67,7 @@ pub fn sample_record(app: &str, name: &str) -> HistoryRecord {
         applied_by: Some("kit@host".to_string()),
         tool_version: crate::VERSION.to_string(),
         source_commit: Some("0123abcd".to_string()),
+        journal: Vec::new(),
     }
 }
 

@@ -23,6 +23,11 @@ impl Dialect for MysqlDialect {
         Capabilities::new(false, true, false)
     }
 
+    /// Portable operations as MySQL SQL (`render.rs`).
+    fn renderer(&self) -> Option<&dyn migrate_core::portable::Renderer> {
+        Some(self)
+    }
+
     fn quote_identifier(&self, ident: &str) -> String {
         format!("`{}`", ident.replace('`', "``"))
     }

@@ -3,7 +3,9 @@
 
 mod dialect;
 mod error;
+mod journal;
 mod lock;
+mod render;
 mod url;
 
 use std::time::Duration;
@@ -382,6 +384,14 @@ impl Backend for MysqlBackend {
 
     async fn rollback(&mut self) -> Result<()> {
         self.run("ROLLBACK", "roll back").await
+    }
+
+    async fn journal_entry(&mut self, sql: &str) -> Result<migrate_core::journal::JournalEntry> {
+        journal::entry(&mut self.conn, sql).await
+    }
+
+    async fn probe(&mut self, probe: &migrate_core::journal::Probe) -> Result<Option<bool>> {
+        journal::probe(&mut self.conn, probe).await
     }
 
     async fn close(mut self: Box<Self>) -> Result<()> {

@@ -22,6 +22,7 @@ fn record(app: &str, name: &str) -> HistoryRecord {
         applied_by: Some("dev@laptop".into()),
         tool_version: migrate_core::VERSION.into(),
         source_commit: None,
+        journal: Vec::new(),
     }
 }
 

@@ -20,6 +20,11 @@ impl Dialect for PostgresDialect {
         Capabilities::new(true, true, true)
     }
 
+    /// Portable operations as PostgreSQL SQL (`render.rs`).
+    fn renderer(&self) -> Option<&dyn migrate_core::portable::Renderer> {
+        Some(self)
+    }
+
     fn classify(&self, statement: &str) -> StatementClass {
         if refuses_transaction(strip_leading_comments(statement)) {
             StatementClass::NoTransaction

@@ -4,6 +4,7 @@ mod conn;
 mod dialect;
 mod history;
 mod lock;
+mod render;
 mod tls;
 mod url;
 

@@ -49,6 +49,7 @@ fn record(app: &str, name: &str) -> HistoryRecord {
         applied_by: Some("me@host".to_string()),
         tool_version: VERSION.to_string(),
         source_commit: Some("abc123".to_string()),
+        journal: Vec::new(),
     }
 }
 

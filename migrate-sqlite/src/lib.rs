@@ -1,5 +1,7 @@
 #![doc = include_str!("../README.md")]
 
+pub mod render;
+
 use std::fs::File;
 use std::io::Write;
 use std::path::PathBuf;
@@ -30,6 +32,11 @@ impl Dialect for SqliteDialect {
 
     fn capabilities(&self) -> Capabilities {
         Capabilities::new(true, false, false)
+    }
+
+    /// Portable operations as SQLite SQL ([`render`]).
+    fn renderer(&self) -> Option<&dyn migrate_core::portable::Renderer> {
+        Some(self)
     }
 
     fn classify(&self, statement: &str) -> StatementClass {

@@ -1,53 +1,297 @@
-//! `migrate repair`: deliberate corrections of the history.
+//! `migrate repair`: resolve migrations a journaled run left part way, or
+//! accept an edited migration.
 
-use migrate_core::Error;
-use migrate_core::repair::accept;
+use std::io::{BufRead, IsTerminal, Write};
+
+use migrate_core::migration::MigrationKey;
+use migrate_core::repair::{self, Case, DoubtChoice, Repair, RepairPlan};
+use migrate_core::{Error, Source};
 use serde_json::json;
 
-use crate::cli::Global;
+use crate::cli::{Global, RepairArgs};
 use crate::config::Settings;
 
-/// Runs `repair --accept APP NAME`.
-pub async fn run(
+/// Runs `migrate repair [...]`.
+pub async fn run(global: &Global, settings: &Settings, args: &RepairArgs) -> Result<(), Error> {
+    let (source, mut backend) = super::open(settings).await?;
+    let result = dispatch(global, settings, args, &source, backend.as_mut()).await;
+    let _ = backend.close().await;
+    result
+}
+
+async fn dispatch(
     global: &Global,
     settings: &Settings,
-    accept_args: Option<&[String]>,
+    args: &RepairArgs,
+    source: &Source,
+    backend: &mut dyn migrate_core::Backend,
 ) -> Result<(), Error> {
-    let Some([app, name]) = accept_args else {
-        return Err(Error::Usage(
-            "say what to repair: `migrate repair --accept APP NAME` records the new checksum of an edited migration"
-                .into(),
-        ));
+    let json = crate::is_json(global.format);
+    if args.accept {
+        let (app, name) = (
+            args.app.as_deref().unwrap_or(""),
+            args.name.as_deref().unwrap_or(""),
+        );
+        let accepted = repair::accept(
+            backend,
+            source,
+            app,
+            name,
+            Some(super::actor()),
+            settings.lock_timeout,
+        )
+        .await?;
+        if json {
+            crate::print_json(&json!({"accepted": accepted}));
+        } else {
+            println!(
+                "Accepted the edited {}: its checksum is now {} (was {}).{}",
+                accepted.migration,
+                short(&accepted.new_checksum),
+                short(&accepted.old_checksum),
+                if accepted.changes.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " Its up statements differ from those that ran ({}); the history keeps those that ran.",
+                        accepted.changes.join(", ")
+                    )
+                }
+            );
+        }
+        return Ok(());
+    }
+    let choice = if args.assume_ran {
+        DoubtChoice::AssumeRan
+    } else if args.assume_not_ran {
+        DoubtChoice::AssumeNotRan
+    } else {
+        DoubtChoice::Check
     };
-    let (source, mut backend) = super::open(settings).await?;
-    let result = accept(
-        backend.as_mut(),
-        &source,
-        app,
-        name,
+    let cases = repair::inspect(backend).await?;
+    let action = [
+        (args.undo, Repair::Undo),
+        (args.resume, Repair::Resume),
+        (args.mark_applied, Repair::MarkApplied),
+        (args.forget, Repair::Forget),
+    ]
+    .into_iter()
+    .find_map(|(on, r)| on.then_some(r));
+    let Some(action) = action else {
+        report(&cases, source, choice, json);
+        return Ok(());
+    };
+    let key = chosen(&cases, source, args)?;
+    let dry_run = global.dry_run;
+    let interactive = std::io::stdin().is_terminal() && !json;
+    if !args.yes && !dry_run && !interactive {
+        return Err(Error::Usage(format!(
+            "`migrate repair {}` changes the database and there is no terminal to ask on: add --yes (see first what it does with --dry-run)",
+            action.flag()
+        )));
+    }
+    let yes = args.yes;
+    let mut confirm = move |plan: &RepairPlan| -> bool {
+        if !json {
+            print_plan(plan);
+        }
+        if dry_run {
+            if !json {
+                println!("Dry run: nothing changed.");
+            }
+            return false;
+        }
+        yes || ask("Proceed?")
+    };
+    let (plan, done) = repair::run(
+        backend,
+        source,
+        &key,
+        action,
+        choice,
         Some(super::actor()),
         settings.lock_timeout,
+        &mut confirm,
     )
-    .await;
-    let _ = backend.close().await;
-    let accepted = result?;
-    if crate::is_json(global.format) {
-        crate::print_json(&json!({"accepted": accepted}));
-    } else {
-        println!(
-            "Accepted the edited {}: its checksum is now {} (was {}).{}",
-            accepted.migration,
-            &accepted.new_checksum[..12],
-            &accepted.old_checksum[..accepted.old_checksum.len().min(12)],
-            if accepted.changes.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    " Its up statements differ from those that ran ({}); the history keeps those that ran.",
-                    accepted.changes.join(", ")
-                )
-            }
-        );
+    .await?;
+    if json {
+        crate::print_json(&json!({"plan": plan, "done": done}));
+    } else if done {
+        println!("Done: {}.", plan.outcome);
+    } else if !dry_run {
+        println!("Nothing changed.");
     }
     Ok(())
+}
+
+/// The migration to repair: the one named, or the only one part way.
+fn chosen(cases: &[Case], source: &Source, args: &RepairArgs) -> Result<MigrationKey, Error> {
+    match (&args.app, &args.name) {
+        (Some(app), Some(name)) => {
+            // The file may be gone; match the history's names first.
+            if let Some(c) = cases
+                .iter()
+                .find(|c| &c.key.app == app && c.key.name.starts_with(name.as_str()))
+            {
+                return Ok(c.key.clone());
+            }
+            let m = source.resolve(app, name)?;
+            Ok(m.key())
+        }
+        (Some(_), None) => Err(Error::Usage(
+            "name the migration too: `migrate repair --undo APP NAME`".into(),
+        )),
+        _ => match cases {
+            [] => Err(Error::Usage(
+                "no migration is part way: there is nothing to repair".into(),
+            )),
+            [one] => Ok(one.key.clone()),
+            many => Err(Error::Usage(format!(
+                "several migrations are part way ({}): name the one to repair",
+                many.iter()
+                    .map(|c| c.key.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+        },
+    }
+}
+
+fn report(cases: &[Case], source: &Source, choice: DoubtChoice, json: bool) {
+    let options = |case: &Case| -> Vec<(Repair, Result<RepairPlan, String>)> {
+        [
+            Repair::Undo,
+            Repair::Resume,
+            Repair::MarkApplied,
+            Repair::Forget,
+        ]
+        .into_iter()
+        .map(|r| (r, case.plan(r, source, choice).map_err(|e| e.to_string())))
+        .collect()
+    };
+    if json {
+        let list: Vec<serde_json::Value> = cases
+            .iter()
+            .map(|c| {
+                let opts: Vec<serde_json::Value> = options(c)
+                    .into_iter()
+                    .map(|(r, p)| match p {
+                        Ok(plan) => json!({"repair": r, "plan": plan}),
+                        Err(why) => json!({"repair": r, "refused": why}),
+                    })
+                    .collect();
+                json!({"case": c, "options": opts})
+            })
+            .collect();
+        crate::print_json(&json!({"partial": list}));
+        return;
+    }
+    if cases.is_empty() {
+        println!("No migration is part way: there is nothing to repair.");
+        return;
+    }
+    for case in cases {
+        let what = match case.direction {
+            migrate_core::Direction::Apply => "applying",
+            migrate_core::Direction::Unapply => "unapplying",
+        };
+        println!(
+            "{} stopped part way while {what}: {} of {} statements ran.",
+            case.key, case.done, case.total
+        );
+        for r in &case.ran {
+            println!("  ran {}: {}", r.index, indent(&r.sql, 6));
+            match &r.inverse {
+                Some(inv) if inv.is_empty() => println!("      nothing to undo"),
+                Some(inv) => println!(
+                    "      undone by: {}{}",
+                    indent(&inv.join(";\n"), 6),
+                    if r.lossy {
+                        "  (its data cannot come back)"
+                    } else {
+                        ""
+                    }
+                ),
+                None => println!(
+                    "      no inverse known{}",
+                    r.note
+                        .as_deref()
+                        .map(|n| format!(": {n}"))
+                        .unwrap_or_default()
+                ),
+            }
+        }
+        if let Some((index, error)) = &case.failed {
+            println!("  failed {index}: {error}");
+        }
+        if let Some(d) = &case.doubt {
+            let seen = match d.took_effect {
+                Some(true) => "the database shows it took effect",
+                Some(false) => "the database shows it did not take effect",
+                None => {
+                    "the database cannot tell whether it took effect: say --assume-ran or --assume-not-ran"
+                }
+            };
+            println!("  in doubt {}: {} ({seen})", d.index, indent(&d.sql, 6));
+        }
+        println!("  What each repair would do:");
+        for (r, plan) in options(case) {
+            let command = format!(
+                "migrate repair {} {} {}",
+                r.flag(),
+                case.key.app,
+                case.key.name
+            );
+            match plan {
+                Ok(plan) => {
+                    println!("    {command}");
+                    for w in &plan.warnings {
+                        println!("        warning: {w}");
+                    }
+                    for sql in &plan.statements {
+                        println!("        {};", indent(sql, 8));
+                    }
+                    println!("        -> {}", plan.outcome);
+                }
+                Err(why) => println!("    {command}: not possible now: {}", indent(&why, 8)),
+            }
+        }
+    }
+}
+
+fn print_plan(plan: &RepairPlan) {
+    println!(
+        "{} {}:",
+        plan.repair.flag().trim_start_matches('-'),
+        plan.migration
+    );
+    for w in &plan.warnings {
+        println!("  warning: {w}");
+    }
+    if plan.statements.is_empty() {
+        println!("  runs no statement");
+    }
+    for sql in &plan.statements {
+        println!("  {};", indent(sql, 2));
+    }
+    println!("  -> {}", plan.outcome);
+}
+
+/// Asks a yes/no question on the terminal; anything but yes is no.
+fn ask(question: &str) -> bool {
+    print!("{question} [y/N] ");
+    let _ = std::io::stdout().flush();
+    let mut line = String::new();
+    if std::io::stdin().lock().read_line(&mut line).is_err() {
+        return false;
+    }
+    matches!(line.trim(), "y" | "Y" | "yes" | "YES" | "Yes")
+}
+
+fn indent(text: &str, by: usize) -> String {
+    text.replace('\n', &format!("\n{}", " ".repeat(by)))
+}
+
+fn short(checksum: &str) -> &str {
+    &checksum[..checksum.len().min(12)]
 }

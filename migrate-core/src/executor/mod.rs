@@ -197,16 +197,17 @@ fn new_record(m: &Migration, options: &RunOptions) -> HistoryRecord {
         applied_by: options.applied_by.clone(),
         tool_version: crate::VERSION.to_string(),
         source_commit: options.source_commit.clone(),
+        journal: Vec::new(),
     }
 }
 
 /// Runs one step and writes its history row and log entry.
-struct StepRunner<'a> {
-    backend: &'a mut dyn Backend,
-    step: &'a PreparedStep,
+pub(crate) struct StepRunner<'a> {
+    pub(crate) backend: &'a mut dyn Backend,
+    pub(crate) step: &'a PreparedStep,
     /// The row as it will be written (apply) or as it was read (unapply).
-    record: HistoryRecord,
-    actor: Option<String>,
+    pub(crate) record: HistoryRecord,
+    pub(crate) actor: Option<String>,
 }
 
 impl StepRunner<'_> {
@@ -219,7 +220,7 @@ impl StepRunner<'_> {
                     Direction::Unapply if self.step.orphan => Action::Prune,
                     Direction::Unapply => Action::FakeUnapply,
                 };
-                self.in_transaction(|me| Box::pin(me.record_outcome(action, 0, None)))
+                self.in_transaction(|me| Box::pin(me.record_outcome(action, 0..0, None)))
                     .await
             }
             (false, ExecutionMode::Atomic) => {
@@ -228,7 +229,7 @@ impl StepRunner<'_> {
                         me.run_in_transaction().await?;
                         me.record.duration_ms = started.elapsed().as_millis() as i64;
                         let action = me.done_action();
-                        me.record_outcome(action, me.step.statements.len(), None)
+                        me.record_outcome(action, 0..me.step.statements.len(), None)
                             .await
                     })
                 })
@@ -288,7 +289,7 @@ impl StepRunner<'_> {
     async fn record_outcome(
         &mut self,
         action: Action,
-        ran: usize,
+        ran: std::ops::Range<usize>,
         detail: Option<String>,
     ) -> Result<()> {
         match self.step.direction {
@@ -302,7 +303,12 @@ impl StepRunner<'_> {
         self.log(action, ran, detail).await
     }
 
-    async fn log(&mut self, action: Action, ran: usize, detail: Option<String>) -> Result<()> {
+    async fn log(
+        &mut self,
+        action: Action,
+        ran: std::ops::Range<usize>,
+        detail: Option<String>,
+    ) -> Result<()> {
         let entry = LogEntry {
             at: now(),
             app: self.step.key.app.clone(),
@@ -310,7 +316,7 @@ impl StepRunner<'_> {
             action,
             checksum: Some(self.record.checksum.clone()),
             detail,
-            statements: self.step.statements[..ran]
+            statements: self.step.statements[ran]
                 .iter()
                 .map(|s| s.sql.clone())
                 .collect(),
@@ -323,29 +329,57 @@ impl StepRunner<'_> {
     /// Runs statements one by one, writing the history row before the first
     /// and after each, so the row always says how many ran.
     async fn journaled(&mut self, started: Instant) -> Result<()> {
-        let total = self.step.statements.len();
         self.record.state = match self.step.direction {
             Direction::Apply => RecordState::Partial,
             Direction::Unapply => RecordState::Reverting,
         };
         self.record.statements_done = 0;
-        self.record.statements_total = total as i64;
+        self.record.statements_total = self.step.statements.len() as i64;
         self.record.last_error = None;
+        self.record.journal.clear();
         self.backend.write_record(&self.record).await?;
-        for (i, statement) in self.step.statements.iter().enumerate() {
+        let action = self.done_action();
+        self.continue_journaled(0, action, started).await
+    }
+
+    /// Runs the statements from `start` (0-based) on, journaled, then
+    /// records the outcome as `action`. The row must already say `start`
+    /// statements are done.
+    pub(crate) async fn continue_journaled(
+        &mut self,
+        start: usize,
+        action: Action,
+        started: Instant,
+    ) -> Result<()> {
+        let total = self.step.statements.len();
+        for (i, statement) in self.step.statements.iter().enumerate().skip(start) {
             trace_statement(self.step, i);
+            // What undoes this statement is read before it runs: after a
+            // DROP there is nothing left to read it from.
+            let entry = match self.backend.journal_entry(&statement.sql).await {
+                Ok(entry) => entry,
+                Err(e) => crate::journal::JournalEntry::without_inverse(
+                    &statement.sql,
+                    format!("its inverse could not be derived: {e}"),
+                    None,
+                ),
+            };
+            self.record.journal.truncate(i);
+            self.record.journal.push(entry);
+            self.backend.write_record(&self.record).await?;
+            fault::point("before", i + 1);
             if let Err(e) = self.backend.execute(&statement.sql).await {
                 let outcome = self.journal_failure(i, &e).await;
                 return Err(statement_error(self.step, i, e, outcome));
             }
+            fault::point("after", i + 1);
             self.record.statements_done = i as i64 + 1;
             self.backend.write_record(&self.record).await?;
         }
         self.record.state = RecordState::Applied;
         self.record.statements_done = total as i64;
         self.record.duration_ms = started.elapsed().as_millis() as i64;
-        let action = self.done_action();
-        self.in_transaction(|me| Box::pin(me.record_outcome(action, total, None)))
+        self.in_transaction(|me| Box::pin(me.record_outcome(action, start..total, None)))
             .await
     }
 
@@ -358,12 +392,12 @@ impl StepRunner<'_> {
             Direction::Unapply => Action::UnapplyFailed,
         };
         let written = self.backend.write_record(&self.record).await;
-        if let Err(log) = self.log(action, index, Some(error)).await {
+        if let Err(log) = self.log(action, index..index + 1, Some(error)).await {
             tracing::warn!("cannot write the failure to the audit log: {log}");
         }
         match written {
             Ok(()) => format!(
-                "Statements 1 to {index} ran and stay applied (this engine cannot roll them back); the history records {} as {} with {index} of {} statements done. Run `migrate status` to see it.",
+                "Statements 1 to {index} ran and stay applied (this engine cannot roll them back); the history records {} as {} with {index} of {} statements done. `migrate repair` shows how to undo or finish it.",
                 self.step.key,
                 self.record.state.as_str(),
                 self.step.statements.len()
@@ -373,6 +407,22 @@ impl StepRunner<'_> {
             ),
         }
     }
+}
+
+/// Crash points for tests of what a killed run leaves behind (feature
+/// `fault-injection`): `MIGRATE_FAULT=before:3` aborts the process once
+/// statement 3's journal entry is written but before it runs, `after:3`
+/// once it ran but before the history counts it.
+mod fault {
+    #[cfg(feature = "fault-injection")]
+    pub(super) fn point(when: &str, statement: usize) {
+        if std::env::var("MIGRATE_FAULT").is_ok_and(|spec| spec == format!("{when}:{statement}")) {
+            std::process::abort();
+        }
+    }
+
+    #[cfg(not(feature = "fault-injection"))]
+    pub(super) fn point(_when: &str, _statement: usize) {}
 }
 
 fn trace_statement(step: &PreparedStep, index: usize) {

@@ -25,8 +25,9 @@ pub(super) fn refuse_unfinished(history: &[HistoryRecord], scope: &BTreeSet<Stri
     }
     let before = previous_name(history, first);
     text.push_str(&format!(
-        "The database holds the effects of the statements that ran. Undo them by hand (`migrate sql {app} {name}` prints them), \
-then record that with `migrate --fake {app} {before}`; or finish them by hand and record that with `migrate --fake {app} {name}`.",
+        "The database holds the effects of the statements that ran. `migrate repair` shows what ran and the exact SQL of each way out: \
+undo them (`migrate repair --undo {app} {name}`), finish them after fixing the file (`--resume`), \
+or record what you did by hand (`--mark-applied`, `--forget`, or `migrate --fake {app} {before}`).",
         app = first.app,
         name = first.name,
     ));

@@ -47,6 +47,7 @@ fn applied(source: &Source, keys: &[&str]) -> Vec<HistoryRecord> {
                 applied_by: None,
                 tool_version: "test".into(),
                 source_commit: None,
+                journal: Vec::new(),
             }
         })
         .collect()

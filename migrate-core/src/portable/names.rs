@@ -124,7 +124,10 @@ mod tests {
     #[test]
     fn taken_names_get_a_counter() {
         let taken = |n: &str| n == "t_a_idx" || n == "t_a_idx1";
-        assert_eq!(generate(NameKind::Index, "t", &cols(&["a"]), taken), "t_a_idx2");
+        assert_eq!(
+            generate(NameKind::Index, "t", &cols(&["a"]), taken),
+            "t_a_idx2"
+        );
     }
 
     #[test]

@@ -180,7 +180,10 @@ pub fn check_identifier(name: &str) -> Result<(), String> {
         ));
     }
     if name.chars().any(char::is_control) {
-        return Err(format!("`{}` contains a control character", name.escape_debug()));
+        return Err(format!(
+            "`{}` contains a control character",
+            name.escape_debug()
+        ));
     }
     if name.ends_with(' ') || name.starts_with(' ') {
         return Err(format!(
@@ -302,7 +305,8 @@ impl<'de> Deserialize<'de> for UniqueSpec {
             }
 
             fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-                let columns = Vec::<String>::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
+                let columns =
+                    Vec::<String>::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
                 Ok(UniqueSpec {
                     name: None,
                     columns,

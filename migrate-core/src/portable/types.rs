@@ -134,7 +134,10 @@ impl ColumnType {
     /// primary key or a foreign key on every engine: not `text`, `binary` or
     /// `json`, which MySQL indexes only with a prefix length.
     pub fn is_indexable(self) -> bool {
-        !matches!(self, ColumnType::Text | ColumnType::Binary | ColumnType::Json)
+        !matches!(
+            self,
+            ColumnType::Text | ColumnType::Binary | ColumnType::Json
+        )
     }
 
     /// The type a foreign key compares: an auto type stores a plain integer.
@@ -525,9 +528,7 @@ impl<'de> Visitor<'de> for DefaultVisitor {
     type Value = ColumnDefault;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(
-            "a string, a number, a boolean, `{ now = true }` or `{ sql = \"expression\" }`",
-        )
+        f.write_str("a string, a number, a boolean, `{ now = true }` or `{ sql = \"expression\" }`")
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {

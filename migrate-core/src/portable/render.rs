@@ -1,0 +1,103 @@
+//! Turning operations into one engine's SQL: the [`Renderer`] trait that
+//! each driver crate implements, and the pieces every renderer needs.
+
+use crate::backend::Dialect;
+use crate::split::split_statements;
+
+use super::ops::{Operation, SqlOp};
+use super::schema::{Change, OperationError, SchemaState};
+
+/// Renders portable operations as one engine's SQL.
+///
+/// Implemented by each driver crate's dialect and returned by
+/// [`Dialect::renderer`].
+pub trait Renderer: Send + Sync {
+    /// The statements that perform `op` on a schema in state `before`, in
+    /// order, each without a trailing `;`. Fails when `op` is invalid
+    /// against `before` (the message says why) or the engine cannot do it.
+    fn render(&self, op: &Operation, before: &SchemaState) -> Result<Vec<String>, String>;
+}
+
+/// Renders a list of operations, each against the state the previous ones
+/// leave, and returns the statements and the state after the last one.
+pub fn render_all(
+    renderer: &dyn Renderer,
+    ops: &[Operation],
+    before: &SchemaState,
+) -> Result<(Vec<String>, SchemaState), OperationError> {
+    let mut state = before.clone();
+    let mut statements = Vec::new();
+    for (i, op) in ops.iter().enumerate() {
+        let error = |message: String| OperationError {
+            index: i + 1,
+            kind: op.kind(),
+            message,
+        };
+        statements.extend(renderer.render(op, &state).map_err(error)?);
+        state.apply(op).map_err(error)?;
+    }
+    Ok((statements, state))
+}
+
+/// `op` checked against `before`, and the state after it: what a renderer
+/// starts from.
+pub fn prepare(op: &Operation, before: &SchemaState) -> Result<(Change, SchemaState), String> {
+    let change = before.resolve(op)?;
+    let mut after = before.clone();
+    after.apply_change(&change);
+    Ok((change, after))
+}
+
+/// The statements an `sql` operation runs on `dialect`'s engine: its
+/// variant for the engine, else the generic `up`, split into statements by
+/// the engine's tokenizer. An empty text gives no statement.
+pub fn sql_statements(op: &SqlOp, dialect: &dyn Dialect) -> Result<Vec<String>, String> {
+    let Some((up, _)) = op.for_engine(dialect.name()) else {
+        return Err(format!(
+            "this `sql` operation has no SQL for {}: give `up`, or a `{}` variant",
+            dialect.name(),
+            dialect.name()
+        ));
+    };
+    let statements = split_statements(up, dialect.sql_dialect())
+        .map_err(|e| format!("cannot split the SQL for {}: {e}", dialect.name()))?;
+    Ok(statements.into_iter().map(|s| s.sql).collect())
+}
+
+/// `"a", "b"` in `dialect`'s quoting.
+pub fn quote_list(dialect: &dyn Dialect, names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| dialect.quote_identifier(n))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A standard SQL string literal: single quotes, doubled inside. With
+/// `backslash_escapes` (MySQL's default mode) backslashes are doubled too.
+pub fn string_literal(value: &str, backslash_escapes: bool) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('\'');
+    for c in value.chars() {
+        match c {
+            '\'' => out.push_str("''"),
+            '\\' if backslash_escapes => out.push_str("\\\\"),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn string_literals_escape_quotes() {
+        assert_eq!(string_literal("it's", false), "'it''s'");
+        assert_eq!(string_literal("a\\b", false), "'a\\b'");
+        assert_eq!(string_literal("a\\b", true), "'a\\\\b'");
+        assert_eq!(string_literal("", true), "''");
+    }
+}

@@ -1,0 +1,13 @@
+//! Deliberate corrections of the history, each under the migration lock and
+//! written to the audit log:
+//! - [`accept`]: record the new checksum of an edited applied migration;
+//! - [`inspect`] and [`Repair`]: migrations a journaled run left part way
+//!   (`partial`, or `reverting`), undone with the inverses recorded in the
+//!   statement journal, finished from the file, or recorded as applied or
+//!   not after the user did it by hand.
+
+mod accept;
+mod partial;
+
+pub use accept::{Accepted, accept};
+pub use partial::{Case, Doubt, DoubtChoice, Ran, Repair, RepairPlan, inspect, run};

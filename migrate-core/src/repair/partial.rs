@@ -1,0 +1,692 @@
+//! Migrations a journaled run left part way: what ran, what failed, what is
+//! in doubt, and the four ways out.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::backend::Backend;
+use crate::error::{Error, Result};
+use crate::executor::{ExecutionMode, PreparedStatement, PreparedStep, StepRunner, now};
+use crate::history::{HistoryRecord, RecordState};
+use crate::journal::{Derived, JournalEntry, Probe, derive, statement_hash};
+use crate::log::{Action, LogEntry};
+use crate::migration::MigrationKey;
+use crate::plan::Direction;
+use crate::source::Source;
+
+/// A statement of the interrupted script that ran.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Ran {
+    /// 1-based number in its script.
+    pub index: usize,
+    /// The statement.
+    pub sql: String,
+    /// What undoes it, as recorded before it ran; `None` when nothing could
+    /// be derived.
+    pub inverse: Option<Vec<String>>,
+    /// The inverse restores the definition, not the data.
+    pub lossy: bool,
+    /// Why there is no inverse, or what it cannot bring back.
+    pub note: Option<String>,
+}
+
+/// The statement after the last one counted, when the run stopped between
+/// recording it and counting it: it may or may not have run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Doubt {
+    /// 1-based number in its script.
+    pub index: usize,
+    /// The statement.
+    pub sql: String,
+    /// What the database shows: `Some(true)` it took effect, `Some(false)`
+    /// it did not, `None` it cannot be told by looking.
+    pub took_effect: Option<bool>,
+    /// What was recorded before it ran.
+    #[serde(skip)]
+    pub entry: JournalEntry,
+}
+
+/// One migration left part way.
+#[derive(Debug, Clone, Serialize)]
+pub struct Case {
+    /// The migration.
+    pub key: MigrationKey,
+    /// `applying` or `unapplying`: which script stopped.
+    pub direction: Direction,
+    /// Statements counted as done.
+    pub done: usize,
+    /// Statements in the script.
+    pub total: usize,
+    /// The statements that ran, in order.
+    pub ran: Vec<Ran>,
+    /// The statement that failed and the engine's error.
+    pub failed: Option<(usize, String)>,
+    /// The statement in doubt after a crash.
+    pub doubt: Option<Doubt>,
+    #[serde(skip)]
+    record: HistoryRecord,
+    #[serde(skip)]
+    script: Vec<String>,
+}
+
+/// How to settle a statement in doubt that the database cannot answer for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DoubtChoice {
+    /// Only what the database shows.
+    #[default]
+    Check,
+    /// The user says it ran (`--assume-ran`).
+    AssumeRan,
+    /// The user says it did not (`--assume-not-ran`).
+    AssumeNotRan,
+}
+
+/// The ways out of a partial migration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Repair {
+    /// Run the inverses of what ran, newest first: as if it never started.
+    Undo,
+    /// Run the rest from the (fixed) file and record it as applied.
+    Resume,
+    /// The user finished it by hand: record it as applied.
+    MarkApplied,
+    /// The user undid it by hand: forget it.
+    Forget,
+}
+
+impl Repair {
+    /// The flag that asks for it.
+    pub fn flag(self) -> &'static str {
+        match self {
+            Repair::Undo => "--undo",
+            Repair::Resume => "--resume",
+            Repair::MarkApplied => "--mark-applied",
+            Repair::Forget => "--forget",
+        }
+    }
+
+    fn action(self) -> Action {
+        match self {
+            Repair::Undo => Action::RepairUndo,
+            Repair::Resume => Action::RepairResume,
+            Repair::MarkApplied => Action::RepairMarkApplied,
+            Repair::Forget => Action::RepairForget,
+        }
+    }
+}
+
+/// What a repair will do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RepairPlan {
+    /// The migration.
+    pub migration: String,
+    /// Which repair.
+    pub repair: Repair,
+    /// The statements it runs, in order.
+    pub statements: Vec<String>,
+    /// What the user should know first (data that cannot come back).
+    pub warnings: Vec<String>,
+    /// What the history says afterwards.
+    pub outcome: String,
+}
+
+/// Every migration left part way, with what the database shows about a
+/// statement in doubt. Changes nothing.
+pub async fn inspect(backend: &mut dyn Backend) -> Result<Vec<Case>> {
+    let history = backend.load_history().await?;
+    let mut cases = Vec::new();
+    for record in history
+        .into_iter()
+        .filter(|r| r.state != RecordState::Applied)
+    {
+        let mut case = case_of(record);
+        if let Some(doubt) = &mut case.doubt
+            && let Some(probe) = &doubt.entry.probe
+        {
+            doubt.took_effect = backend
+                .probe(probe)
+                .await?
+                .map(|exists| exists == probe.exists_after());
+        }
+        cases.push(case);
+    }
+    Ok(cases)
+}
+
+fn case_of(record: HistoryRecord) -> Case {
+    let direction = match record.state {
+        RecordState::Reverting => Direction::Unapply,
+        _ => Direction::Apply,
+    };
+    let script = match direction {
+        Direction::Apply => record.up_sql.clone(),
+        Direction::Unapply => record.down_sql.clone().unwrap_or_default(),
+    };
+    let done = (record.statements_done.max(0) as usize).min(script.len());
+    let ran = (0..done)
+        .map(|i| {
+            let entry = record.journal.get(i);
+            Ran {
+                index: i + 1,
+                sql: script[i].clone(),
+                inverse: entry.and_then(|e| e.inverse.clone()),
+                lossy: entry.is_some_and(|e| e.lossy),
+                note: match entry {
+                    Some(e) => e.note.clone(),
+                    None => Some("no journal entry was recorded for it".into()),
+                },
+            }
+        })
+        .collect();
+    let failed = record.last_error.clone().map(|e| (done + 1, e));
+    // A journal entry past the last counted statement, with no error
+    // recorded: the run stopped between writing it and counting it.
+    let doubt = match (&failed, record.journal.get(done), script.get(done)) {
+        (None, Some(entry), Some(sql)) => Some(Doubt {
+            index: done + 1,
+            sql: sql.clone(),
+            took_effect: None,
+            entry: entry.clone(),
+        }),
+        _ => None,
+    };
+    Case {
+        key: record.key(),
+        direction,
+        done,
+        total: script.len(),
+        ran,
+        failed,
+        doubt,
+        record,
+        script,
+    }
+}
+
+impl Case {
+    /// Whether the statement in doubt counts as run, or why that cannot be
+    /// decided; `Ok(false)` when nothing is in doubt.
+    fn settle(&self, choice: DoubtChoice) -> Result<bool> {
+        let Some(doubt) = &self.doubt else {
+            return Ok(false);
+        };
+        match (doubt.took_effect, choice) {
+            (Some(seen), DoubtChoice::Check) => Ok(seen),
+            (Some(seen), DoubtChoice::AssumeRan) if seen => Ok(true),
+            (Some(seen), DoubtChoice::AssumeNotRan) if !seen => Ok(false),
+            (Some(seen), _) => Err(Error::Refused(format!(
+                "statement {} of {} ({}) {} by what the database shows; drop the --assume flag",
+                doubt.index,
+                self.key,
+                first_line(&doubt.sql),
+                if seen {
+                    "did take effect"
+                } else {
+                    "did not take effect"
+                }
+            ))),
+            (None, DoubtChoice::AssumeRan) => Ok(true),
+            (None, DoubtChoice::AssumeNotRan) => Ok(false),
+            (None, DoubtChoice::Check) => Err(Error::Refused(format!(
+                "statement {} of {} is in doubt: the run stopped after recording it and before counting it, \
+and whether it took effect cannot be told by looking at the database:\n    {}\n\
+Check by hand, then say --assume-ran or --assume-not-ran.",
+                doubt.index,
+                self.key,
+                doubt.sql.replace('\n', "\n    ")
+            ))),
+        }
+    }
+
+    /// The statements in effect: those counted, plus the one in doubt when
+    /// it took effect.
+    fn in_effect(&self, doubt_ran: bool) -> Vec<Ran> {
+        let mut ran = self.ran.clone();
+        if doubt_ran && let Some(d) = &self.doubt {
+            ran.push(Ran {
+                index: d.index,
+                sql: d.sql.clone(),
+                inverse: d.entry.inverse.clone(),
+                lossy: d.entry.lossy,
+                note: d.entry.note.clone(),
+            });
+        }
+        ran
+    }
+
+    /// What `repair` would do, or why it cannot.
+    pub fn plan(&self, repair: Repair, source: &Source, choice: DoubtChoice) -> Result<RepairPlan> {
+        let doubt_ran = self.settle(choice)?;
+        let mut plan = RepairPlan {
+            migration: self.key.to_string(),
+            repair,
+            statements: Vec::new(),
+            warnings: Vec::new(),
+            outcome: String::new(),
+        };
+        match repair {
+            Repair::Undo => {
+                let in_effect = self.in_effect(doubt_ran);
+                let missing: Vec<String> = in_effect
+                    .iter()
+                    .filter(|r| r.inverse.is_none())
+                    .map(|r| {
+                        format!(
+                            "  statement {}: {}{}",
+                            r.index,
+                            first_line(&r.sql),
+                            r.note
+                                .as_deref()
+                                .map(|n| format!(" ({n})"))
+                                .unwrap_or_default()
+                        )
+                    })
+                    .collect();
+                if !missing.is_empty() {
+                    let all: Vec<String> = in_effect
+                        .iter()
+                        .map(|r| format!("  {}. {}", r.index, r.sql.replace('\n', "\n     ")))
+                        .collect();
+                    return Err(Error::Refused(format!(
+                        "{} cannot be undone automatically: no inverse is known for\n{}\n\
+These statements ran:\n{}\n\
+Undo them by hand, then record that with `migrate repair --forget {} {}`.",
+                        self.key,
+                        missing.join("\n"),
+                        all.join("\n"),
+                        self.key.app,
+                        self.key.name
+                    )));
+                }
+                for r in in_effect.iter().rev() {
+                    plan.statements
+                        .extend(r.inverse.clone().unwrap_or_default());
+                    if r.lossy {
+                        plan.warnings.push(format!(
+                            "undoing statement {} ({}) restores its definition but not its data{}",
+                            r.index,
+                            first_line(&r.sql),
+                            r.note
+                                .as_deref()
+                                .map(|n| format!(": {n}"))
+                                .unwrap_or_default()
+                        ));
+                    }
+                }
+                plan.outcome = match self.direction {
+                    Direction::Apply => format!(
+                        "{} is no longer in the history, as if it never started",
+                        self.key
+                    ),
+                    Direction::Unapply => format!(
+                        "{} is applied again, as before the unapply started",
+                        self.key
+                    ),
+                };
+            }
+            Repair::Resume => {
+                let (statements, _) = self.resume_script(source, doubt_ran)?;
+                let start = self.done + usize::from(doubt_ran);
+                plan.statements = statements[start..].iter().map(|s| s.sql.clone()).collect();
+                plan.outcome = match self.direction {
+                    Direction::Apply => format!("{} is applied", self.key),
+                    Direction::Unapply => {
+                        format!("{} is no longer in the history (unapplied)", self.key)
+                    }
+                };
+            }
+            Repair::MarkApplied => {
+                plan.outcome = format!(
+                    "{} is recorded as applied; nothing runs, after checking the database where it can be checked",
+                    self.key
+                );
+            }
+            Repair::Forget => {
+                plan.outcome = format!(
+                    "{} is removed from the history; nothing runs, after checking the database where it can be checked",
+                    self.key
+                );
+            }
+        }
+        Ok(plan)
+    }
+
+    /// The statements a resume runs through (all of them; it starts past
+    /// those in effect), checking that those that ran are unchanged.
+    fn resume_script<'s>(
+        &self,
+        source: &'s Source,
+        doubt_ran: bool,
+    ) -> Result<(
+        Vec<PreparedStatement>,
+        Option<&'s crate::migration::Migration>,
+    )> {
+        if self.direction == Direction::Unapply {
+            // The down statements stored with the migration are the ones
+            // that started running.
+            let statements = self
+                .script
+                .iter()
+                .enumerate()
+                .map(|(i, sql)| PreparedStatement {
+                    sql: sql.clone(),
+                    location: format!("down statement {} stored in the history", i + 1),
+                })
+                .collect();
+            return Ok((statements, None));
+        }
+        let Some(migration) = source.get(&self.key) else {
+            return Err(Error::Refused(format!(
+                "{} cannot be resumed: its file is gone from {}",
+                self.key,
+                source.dir().display()
+            )));
+        };
+        let file: Vec<PreparedStatement> = migration
+            .up
+            .statements
+            .iter()
+            .map(|s| PreparedStatement {
+                sql: s.sql.clone(),
+                location: format!("line {} of {}", s.line, migration.up.path.display()),
+            })
+            .collect();
+        let in_effect = self.done + usize::from(doubt_ran);
+        let mut changed = Vec::new();
+        for i in 0..in_effect {
+            let recorded = self
+                .record
+                .journal
+                .get(i)
+                .map(|e| e.hash.clone())
+                .unwrap_or_else(|| statement_hash(&self.script[i]));
+            match file.get(i) {
+                Some(now) if statement_hash(&now.sql) == recorded => {}
+                Some(_) => changed.push(format!("  statement {} changed since it ran", i + 1)),
+                None => changed.push(format!("  statement {} is gone from the file", i + 1)),
+            }
+        }
+        if !changed.is_empty() {
+            return Err(Error::Refused(format!(
+                "{} cannot be resumed: statements that already ran differ in the file now:\n{}\n\
+Resuming runs only what comes after them, so the file must keep them as they ran. \
+Put them back, or undo the migration with `migrate repair --undo {} {}` and apply the new version.",
+                self.key,
+                changed.join("\n"),
+                self.key.app,
+                self.key.name
+            )));
+        }
+        Ok((file, Some(migration)))
+    }
+}
+
+/// Runs one repair under the migration lock: re-reads the history, plans,
+/// asks `confirm` (which sees the plan and may decline), then acts and logs.
+/// Returns the plan and whether it ran.
+#[allow(clippy::too_many_arguments)]
+pub async fn run(
+    backend: &mut dyn Backend,
+    source: &Source,
+    key: &MigrationKey,
+    repair: Repair,
+    choice: DoubtChoice,
+    actor: Option<String>,
+    lock_timeout: Duration,
+    confirm: &mut (dyn FnMut(&RepairPlan) -> bool + Send),
+) -> Result<(RepairPlan, bool)> {
+    backend.lock(lock_timeout).await?;
+    let result = async {
+        let cases = inspect(backend).await?;
+        let case = cases.into_iter().find(|c| &c.key == key).ok_or_else(|| {
+            Error::Usage(format!(
+                "{key} is not partially applied: there is nothing to repair"
+            ))
+        })?;
+        let plan = case.plan(repair, source, choice)?;
+        if matches!(repair, Repair::MarkApplied | Repair::Forget) {
+            check_state(backend, source, &case, repair == Repair::MarkApplied).await?;
+        }
+        if !confirm(&plan) {
+            return Ok((plan, false));
+        }
+        let doubt_ran = case.settle(choice)?;
+        execute(backend, source, case, &plan, doubt_ran, actor).await?;
+        Ok((plan, true))
+    }
+    .await;
+    let unlocked = backend.unlock().await;
+    let out = result?;
+    unlocked?;
+    Ok(out)
+}
+
+async fn execute(
+    backend: &mut dyn Backend,
+    source: &Source,
+    case: Case,
+    plan: &RepairPlan,
+    doubt_ran: bool,
+    actor: Option<String>,
+) -> Result<()> {
+    let log = |statements: Vec<String>, detail: String| LogEntry {
+        at: now(),
+        app: case.key.app.clone(),
+        name: case.key.name.clone(),
+        action: plan.repair.action(),
+        checksum: Some(case.record.checksum.clone()),
+        detail: Some(detail),
+        statements,
+        actor: actor.clone(),
+        tool_version: crate::VERSION.to_string(),
+    };
+    match plan.repair {
+        Repair::Undo => {
+            let mut record = case.record.clone();
+            let mut ran_so_far = Vec::new();
+            for r in case.in_effect(doubt_ran).iter().rev() {
+                for sql in r.inverse.iter().flatten() {
+                    backend.execute(sql).await.map_err(|e| {
+                        Error::Refused(format!(
+                            "undoing statement {} of {} failed on `{}`: {e}\n\
+The history still counts the statements not yet undone; run `migrate repair` again to see where it stands.",
+                            r.index,
+                            case.key,
+                            first_line(sql)
+                        ))
+                    })?;
+                    ran_so_far.push(sql.clone());
+                }
+                // Count it undone at once, so the row stays true if the next
+                // inverse fails.
+                record.statements_done = (r.index - 1) as i64;
+                record.journal.truncate(r.index - 1);
+                record.last_error = None;
+                backend.write_record(&record).await?;
+            }
+            let entry = log(ran_so_far, plan.outcome.clone());
+            in_transaction(backend, async |b: &mut dyn Backend| {
+                match case.direction {
+                    Direction::Apply => b.delete_record(&case.key.app, &case.key.name).await?,
+                    Direction::Unapply => b.write_record(&restored(&case.record)).await?,
+                }
+                b.append_log(&entry).await
+            })
+            .await
+        }
+        Repair::Resume => {
+            let (statements, migration) = case.resume_script(source, doubt_ran)?;
+            let start = case.done + usize::from(doubt_ran);
+            let mut record = case.record.clone();
+            if let Some(m) = migration {
+                // The file is the one that finishes it, so the row now
+                // describes the file.
+                record.checksum = m.checksum.clone();
+                record.up_sql = m.up.sql();
+                record.down_sql = m.down.as_ref().map(|d| d.sql());
+            }
+            record.statements_done = start as i64;
+            record.statements_total = statements.len() as i64;
+            record.last_error = None;
+            backend.write_record(&record).await?;
+            let step = PreparedStep {
+                key: case.key.clone(),
+                direction: case.direction,
+                mode: ExecutionMode::Journaled,
+                fake: false,
+                orphan: migration.is_none() && case.direction == Direction::Apply,
+                statements,
+                warnings: Vec::new(),
+            };
+            let mut runner = StepRunner {
+                backend,
+                step: &step,
+                record,
+                actor,
+            };
+            runner
+                .continue_journaled(start, Action::RepairResume, Instant::now())
+                .await
+        }
+        Repair::MarkApplied => {
+            let mut record = restored(&case.record);
+            if let Some(m) = source.get(&case.key) {
+                record.checksum = m.checksum.clone();
+                record.up_sql = m.up.sql();
+                record.down_sql = m.down.as_ref().map(|d| d.sql());
+                record.statements_done = record.up_sql.len() as i64;
+                record.statements_total = record.up_sql.len() as i64;
+            }
+            let entry = log(Vec::new(), plan.outcome.clone());
+            in_transaction(backend, async |b: &mut dyn Backend| {
+                b.write_record(&record).await?;
+                b.append_log(&entry).await
+            })
+            .await
+        }
+        Repair::Forget => {
+            let entry = log(Vec::new(), plan.outcome.clone());
+            in_transaction(backend, async |b: &mut dyn Backend| {
+                b.delete_record(&case.key.app, &case.key.name).await?;
+                b.append_log(&entry).await
+            })
+            .await
+        }
+    }
+}
+
+/// The row of a fully applied migration, from a partial one.
+fn restored(record: &HistoryRecord) -> HistoryRecord {
+    let mut r = record.clone();
+    r.state = RecordState::Applied;
+    r.statements_done = r.up_sql.len() as i64;
+    r.statements_total = r.up_sql.len() as i64;
+    r.last_error = None;
+    r.journal.clear();
+    r
+}
+
+async fn in_transaction<F>(backend: &mut dyn Backend, body: F) -> Result<()>
+where
+    F: AsyncFnOnce(&mut dyn Backend) -> Result<()>,
+{
+    backend.begin().await?;
+    match body(&mut *backend).await {
+        Ok(()) => backend.commit().await,
+        Err(e) => {
+            let _ = backend.rollback().await;
+            Err(e)
+        }
+    }
+}
+
+/// Before `--mark-applied` (`applied`) or `--forget`: whatever the
+/// migration's statements say about objects, the database must show the
+/// state after all of them (applied) or before any of them (forgotten).
+async fn check_state(
+    backend: &mut dyn Backend,
+    source: &Source,
+    case: &Case,
+    applied: bool,
+) -> Result<()> {
+    let up: Vec<String> = match source.get(&case.key) {
+        Some(m) => m.up.sql(),
+        None => case.record.up_sql.clone(),
+    };
+    let dialect = backend.dialect().sql_dialect();
+    let quote = {
+        let d = backend.dialect();
+        move |s: &str| d.quote_identifier(s)
+    };
+    // Per object, the state expected before the first statement touching it
+    // and after the last.
+    let mut expected: BTreeMap<String, (Probe, bool, bool)> = BTreeMap::new();
+    for sql in &up {
+        let probe = match derive(sql, dialect, &quote) {
+            Derived::Exact { probe, .. }
+            | Derived::NeedsCapture { probe, .. }
+            | Derived::Unknown { probe, .. } => probe,
+        };
+        let Some(probe) = probe else { continue };
+        let after = probe.exists_after();
+        expected
+            .entry(describe(&probe))
+            .and_modify(|e| e.2 = after)
+            .or_insert((probe, !after, after));
+    }
+    let mut wrong = Vec::new();
+    for (what, (probe, before, after)) in &expected {
+        let want = if applied { *after } else { *before };
+        if let Some(exists) = backend.probe(probe).await?
+            && exists != want
+        {
+            wrong.push(format!(
+                "  {what} {}, but {} it {}",
+                if exists { "exists" } else { "does not exist" },
+                if applied {
+                    "once the migration is done"
+                } else {
+                    "before the migration"
+                },
+                if want { "does" } else { "does not" }
+            ));
+        }
+    }
+    if wrong.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Refused(format!(
+        "the database does not match {} {}:\n{}\n{}",
+        case.key,
+        if applied { "applied" } else { "not applied" },
+        wrong.join("\n"),
+        if applied {
+            "Finish the migration by hand first (or use --resume)."
+        } else {
+            "Undo what the migration did by hand first (or use --undo)."
+        }
+    )))
+}
+
+/// `table t`, `column t.c`...: an object a probe looks at.
+fn describe(probe: &Probe) -> String {
+    match probe {
+        Probe::Table { name, .. } => format!("table {name}"),
+        Probe::Column { table, column, .. } => format!("column {table}.{column}"),
+        Probe::Index { name, .. } => format!("index {name}"),
+        Probe::View { name, .. } => format!("view {name}"),
+        Probe::Constraint { table, name, .. } => format!("constraint {name} of {table}"),
+    }
+}
+
+fn first_line(sql: &str) -> String {
+    let line = sql.lines().next().unwrap_or("");
+    if line.len() < sql.len() {
+        format!("{line} ...")
+    } else {
+        line.to_string()
+    }
+}

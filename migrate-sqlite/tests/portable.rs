@@ -1,0 +1,374 @@
+//! Portable migrations on a real SQLite file: the rendered statements run
+//! through the backend, rows survive every table rebuild, and the reverse
+//! gives the schema back.
+
+use migrate_core::backend::{Backend, ConnectOptions, Dialect};
+use migrate_core::portable::{Operation, SchemaState, parse, render_all, reverse_all};
+use migrate_sqlite::SqliteBackend;
+use migrate_sqlite::render::rebuilt_table;
+use rusqlite::Connection;
+
+const INITIAL: &str = r#"
+[[operations]]
+op = "create_table"
+table = "doctor"
+columns = [
+  { name = "id", type = "auto_id" },
+  { name = "name", type = "string", length = 50 },
+  { name = "code", type = "string", length = 10, nullable = true },
+]
+unique = [["code"]]
+
+[[operations]]
+op = "create_table"
+table = "patient"
+columns = [
+  { name = "id", type = "big_auto_id" },
+  { name = "name", type = "string", length = 100 },
+  { name = "dob", type = "date", nullable = true },
+  { name = "balance", type = "decimal", precision = 10, scale = 2, default = "0" },
+  { name = "doctor_id", type = "integer", nullable = true },
+  { name = "notes", type = "text", nullable = true },
+]
+unique = [["name", "dob"]]
+indexes = [{ columns = ["dob"] }]
+checks = [{ expr = "balance >= 0" }]
+foreign_keys = [{ columns = ["doctor_id"], references = "doctor", on_delete = "set_null" }]
+"#;
+
+/// Every kind of change, several of them table rebuilds on SQLite.
+const CHANGES: &str = r#"
+[[operations]]
+op = "add_column"
+table = "patient"
+column = { name = "active", type = "boolean", default = true }
+
+[[operations]]
+op = "add_column"
+table = "patient"
+column = { name = "seen", type = "timestamp", default = { now = true } }
+
+[[operations]]
+op = "alter_column"
+table = "patient"
+column = "name"
+type = "string"
+length = 200
+nullable = true
+
+[[operations]]
+op = "alter_column"
+table = "patient"
+column = "balance"
+type = "decimal"
+precision = 12
+scale = 3
+
+[[operations]]
+op = "rename_column"
+table = "patient"
+column = "dob"
+to = "born"
+
+[[operations]]
+op = "drop_column"
+table = "patient"
+column = "notes"
+
+[[operations]]
+op = "create_index"
+table = "patient"
+columns = ["balance"]
+
+[[operations]]
+op = "add_unique"
+table = "doctor"
+columns = ["name"]
+
+[[operations]]
+op = "drop_foreign_key"
+table = "patient"
+columns = ["doctor_id"]
+
+[[operations]]
+op = "add_foreign_key"
+table = "patient"
+columns = ["doctor_id"]
+references = "doctor"
+on_delete = "cascade"
+
+[[operations]]
+op = "alter_column"
+table = "doctor"
+column = "name"
+type = "string"
+length = 80
+
+[[operations]]
+op = "sql"
+up = "UPDATE patient SET balance = balance + 1"
+down = "UPDATE patient SET balance = balance - 1"
+
+[[operations]]
+op = "rename_table"
+table = "doctor"
+to = "physician"
+"#;
+
+fn ops(text: &str) -> Vec<Operation> {
+    parse(text).unwrap_or_else(|e| panic!("{e:#?}")).operations
+}
+
+/// Renders `ops` from `state` and runs them in one transaction, as the
+/// executor runs an atomic migration; returns the state after them.
+async fn migrate(backend: &mut SqliteBackend, ops: &[Operation], state: &SchemaState) -> SchemaState {
+    let renderer = backend.dialect().renderer().expect("SQLite renders portable operations");
+    let (statements, after) = render_all(renderer, ops, state).unwrap_or_else(|e| panic!("{e}"));
+    backend.begin().await.expect("begin");
+    for sql in &statements {
+        if let Err(e) = backend.execute(sql).await {
+            panic!("`{sql}` failed: {e}");
+        }
+    }
+    backend.commit().await.expect("commit");
+    after
+}
+
+/// Everything SQLite says about the user tables: columns, indexes (with
+/// columns and uniqueness) and foreign keys.
+fn schema(conn: &Connection) -> Vec<String> {
+    let mut out = Vec::new();
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    for table in tables {
+        let mut columns = conn
+            .prepare(&format!("PRAGMA table_info(\"{table}\")"))
+            .unwrap();
+        let rows = columns
+            .query_map([], |r| {
+                Ok(format!(
+                    "{table}.{} {} notnull={} default={:?} pk={}",
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                    r.get::<_, i64>(5)?
+                ))
+            })
+            .unwrap();
+        out.extend(rows.map(Result::unwrap));
+        let indexes: Vec<(String, i64)> = conn
+            .prepare(&format!(
+                "SELECT name, \"unique\" FROM pragma_index_list('{table}') WHERE origin = 'c' ORDER BY name"
+            ))
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        for (index, unique) in indexes {
+            let columns: Vec<String> = conn
+                .prepare(&format!("SELECT name FROM pragma_index_info('{index}') ORDER BY seqno"))
+                .unwrap()
+                .query_map([], |r| r.get(0))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            out.push(format!("{table} index {index} unique={unique} {columns:?}"));
+        }
+        let fks = conn
+            .prepare(&format!(
+                "SELECT \"table\", \"from\", \"to\", on_delete FROM pragma_foreign_key_list('{table}')"
+            ))
+            .unwrap()
+            .query_map([], |r| {
+                Ok(format!(
+                    "{table} fk {}.{} -> {}.{} on delete {}",
+                    table,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?
+                ))
+            })
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap();
+        out.extend(fks);
+    }
+    out
+}
+
+fn rows(conn: &Connection, sql: &str) -> Vec<String> {
+    let mut stmt = conn.prepare(sql).unwrap();
+    let n = stmt.column_count();
+    stmt.query_map([], |r| {
+        (0..n)
+            .map(|i| {
+                Ok(match r.get_ref(i)? {
+                    rusqlite::types::ValueRef::Null => "NULL".to_string(),
+                    rusqlite::types::ValueRef::Integer(v) => v.to_string(),
+                    rusqlite::types::ValueRef::Real(v) => v.to_string(),
+                    rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+                    rusqlite::types::ValueRef::Blob(_) => "<blob>".to_string(),
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(|v| v.join("|"))
+    })
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap()
+}
+
+#[tokio::test]
+async fn rows_survive_rebuilds_and_the_reverse_restores_the_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("portable.db");
+    let url = format!("sqlite://{}", path.display());
+    let mut backend = SqliteBackend::connect(&url, &ConnectOptions::default())
+        .await
+        .expect("opens");
+    let look = Connection::open(&path).unwrap();
+
+    let initial = migrate(&mut backend, &ops(INITIAL), &SchemaState::new()).await;
+    for sql in [
+        "INSERT INTO doctor (name, code) VALUES ('House', 'H1'), ('Grey', NULL)",
+        "INSERT INTO patient (name, dob, balance, doctor_id, notes) VALUES ('Ann', '1990-01-02', 10.5, 1, 'n1'), ('Bob', NULL, 0, 2, NULL), ('Cid', '2001-03-04', 3.25, NULL, 'x')",
+    ] {
+        backend.execute(sql).await.expect("rows");
+    }
+    let schema_before = schema(&look);
+    let rows_before = rows(&look, "SELECT id, name, dob, balance, doctor_id FROM patient ORDER BY id");
+    assert_eq!(
+        rows_before,
+        ["1|Ann|1990-01-02|10.5|1", "2|Bob|NULL|0|2", "3|Cid|2001-03-04|3.25|NULL"]
+    );
+
+    let changes = ops(CHANGES);
+    // Which operations rebuild a table, as the executor will ask.
+    let mut state = initial.clone();
+    let rebuilt: Vec<Option<String>> = changes
+        .iter()
+        .map(|op| {
+            let table = rebuilt_table(op, &state);
+            state.apply(op).expect("valid");
+            table
+        })
+        .collect();
+    let patient = Some("patient".to_string());
+    assert_eq!(
+        rebuilt,
+        [
+            None,
+            patient.clone(),
+            patient.clone(),
+            patient.clone(),
+            None,
+            None,
+            None,
+            None,
+            patient.clone(),
+            patient,
+            Some("doctor".to_string()),
+            None,
+            None
+        ]
+    );
+
+    let after = migrate(&mut backend, &changes, &initial).await;
+    assert_eq!(
+        rows(&look, "SELECT id, name, born, balance, doctor_id, active FROM patient ORDER BY id"),
+        ["1|Ann|1990-01-02|11.5|1|1", "2|Bob|NULL|1|2|1", "3|Cid|2001-03-04|4.25|NULL|1"]
+    );
+    assert_eq!(
+        rows(&look, "SELECT count(*) FROM patient WHERE seen IS NOT NULL"),
+        ["3"]
+    );
+    assert_eq!(
+        rows(&look, "SELECT id, name, code FROM physician ORDER BY id"),
+        ["1|House|H1", "2|Grey|NULL"]
+    );
+    assert!(rows(&look, "PRAGMA foreign_key_check").is_empty());
+    // The renamed parent is what the rebuilt foreign key references.
+    assert_eq!(
+        rows(&look, "SELECT \"table\", on_delete FROM pragma_foreign_key_list('patient')"),
+        ["physician|CASCADE"]
+    );
+    // Ids keep counting where they were after the rebuilds.
+    backend
+        .execute("INSERT INTO patient (name) VALUES ('Dee')")
+        .await
+        .expect("insert");
+    assert_eq!(rows(&look, "SELECT max(id) FROM patient"), ["4"]);
+    backend
+        .execute("DELETE FROM patient WHERE name = 'Dee'")
+        .await
+        .expect("delete");
+
+    let undo = reverse_all(&changes, &initial).expect("reversible");
+    let back = migrate(&mut backend, &undo, &after).await;
+    assert_eq!(back, initial, "the reverse restores the schema state");
+    assert_eq!(schema(&look), schema_before, "the reverse restores the schema");
+    // The dropped column comes back empty; everything else is as it was.
+    assert_eq!(
+        rows(&look, "SELECT id, name, dob, balance, doctor_id, notes FROM patient ORDER BY id"),
+        [
+            "1|Ann|1990-01-02|10.5|1|NULL",
+            "2|Bob|NULL|0|2|NULL",
+            "3|Cid|2001-03-04|3.25|NULL|NULL"
+        ]
+    );
+    Box::new(backend).close().await.expect("closes");
+}
+
+#[tokio::test]
+async fn foreign_key_check_reports_rows_that_break_a_new_foreign_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fk.db");
+    let url = format!("sqlite://{}", path.display());
+    let mut backend = SqliteBackend::connect(&url, &ConnectOptions::default())
+        .await
+        .expect("opens");
+    let state = migrate(
+        &mut backend,
+        &ops(
+            "[[operations]]\nop = \"create_table\"\ntable = \"doctor\"\ncolumns = [{ name = \"id\", type = \"auto_id\" }]\n\n[[operations]]\nop = \"create_table\"\ntable = \"patient\"\ncolumns = [{ name = \"id\", type = \"auto_id\" }, { name = \"doctor_id\", type = \"integer\" }]\n",
+        ),
+        &SchemaState::new(),
+    )
+    .await;
+    backend
+        .execute("INSERT INTO patient (doctor_id) VALUES (7)")
+        .await
+        .expect("orphan row");
+    let add = ops(
+        "[[operations]]\nop = \"add_foreign_key\"\ntable = \"patient\"\ncolumns = [\"doctor_id\"]\nreferences = \"doctor\"\n",
+    );
+    let renderer = SqliteDialectRef::get();
+    let statements = renderer.render(&add[0], &state).expect("renders");
+    let check = statements.last().expect("statements");
+    assert_eq!(check, "PRAGMA foreign_key_check(\"patient\")");
+    for sql in &statements {
+        backend.execute(sql).await.expect("runs");
+    }
+    // The executor reads these rows; any row is a failure.
+    let look = Connection::open(&path).unwrap();
+    assert_eq!(rows(&look, check), ["patient|1|doctor|0"]);
+}
+
+/// The SQLite renderer, through the dialect as the executor reaches it.
+struct SqliteDialectRef;
+
+impl SqliteDialectRef {
+    fn get() -> &'static dyn migrate_core::portable::Renderer {
+        migrate_sqlite::SqliteDialect
+            .renderer()
+            .expect("a renderer")
+    }
+}
