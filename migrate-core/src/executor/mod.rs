@@ -364,6 +364,7 @@ impl StepRunner<'_> {
                     None,
                 ),
             };
+            fault::point("entry", i + 1);
             self.record.journal.truncate(i);
             self.record.journal.push(entry);
             self.backend.write_record(&self.record).await?;
@@ -410,9 +411,10 @@ impl StepRunner<'_> {
 }
 
 /// Crash points for tests of what a killed run leaves behind (feature
-/// `fault-injection`): `MIGRATE_FAULT=before:3` aborts the process once
-/// statement 3's journal entry is written but before it runs, `after:3`
-/// once it ran but before the history counts it.
+/// `fault-injection`): `MIGRATE_FAULT=entry:3` aborts the process before
+/// statement 3's journal entry is written, `before:3` once it is written but
+/// before the statement runs, `after:3` once it ran but before the history
+/// counts it.
 mod fault {
     #[cfg(feature = "fault-injection")]
     pub(super) fn point(when: &str, statement: usize) {

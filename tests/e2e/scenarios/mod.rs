@@ -7,6 +7,7 @@ pub mod failures;
 pub mod inputs;
 pub mod moves;
 pub mod recovery;
+pub mod repair;
 
 use crate::harness::Ctx;
 
