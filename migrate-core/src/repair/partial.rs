@@ -690,3 +690,177 @@ fn first_line(sql: &str) -> String {
         line.to_string()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dialect::SqlDialect;
+
+    fn entry(sql: &str, inverse: Option<&[&str]>, lossy: bool) -> JournalEntry {
+        JournalEntry {
+            hash: statement_hash(sql),
+            inverse: inverse.map(|i| i.iter().map(|s| s.to_string()).collect()),
+            lossy,
+            note: lossy.then(|| "the rows cannot come back".to_string()),
+            probe: None,
+        }
+    }
+
+    fn record(done: i64, journal: Vec<JournalEntry>, error: Option<&str>) -> HistoryRecord {
+        HistoryRecord {
+            app: "app".into(),
+            name: "0002_x".into(),
+            checksum: "c".into(),
+            applied_at: "t".into(),
+            duration_ms: 0,
+            state: RecordState::Partial,
+            statements_done: done,
+            statements_total: 3,
+            last_error: error.map(str::to_string),
+            up_sql: vec![
+                "CREATE TABLE a (id INT)".into(),
+                "DROP TABLE old".into(),
+                "CREATE TABLE b (id INT)".into(),
+            ],
+            down_sql: None,
+            applied_by: None,
+            tool_version: "t".into(),
+            source_commit: None,
+            journal,
+        }
+    }
+
+    fn empty_source() -> (tempfile::TempDir, Source) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("app")).unwrap();
+        std::fs::write(
+            dir.path().join("app/0002_x.sql"),
+            "-- migrate:up transaction=false\nCREATE TABLE a (id INT);\nDROP TABLE old;\nCREATE TABLE b (id INT);\n",
+        )
+        .unwrap();
+        let source = Source::load(dir.path(), SqlDialect::Sqlite).unwrap();
+        (dir, source)
+    }
+
+    #[test]
+    fn undo_runs_inverses_newest_first_and_warns_about_data() {
+        let (_d, source) = empty_source();
+        let journal = vec![
+            entry("CREATE TABLE a (id INT)", Some(&["DROP TABLE a"]), false),
+            entry("DROP TABLE old", Some(&["CREATE TABLE old (id INT)"]), true),
+        ];
+        let case = case_of(record(2, journal, Some("statement 3 failed: boom")));
+        assert_eq!(case.failed, Some((3, "statement 3 failed: boom".into())));
+        assert!(case.doubt.is_none());
+        let plan = case
+            .plan(Repair::Undo, &source, DoubtChoice::Check)
+            .unwrap();
+        assert_eq!(
+            plan.statements,
+            ["CREATE TABLE old (id INT)", "DROP TABLE a"]
+        );
+        assert_eq!(plan.warnings.len(), 1);
+        assert!(
+            plan.warnings[0].contains("statement 2"),
+            "{:?}",
+            plan.warnings
+        );
+    }
+
+    #[test]
+    fn undo_without_an_inverse_lists_what_ran() {
+        let (_d, source) = empty_source();
+        let journal = vec![
+            entry("CREATE TABLE a (id INT)", Some(&["DROP TABLE a"]), false),
+            entry("DROP TABLE old", None, false),
+        ];
+        let case = case_of(record(2, journal, Some("statement 3 failed")));
+        let err = case
+            .plan(Repair::Undo, &source, DoubtChoice::Check)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("no inverse is known for\n  statement 2: DROP TABLE old"),
+            "{err}"
+        );
+        assert!(
+            err.contains("1. CREATE TABLE a (id INT)\n  2. DROP TABLE old"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_statement_in_doubt_must_be_settled() {
+        let (_d, source) = empty_source();
+        let journal = vec![
+            entry("CREATE TABLE a (id INT)", Some(&["DROP TABLE a"]), false),
+            entry("DROP TABLE old", Some(&["CREATE TABLE old (id INT)"]), true),
+        ];
+        // Killed after recording statement 2, before counting it.
+        let case = case_of(record(1, journal, None));
+        assert_eq!(case.doubt.as_ref().map(|d| d.index), Some(2));
+        let err = case
+            .plan(Repair::Undo, &source, DoubtChoice::Check)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("statement 2 of app:0002_x is in doubt"),
+            "{err}"
+        );
+        let ran = case
+            .plan(Repair::Undo, &source, DoubtChoice::AssumeRan)
+            .unwrap();
+        assert_eq!(
+            ran.statements,
+            ["CREATE TABLE old (id INT)", "DROP TABLE a"]
+        );
+        let not_ran = case
+            .plan(Repair::Undo, &source, DoubtChoice::AssumeNotRan)
+            .unwrap();
+        assert_eq!(not_ran.statements, ["DROP TABLE a"]);
+        // What the database shows wins over a contradicting flag.
+        let mut seen = case.clone();
+        seen.doubt.as_mut().unwrap().took_effect = Some(false);
+        assert!(
+            seen.plan(Repair::Undo, &source, DoubtChoice::AssumeRan)
+                .is_err()
+        );
+        assert_eq!(
+            seen.plan(Repair::Resume, &source, DoubtChoice::Check)
+                .unwrap()
+                .statements,
+            ["DROP TABLE old", "CREATE TABLE b (id INT)"]
+        );
+    }
+
+    #[test]
+    fn resume_refuses_when_statements_that_ran_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("app")).unwrap();
+        std::fs::write(
+            dir.path().join("app/0002_x.sql"),
+            "-- migrate:up transaction=false\nCREATE TABLE a (id BIGINT);\nDROP TABLE old;\nCREATE TABLE b (id INT);\n",
+        )
+        .unwrap();
+        let source = Source::load(dir.path(), SqlDialect::Sqlite).unwrap();
+        let journal = vec![entry(
+            "CREATE TABLE a (id INT)",
+            Some(&["DROP TABLE a"]),
+            false,
+        )];
+        let case = case_of(record(1, journal, Some("statement 2 failed")));
+        let err = case
+            .plan(Repair::Resume, &source, DoubtChoice::Check)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("statement 1 changed since it ran"), "{err}");
+        let (_d, unchanged) = empty_source();
+        let plan = case
+            .plan(Repair::Resume, &unchanged, DoubtChoice::Check)
+            .unwrap();
+        assert_eq!(
+            plan.statements,
+            ["DROP TABLE old", "CREATE TABLE b (id INT)"]
+        );
+    }
+}
