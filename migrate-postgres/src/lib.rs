@@ -3,6 +3,7 @@
 mod conn;
 mod dialect;
 mod history;
+mod journal;
 mod lock;
 mod render;
 mod tls;
@@ -273,6 +274,14 @@ impl Backend for PostgresBackend {
         // Outside a transaction the server only warns (SQLSTATE 25P01),
         // which the notice log keeps quiet.
         self.simple("ROLLBACK").await
+    }
+
+    async fn journal_entry(&mut self, sql: &str) -> Result<migrate_core::journal::JournalEntry> {
+        journal::entry(&self.conn, sql).await
+    }
+
+    async fn probe(&mut self, probe: &migrate_core::journal::Probe) -> Result<Option<bool>> {
+        journal::probe(&self.conn, probe).await
     }
 
     async fn close(self: Box<Self>) -> Result<()> {

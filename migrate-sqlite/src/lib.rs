@@ -2,6 +2,8 @@
 
 pub mod render;
 
+mod journal;
+
 use std::fs::File;
 use std::io::Write;
 use std::path::PathBuf;
@@ -410,6 +412,14 @@ impl Backend for SqliteBackend {
             exec(c, "ROLLBACK")
         })
         .await
+    }
+
+    async fn journal_entry(&mut self, sql: &str) -> Result<migrate_core::journal::JournalEntry> {
+        journal::entry(self, sql).await
+    }
+
+    async fn probe(&mut self, probe: &migrate_core::journal::Probe) -> Result<Option<bool>> {
+        journal::probe(self, probe).await
     }
 }
 

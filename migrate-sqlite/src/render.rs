@@ -40,29 +40,29 @@
 //!
 //! # What the executor must do around a rebuild
 //!
-//! [`rebuilt_table`] says whether an operation rebuilds a table. Such a
-//! migration still runs in one transaction, but:
-//! - with `PRAGMA foreign_keys = ON` on the connection, `DROP TABLE "t"`
-//!   first deletes every row of `t`, which runs the `ON DELETE` actions of
-//!   the foreign keys that reference `t` (CASCADE deletes the rows that
-//!   reference it, SET NULL clears them, RESTRICT fails). So turn foreign
-//!   keys off for that migration: `PRAGMA foreign_keys = OFF` before
-//!   `BEGIN` and `ON` again after `COMMIT`/`ROLLBACK` (the pragma is a no-op
-//!   inside a transaction). `PRAGMA defer_foreign_keys = ON` works inside
-//!   the transaction, but only delays the checks; it does not stop the
-//!   actions, so it is enough only when no foreign key referencing `t` has
-//!   an action;
-//! - with foreign keys off, nothing checks them: the last statement,
-//!   `PRAGMA foreign_key_check("t")`, returns one row per violation (rows
-//!   of `t` whose parent is missing, after `add_foreign_key`) and no row
-//!   when all is well. It does not fail by itself: the executor must read
-//!   its rows and roll back when there are any.
+//! [`rebuilt_table`] says whether an operation rebuilds a table. A migration
+//! with a rebuild still runs in one transaction, but foreign keys must be
+//! off while it runs, and this tool's SQLite (rusqlite's bundled build,
+//! compiled with `SQLITE_DEFAULT_FOREIGN_KEYS=1`) has them on:
+//! - with foreign keys on, `DROP TABLE "t"` first deletes every row of `t`,
+//!   which runs the `ON DELETE` actions of the foreign keys that reference
+//!   `t`: CASCADE deletes the rows that reference it, SET NULL clears
+//!   them, RESTRICT and NO ACTION fail. `PRAGMA defer_foreign_keys = ON`
+//!   (which does work inside a transaction) only delays the checks; it
+//!   stops no action, and the violations it counts are still there at
+//!   `COMMIT`. So the executor runs `PRAGMA foreign_keys = OFF` before
+//!   `BEGIN` and `PRAGMA foreign_keys = ON` after `COMMIT` or `ROLLBACK`
+//!   (the pragma does nothing inside a transaction);
+//! - with foreign keys off, nothing checks them: the last statement of a
+//!   rebuild, `PRAGMA foreign_key_check("t")`, returns one row per
+//!   violation (a row of `t` whose parent is missing, after
+//!   `add_foreign_key`) and no row when all is well. It does not fail by
+//!   itself: the executor must read its rows and roll back when there is
+//!   any.
 //!
-//! SQLite's default (and so this tool's connection, unless an `--init`
-//! statement turns them on) is foreign keys off. Triggers on a rebuilt
-//! table are dropped with it, and views that name it must be dropped
-//! before and re-created after (with `sql` operations): the schema state
-//! does not know them.
+//! Triggers on a rebuilt table are dropped with it, and views that name it
+//! must be dropped before and re-created after (with `sql` operations):
+//! the schema state does not know them.
 
 use migrate_core::backend::Dialect;
 use migrate_core::portable::render::{prepare, quote_list, sql_statements, string_literal};
@@ -217,7 +217,10 @@ fn create_table(d: &SqliteDialect, name: &str, table: &Table) -> String {
         .collect();
     // An auto column says PRIMARY KEY itself.
     if !table.primary_key.is_empty() && table.auto_column().is_none() {
-        lines.push(format!("PRIMARY KEY ({})", quote_list(d, &table.primary_key)));
+        lines.push(format!(
+            "PRIMARY KEY ({})",
+            quote_list(d, &table.primary_key)
+        ));
     }
     for c in &table.checks {
         lines.push(format!("CONSTRAINT {} CHECK ({})", q(&c.name), c.expr));
@@ -225,7 +228,11 @@ fn create_table(d: &SqliteDialect, name: &str, table: &Table) -> String {
     for fk in &table.foreign_keys {
         lines.push(foreign_key_clause(d, fk));
     }
-    format!("CREATE TABLE {} (\n    {}\n)", q(name), lines.join(",\n    "))
+    format!(
+        "CREATE TABLE {} (\n    {}\n)",
+        q(name),
+        lines.join(",\n    ")
+    )
 }
 
 /// The unique constraints (as unique indexes) and indexes of `table`.
@@ -363,9 +370,7 @@ foreign_keys = [{ columns = ["doctor_id"], references = "doctor", on_delete = "s
     }
 
     fn ops(text: &str) -> Vec<Operation> {
-        parse(text)
-            .unwrap_or_else(|e| panic!("{e:#?}"))
-            .operations
+        parse(text).unwrap_or_else(|e| panic!("{e:#?}")).operations
     }
 
     fn clinic() -> SchemaState {
@@ -437,7 +442,9 @@ primary_key = ["b", "c"]"#,
         );
         assert_eq!(
             statements,
-            ["CREATE TABLE \"t\" (\n    \"a\" SMALLINT NOT NULL DEFAULT -1,\n    \"b\" INTEGER NOT NULL,\n    \"c\" BIGINT NOT NULL,\n    \"d\" DECIMAL(5,0) NOT NULL,\n    \"e\" REAL NOT NULL DEFAULT 1.5,\n    \"f\" DOUBLE NOT NULL,\n    \"g\" BOOLEAN NOT NULL DEFAULT 1,\n    \"h\" VARCHAR(3),\n    \"i\" TEXT NOT NULL DEFAULT '',\n    \"j\" BLOB NOT NULL,\n    \"k\" DATE NOT NULL DEFAULT '2024-01-31',\n    \"l\" TIME NOT NULL,\n    \"m\" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,\n    \"n\" TIMESTAMPTZ NOT NULL DEFAULT (datetime('now')),\n    \"o\" CHAR(36) NOT NULL,\n    \"p\" TEXT NOT NULL DEFAULT '{}',\n    PRIMARY KEY (\"b\", \"c\")\n)"]
+            [
+                "CREATE TABLE \"t\" (\n    \"a\" SMALLINT NOT NULL DEFAULT -1,\n    \"b\" INTEGER NOT NULL,\n    \"c\" BIGINT NOT NULL,\n    \"d\" DECIMAL(5,0) NOT NULL,\n    \"e\" REAL NOT NULL DEFAULT 1.5,\n    \"f\" DOUBLE NOT NULL,\n    \"g\" BOOLEAN NOT NULL DEFAULT 1,\n    \"h\" VARCHAR(3),\n    \"i\" TEXT NOT NULL DEFAULT '',\n    \"j\" BLOB NOT NULL,\n    \"k\" DATE NOT NULL DEFAULT '2024-01-31',\n    \"l\" TIME NOT NULL,\n    \"m\" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,\n    \"n\" TIMESTAMPTZ NOT NULL DEFAULT (datetime('now')),\n    \"o\" CHAR(36) NOT NULL,\n    \"p\" TEXT NOT NULL DEFAULT '{}',\n    PRIMARY KEY (\"b\", \"c\")\n)"
+            ]
         );
     }
 
@@ -449,7 +456,10 @@ primary_key = ["b", "c"]"#,
             ["DROP TABLE \"patient\""]
         );
         assert_eq!(
-            sql(&state, "op = \"rename_table\"\ntable = \"patient\"\nto = \"person\""),
+            sql(
+                &state,
+                "op = \"rename_table\"\ntable = \"patient\"\nto = \"person\""
+            ),
             ["ALTER TABLE \"patient\" RENAME TO \"person\""]
         );
     }
@@ -475,7 +485,10 @@ primary_key = ["b", "c"]"#,
             assert_eq!(rebuilt(&state, &op), None);
         }
         assert_eq!(
-            sql(&state, "op = \"drop_column\"\ntable = \"doctor\"\ncolumn = \"name\""),
+            sql(
+                &state,
+                "op = \"drop_column\"\ntable = \"doctor\"\ncolumn = \"name\""
+            ),
             ["ALTER TABLE \"doctor\" DROP COLUMN \"name\""]
         );
         assert_eq!(
@@ -557,7 +570,8 @@ primary_key = ["b", "c"]"#,
     #[test]
     fn foreign_keys_rebuild_the_table() {
         let state = clinic();
-        let op = "op = \"drop_foreign_key\"\ntable = \"patient\"\nname = \"patient_doctor_id_fkey\"";
+        let op =
+            "op = \"drop_foreign_key\"\ntable = \"patient\"\nname = \"patient_doctor_id_fkey\"";
         assert_eq!(
             sql(&state, op),
             patient_rebuild(
@@ -626,11 +640,17 @@ primary_key = ["b", "c"]"#,
             ["CREATE UNIQUE INDEX \"one_name\" ON \"patient\" (\"name\")"]
         );
         assert_eq!(
-            sql(&state, "op = \"drop_index\"\ntable = \"patient\"\ncolumns = [\"dob\"]"),
+            sql(
+                &state,
+                "op = \"drop_index\"\ntable = \"patient\"\ncolumns = [\"dob\"]"
+            ),
             ["DROP INDEX \"patient_dob_idx\""]
         );
         assert_eq!(
-            sql(&state, "op = \"add_unique\"\ntable = \"doctor\"\ncolumns = [\"name\"]"),
+            sql(
+                &state,
+                "op = \"add_unique\"\ntable = \"doctor\"\ncolumns = [\"name\"]"
+            ),
             ["CREATE UNIQUE INDEX \"doctor_name_key\" ON \"doctor\" (\"name\")"]
         );
         assert_eq!(
@@ -641,7 +661,10 @@ primary_key = ["b", "c"]"#,
             ["DROP INDEX \"patient_name_dob_key\""]
         );
         assert_eq!(
-            rebuilt(&state, "op = \"add_unique\"\ntable = \"doctor\"\ncolumns = [\"name\"]"),
+            rebuilt(
+                &state,
+                "op = \"add_unique\"\ntable = \"doctor\"\ncolumns = [\"name\"]"
+            ),
             None
         );
     }
@@ -660,7 +683,10 @@ primary_key = ["b", "c"]"#,
             ]
         );
         assert_eq!(
-            sql(&state, "op = \"sql\"\nup = \"UPDATE doctor SET name = 'a;b'\""),
+            sql(
+                &state,
+                "op = \"sql\"\nup = \"UPDATE doctor SET name = 'a;b'\""
+            ),
             ["UPDATE doctor SET name = 'a;b'"]
         );
         assert_eq!(rebuilt(&state, "op = \"sql\"\nup = \"SELECT 1\""), None);
@@ -668,7 +694,8 @@ primary_key = ["b", "c"]"#,
 
     #[test]
     fn invalid_operations_are_refused() {
-        let ops = ops("[[operations]]\nop = \"drop_column\"\ntable = \"patient\"\ncolumn = \"dob\"\n");
+        let ops =
+            ops("[[operations]]\nop = \"drop_column\"\ntable = \"patient\"\ncolumn = \"dob\"\n");
         let err = SqliteDialect
             .render(&ops[0], &clinic())
             .expect_err("indexed");

@@ -11,6 +11,10 @@
 //!   definition, which the backend must read before it runs.
 //! - [`Derived::Unknown`]: no inverse, with the reason.
 //!
+//! A query is taken to change nothing unless it writes (a data-modifying
+//! `WITH`, `SELECT ... INTO`); a `SELECT` calling a function with side
+//! effects (PostgreSQL `setval`) is beyond what the text shows.
+//!
 //! Inverse statements use the engine's syntax and quote every name with the
 //! given quoting; qualified names stay qualified. Names in probes and
 //! captures are unquoted, as the engine stores them (PostgreSQL folds
@@ -123,7 +127,9 @@ pub fn derive(sql: &str, dialect: SqlDialect, quote: &dyn Fn(&str) -> String) ->
     };
     match statements.as_slice() {
         [] => nothing_to_undo(),
-        [statement] => self::statement(statement, &cx).unwrap_or_else(|reason| unknown(reason, None)),
+        [statement] => {
+            self::statement(statement, &cx).unwrap_or_else(|reason| unknown(reason, None))
+        }
         _ => unknown(
             "the text holds several statements; an inverse is derived for one statement at a time",
             None,
@@ -164,7 +170,10 @@ fn statement(statement: &Statement, cx: &Cx) -> Result<Derived, String> {
             let name = cx.name(name)?;
             let probe = table_probe(&name, true);
             if *if_not_exists {
-                unknown("CREATE VIRTUAL TABLE IF NOT EXISTS may not have created the table", probe)
+                unknown(
+                    "CREATE VIRTUAL TABLE IF NOT EXISTS may not have created the table",
+                    probe,
+                )
             } else {
                 exact(vec![format!("DROP TABLE {}", cx.sql(&name))], probe)
             }
@@ -197,9 +206,16 @@ fn statement(statement: &Statement, cx: &Cx) -> Result<Derived, String> {
                     probe,
                 )
             } else if *if_not_exists {
-                unknown("CREATE VIEW IF NOT EXISTS may not have created the view", probe)
+                unknown(
+                    "CREATE VIEW IF NOT EXISTS may not have created the view",
+                    probe,
+                )
             } else {
-                let kind = if *materialized { "MATERIALIZED VIEW" } else { "VIEW" };
+                let kind = if *materialized {
+                    "MATERIALIZED VIEW"
+                } else {
+                    "VIEW"
+                };
                 exact(vec![format!("DROP {kind} {}", cx.sql(&name))], probe)
             }
         }
@@ -221,7 +237,9 @@ fn statement(statement: &Statement, cx: &Cx) -> Result<Derived, String> {
             ..
         } => {
             let name = match schema_name {
-                SchemaName::Simple(name) | SchemaName::NamedAuthorization(name, _) => cx.name(name)?,
+                SchemaName::Simple(name) | SchemaName::NamedAuthorization(name, _) => {
+                    cx.name(name)?
+                }
                 // `CREATE SCHEMA AUTHORIZATION role` names the schema after the role.
                 SchemaName::UnnamedAuthorization(role) => Name::single(cx.ident(role)),
             };
@@ -234,13 +252,18 @@ fn statement(statement: &Statement, cx: &Cx) -> Result<Derived, String> {
             ..
         } => {
             if *or_replace {
-                unknown("CREATE OR REPLACE DATABASE may have replaced an existing database", None)
+                unknown(
+                    "CREATE OR REPLACE DATABASE may have replaced an existing database",
+                    None,
+                )
             } else {
                 create_simple("DATABASE", &cx.name(db_name)?, *if_not_exists, cx)
             }
         }
         Statement::CreateType { name, .. } => create_simple("TYPE", &cx.name(name)?, false, cx),
-        Statement::CreateDomain(domain) => create_simple("DOMAIN", &cx.name(&domain.name)?, false, cx),
+        Statement::CreateDomain(domain) => {
+            create_simple("DOMAIN", &cx.name(&domain.name)?, false, cx)
+        }
         Statement::CreateExtension {
             name,
             if_not_exists,
@@ -253,7 +276,12 @@ fn statement(statement: &Statement, cx: &Cx) -> Result<Derived, String> {
                     None,
                 )
             } else {
-                create_simple("EXTENSION", &Name::single(cx.ident(name)), *if_not_exists, cx)
+                create_simple(
+                    "EXTENSION",
+                    &Name::single(cx.ident(name)),
+                    *if_not_exists,
+                    cx,
+                )
             }
         }
         Statement::CreateTrigger(trigger) => {
@@ -266,7 +294,10 @@ fn statement(statement: &Statement, cx: &Cx) -> Result<Derived, String> {
                 let name = cx.sql(&cx.name(&trigger.name)?);
                 // PostgreSQL scopes trigger names by table.
                 let drop = if cx.dialect == SqlDialect::Postgres {
-                    format!("DROP TRIGGER {name} ON {}", cx.sql(&cx.name(&trigger.table_name)?))
+                    format!(
+                        "DROP TRIGGER {name} ON {}",
+                        cx.sql(&cx.name(&trigger.table_name)?)
+                    )
                 } else {
                     format!("DROP TRIGGER {name}")
                 };
@@ -277,12 +308,26 @@ fn statement(statement: &Statement, cx: &Cx) -> Result<Derived, String> {
         // it; elsewhere the argument types would be needed too.
         Statement::CreateFunction(function)
             if cx.dialect == SqlDialect::Mysql
-                && !(function.or_replace || function.or_alter || function.if_not_exists || function.temporary) =>
+                && !(function.or_replace
+                    || function.or_alter
+                    || function.if_not_exists
+                    || function.temporary) =>
         {
-            exact(vec![format!("DROP FUNCTION {}", cx.sql(&cx.name(&function.name)?))], None)
+            exact(
+                vec![format!(
+                    "DROP FUNCTION {}",
+                    cx.sql(&cx.name(&function.name)?)
+                )],
+                None,
+            )
         }
-        Statement::CreateProcedure { or_alter, name, .. } if cx.dialect == SqlDialect::Mysql && !or_alter => {
-            exact(vec![format!("DROP PROCEDURE {}", cx.sql(&cx.name(name)?))], None)
+        Statement::CreateProcedure { or_alter, name, .. }
+            if cx.dialect == SqlDialect::Mysql && !or_alter =>
+        {
+            exact(
+                vec![format!("DROP PROCEDURE {}", cx.sql(&cx.name(name)?))],
+                None,
+            )
         }
         Statement::CreateFunction(_) | Statement::CreateProcedure { .. } => unknown(
             "a routine may overload or replace another, so no inverse is derived",
@@ -302,7 +347,11 @@ fn statement(statement: &Statement, cx: &Cx) -> Result<Derived, String> {
             // The renamed index stays in its schema.
             let new = cx.name(index_name)?.in_schema_of(&old);
             exact(
-                vec![format!("ALTER INDEX {} RENAME TO {}", cx.sql(&new), cx.q(old.last()))],
+                vec![format!(
+                    "ALTER INDEX {} RENAME TO {}",
+                    cx.sql(&new),
+                    cx.q(old.last())
+                )],
                 Some(Probe::Index {
                     table: None,
                     name: new.stored(),
@@ -329,12 +378,21 @@ fn statement(statement: &Statement, cx: &Cx) -> Result<Derived, String> {
             temporary,
             table,
             ..
-        } => drop(*object_type, names, *cascade, *temporary, table.as_ref(), cx)?,
+        } => drop(
+            *object_type,
+            names,
+            *cascade,
+            *temporary,
+            table.as_ref(),
+            cx,
+        )?,
         Statement::DropTrigger(_) => unknown("the trigger's definition is not captured", None),
         Statement::DropFunction { .. }
         | Statement::DropProcedure { .. }
         | Statement::DropExtension { .. }
-        | Statement::DropDomain(_) => unknown("the dropped object's definition is not captured", None),
+        | Statement::DropDomain(_) => {
+            unknown("the dropped object's definition is not captured", None)
+        }
         Statement::Insert(_)
         | Statement::Update { .. }
         | Statement::Delete(_)
@@ -402,7 +460,10 @@ fn statement(statement: &Statement, cx: &Cx) -> Result<Derived, String> {
         | Statement::ShowTables { .. }
         | Statement::ShowViews { .. }
         | Statement::ShowCollation { .. } => nothing_to_undo(),
-        Statement::Comment { .. } => unknown("undoing a comment needs the previous one, which is not captured", None),
+        Statement::Comment { .. } => unknown(
+            "undoing a comment needs the previous one, which is not captured",
+            None,
+        ),
         Statement::Grant { .. } | Statement::Revoke { .. } | Statement::Deny(_) => unknown(
             "the privileges held before the statement are not known, so it is not undone",
             None,
@@ -451,7 +512,10 @@ fn create_table(create: &CreateTable, cx: &Cx) -> Result<Derived, String> {
     } else if create.if_not_exists {
         // DROP TABLE would undo it only if the statement created the table:
         // one that existed before would be dropped with its rows.
-        unknown("CREATE TABLE IF NOT EXISTS may not have created the table", probe)
+        unknown(
+            "CREATE TABLE IF NOT EXISTS may not have created the table",
+            probe,
+        )
     } else {
         exact(vec![format!("DROP TABLE {}", cx.sql(&name))], probe)
     })
@@ -459,7 +523,10 @@ fn create_table(create: &CreateTable, cx: &Cx) -> Result<Derived, String> {
 
 fn create_index(create: &CreateIndex, cx: &Cx) -> Result<Derived, String> {
     let Some(index) = &create.name else {
-        return Ok(unknown("the index is unnamed: the engine generates its name", None));
+        return Ok(unknown(
+            "the index is unnamed: the engine generates its name",
+            None,
+        ));
     };
     let (index, table) = (cx.name(index)?, cx.name(&create.table_name)?);
     let probe = Some(Probe::Index {
@@ -468,14 +535,21 @@ fn create_index(create: &CreateIndex, cx: &Cx) -> Result<Derived, String> {
         exists_after: true,
     });
     if create.if_not_exists {
-        return Ok(unknown("CREATE INDEX IF NOT EXISTS may not have created the index", probe));
+        return Ok(unknown(
+            "CREATE INDEX IF NOT EXISTS may not have created the index",
+            probe,
+        ));
     }
     let drop = match cx.dialect {
         SqlDialect::Mysql => format!("DROP INDEX {} ON {}", cx.sql(&index), cx.sql(&table)),
         // The index lives in its table's schema.
         SqlDialect::Postgres | SqlDialect::Generic => format!(
             "DROP INDEX {}{}",
-            if create.concurrently { "CONCURRENTLY " } else { "" },
+            if create.concurrently {
+                "CONCURRENTLY "
+            } else {
+                ""
+            },
             cx.sql(&index.in_schema_of(&table))
         ),
         SqlDialect::Sqlite => format!("DROP INDEX {}", cx.sql(&index)),
@@ -498,19 +572,29 @@ fn drop(
         return Ok(nothing_to_undo());
     }
     let lower = kind.to_string().to_ascii_lowercase();
-    if !matches!(kind, ObjectType::Table | ObjectType::View | ObjectType::Index) {
-        return Ok(unknown(format!("the dropped {lower}'s definition is not captured"), None));
+    if !matches!(
+        kind,
+        ObjectType::Table | ObjectType::View | ObjectType::Index
+    ) {
+        return Ok(unknown(
+            format!("the dropped {lower}'s definition is not captured"),
+            None,
+        ));
     }
     let [name] = names else {
         return Ok(unknown(
-            format!("the statement drops several {lower}s; only a single dropped {lower}'s definition is captured"),
+            format!(
+                "the statement drops several {lower}s; only a single dropped {lower}'s definition is captured"
+            ),
             None,
         ));
     };
     let name = cx.name(name)?.stored();
     let (capture, probe) = match kind {
         ObjectType::Table => (
-            Capture::Table { table: name.clone() },
+            Capture::Table {
+                table: name.clone(),
+            },
             Probe::Table {
                 name,
                 exists_after: false,
@@ -540,7 +624,9 @@ fn drop(
     };
     Ok(if cascade {
         unknown(
-            format!("CASCADE also drops the objects that depend on the {lower}, whose definitions are not captured"),
+            format!(
+                "CASCADE also drops the objects that depend on the {lower}, whose definitions are not captured"
+            ),
             Some(probe),
         )
     } else {
@@ -560,8 +646,12 @@ fn query_writes(query: &Query) -> Option<&'static str> {
             }
             SetExpr::Select(_) | SetExpr::Values(_) | SetExpr::Table(_) => None,
             SetExpr::Query(query) => query_writes(query),
-            SetExpr::SetOperation { left, right, .. } => body_writes(left).or_else(|| body_writes(right)),
-            SetExpr::Insert(_) | SetExpr::Update(_) | SetExpr::Delete(_) | SetExpr::Merge(_) => Some(DATA_CHANGE),
+            SetExpr::SetOperation { left, right, .. } => {
+                body_writes(left).or_else(|| body_writes(right))
+            }
+            SetExpr::Insert(_) | SetExpr::Update(_) | SetExpr::Delete(_) | SetExpr::Merge(_) => {
+                Some(DATA_CHANGE)
+            }
         }
     }
     query
@@ -655,7 +745,9 @@ mod tests {
     }
 
     fn cap_table(table: &str) -> Capture {
-        Capture::Table { table: table.into() }
+        Capture::Table {
+            table: table.into(),
+        }
     }
 
     fn cap_column(table: &str, column: &str, renamed_to: Option<&str>, dropped: bool) -> Capture {
@@ -687,29 +779,65 @@ mod tests {
         check(
             SqlDialect::Postgres,
             &[
-                ("CREATE TABLE users (id int PRIMARY KEY)", ex(&[r#"DROP TABLE "users""#], table("users", true))),
+                (
+                    "CREATE TABLE users (id int PRIMARY KEY)",
+                    ex(&[r#"DROP TABLE "users""#], table("users", true)),
+                ),
                 // Unquoted names fold to lower case; quoted ones keep theirs.
-                ("CREATE TABLE Users (id int)", ex(&[r#"DROP TABLE "users""#], table("users", true))),
-                (r#"CREATE TABLE "Users" (id int)"#, ex(&[r#"DROP TABLE "Users""#], table("Users", true))),
-                (r#"CREATE TABLE App."Users" (id int)"#, ex(&[r#"DROP TABLE "app"."Users""#], table("app.Users", true))),
-                ("CREATE TABLE IF NOT EXISTS t (a int)", unk(IF_NOT_EXISTS, table("t", true))),
+                (
+                    "CREATE TABLE Users (id int)",
+                    ex(&[r#"DROP TABLE "users""#], table("users", true)),
+                ),
+                (
+                    r#"CREATE TABLE "Users" (id int)"#,
+                    ex(&[r#"DROP TABLE "Users""#], table("Users", true)),
+                ),
+                (
+                    r#"CREATE TABLE App."Users" (id int)"#,
+                    ex(&[r#"DROP TABLE "app"."Users""#], table("app.Users", true)),
+                ),
+                (
+                    "CREATE TABLE IF NOT EXISTS t (a int)",
+                    unk(IF_NOT_EXISTS, table("t", true)),
+                ),
                 ("CREATE TEMP TABLE t (a int)", none()),
-                ("CREATE TABLE t2 AS SELECT * FROM t", ex(&[r#"DROP TABLE "t2""#], table("t2", true))),
+                (
+                    "CREATE TABLE t2 AS SELECT * FROM t",
+                    ex(&[r#"DROP TABLE "t2""#], table("t2", true)),
+                ),
                 (
                     "CREATE UNIQUE INDEX users_email ON users (email)",
-                    ex(&[r#"DROP INDEX "users_email""#], index(Some("users"), "users_email", true)),
+                    ex(
+                        &[r#"DROP INDEX "users_email""#],
+                        index(Some("users"), "users_email", true),
+                    ),
                 ),
                 (
                     "CREATE INDEX CONCURRENTLY i ON s.t (a)",
-                    ex(&[r#"DROP INDEX CONCURRENTLY "s"."i""#], index(Some("s.t"), "i", true)),
+                    ex(
+                        &[r#"DROP INDEX CONCURRENTLY "s"."i""#],
+                        index(Some("s.t"), "i", true),
+                    ),
                 ),
-                ("CREATE INDEX ON t (a)", unk("the index is unnamed: the engine generates its name", None)),
+                (
+                    "CREATE INDEX ON t (a)",
+                    unk("the index is unnamed: the engine generates its name", None),
+                ),
                 (
                     "CREATE INDEX IF NOT EXISTS i ON t (a)",
-                    unk("CREATE INDEX IF NOT EXISTS may not have created the index", index(Some("t"), "i", true)),
+                    unk(
+                        "CREATE INDEX IF NOT EXISTS may not have created the index",
+                        index(Some("t"), "i", true),
+                    ),
                 ),
-                ("CREATE VIEW v AS SELECT 1", ex(&[r#"DROP VIEW "v""#], view("v", true))),
-                ("CREATE MATERIALIZED VIEW mv AS SELECT 1", ex(&[r#"DROP MATERIALIZED VIEW "mv""#], None)),
+                (
+                    "CREATE VIEW v AS SELECT 1",
+                    ex(&[r#"DROP VIEW "v""#], view("v", true)),
+                ),
+                (
+                    "CREATE MATERIALIZED VIEW mv AS SELECT 1",
+                    ex(&[r#"DROP MATERIALIZED VIEW "mv""#], None),
+                ),
                 (
                     "CREATE OR REPLACE VIEW v AS SELECT 1",
                     unk(
@@ -717,31 +845,58 @@ mod tests {
                         view("v", true),
                     ),
                 ),
-                ("CREATE SEQUENCE s.seq", ex(&[r#"DROP SEQUENCE "s"."seq""#], None)),
+                (
+                    "CREATE SEQUENCE s.seq",
+                    ex(&[r#"DROP SEQUENCE "s"."seq""#], None),
+                ),
                 ("CREATE SCHEMA app", ex(&[r#"DROP SCHEMA "app""#], None)),
-                ("CREATE SCHEMA AUTHORIZATION bob", ex(&[r#"DROP SCHEMA "bob""#], None)),
+                (
+                    "CREATE SCHEMA AUTHORIZATION bob",
+                    ex(&[r#"DROP SCHEMA "bob""#], None),
+                ),
                 (
                     "CREATE SCHEMA IF NOT EXISTS app",
-                    unk("CREATE SCHEMA IF NOT EXISTS may not have created the schema", None),
+                    unk(
+                        "CREATE SCHEMA IF NOT EXISTS may not have created the schema",
+                        None,
+                    ),
                 ),
-                ("CREATE TYPE mood AS ENUM ('sad', 'ok')", ex(&[r#"DROP TYPE "mood""#], None)),
-                ("CREATE DOMAIN posint AS int", ex(&[r#"DROP DOMAIN "posint""#], None)),
-                ("CREATE EXTENSION hstore", ex(&[r#"DROP EXTENSION "hstore""#], None)),
+                (
+                    "CREATE TYPE mood AS ENUM ('sad', 'ok')",
+                    ex(&[r#"DROP TYPE "mood""#], None),
+                ),
+                (
+                    "CREATE DOMAIN posint AS int",
+                    ex(&[r#"DROP DOMAIN "posint""#], None),
+                ),
+                (
+                    "CREATE EXTENSION hstore",
+                    ex(&[r#"DROP EXTENSION "hstore""#], None),
+                ),
                 (
                     "CREATE TRIGGER tr BEFORE INSERT ON s.t FOR EACH ROW EXECUTE FUNCTION f()",
                     ex(&[r#"DROP TRIGGER "tr" ON "s"."t""#], None),
                 ),
                 (
                     "CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql AS 'SELECT a'",
-                    unk("a routine may overload or replace another, so no inverse is derived", None),
+                    unk(
+                        "a routine may overload or replace another, so no inverse is derived",
+                        None,
+                    ),
                 ),
                 (
                     "ALTER TABLE users ADD COLUMN email text NOT NULL DEFAULT ''",
-                    ex(&[r#"ALTER TABLE "users" DROP COLUMN "email""#], column("users", "email", true)),
+                    ex(
+                        &[r#"ALTER TABLE "users" DROP COLUMN "email""#],
+                        column("users", "email", true),
+                    ),
                 ),
                 (
                     "ALTER TABLE users ADD COLUMN IF NOT EXISTS email text",
-                    unk("ADD COLUMN IF NOT EXISTS may not have added the column", column("users", "email", true)),
+                    unk(
+                        "ADD COLUMN IF NOT EXISTS may not have added the column",
+                        column("users", "email", true),
+                    ),
                 ),
                 (
                     "ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id)",
@@ -752,27 +907,60 @@ mod tests {
                 ),
                 (
                     "ALTER TABLE ONLY t ADD CONSTRAINT k CHECK (a > 0) NOT VALID",
-                    ex(&[r#"ALTER TABLE ONLY "t" DROP CONSTRAINT "k""#], constraint("t", "k", true)),
+                    ex(
+                        &[r#"ALTER TABLE ONLY "t" DROP CONSTRAINT "k""#],
+                        constraint("t", "k", true),
+                    ),
                 ),
                 (
                     "ALTER TABLE t ADD CONSTRAINT t_pk PRIMARY KEY (a)",
-                    ex(&[r#"ALTER TABLE "t" DROP CONSTRAINT "t_pk""#], constraint("t", "t_pk", true)),
+                    ex(
+                        &[r#"ALTER TABLE "t" DROP CONSTRAINT "t_pk""#],
+                        constraint("t", "t_pk", true),
+                    ),
                 ),
                 ("ALTER TABLE t ADD UNIQUE (a)", unk(UNNAMED, None)),
                 ("ALTER TABLE t ADD PRIMARY KEY (a)", unk(UNNAMED, None)),
-                ("ALTER TABLE t ADD FOREIGN KEY (a) REFERENCES u (id)", unk(UNNAMED, None)),
-                ("ALTER TABLE t DROP CONSTRAINT k", unk(NO_CONSTRAINT, constraint("t", "k", false))),
-                ("ALTER TABLE s.t RENAME TO u", ex(&[r#"ALTER TABLE "s"."u" RENAME TO "t""#], table("s.u", true))),
+                (
+                    "ALTER TABLE t ADD FOREIGN KEY (a) REFERENCES u (id)",
+                    unk(UNNAMED, None),
+                ),
+                (
+                    "ALTER TABLE t DROP CONSTRAINT k",
+                    unk(NO_CONSTRAINT, constraint("t", "k", false)),
+                ),
+                (
+                    "ALTER TABLE s.t RENAME TO u",
+                    ex(
+                        &[r#"ALTER TABLE "s"."u" RENAME TO "t""#],
+                        table("s.u", true),
+                    ),
+                ),
                 (
                     "ALTER TABLE t RENAME COLUMN a TO b",
-                    ex(&[r#"ALTER TABLE "t" RENAME COLUMN "b" TO "a""#], column("t", "b", true)),
+                    ex(
+                        &[r#"ALTER TABLE "t" RENAME COLUMN "b" TO "a""#],
+                        column("t", "b", true),
+                    ),
                 ),
                 (
                     "ALTER TABLE t RENAME CONSTRAINT a TO b",
-                    ex(&[r#"ALTER TABLE "t" RENAME CONSTRAINT "b" TO "a""#], constraint("t", "b", true)),
+                    ex(
+                        &[r#"ALTER TABLE "t" RENAME CONSTRAINT "b" TO "a""#],
+                        constraint("t", "b", true),
+                    ),
                 ),
-                ("ALTER INDEX s.i RENAME TO j", ex(&[r#"ALTER INDEX "s"."j" RENAME TO "i""#], index(None, "s.j", true))),
-                ("ALTER TABLE t DROP COLUMN c", cap(cap_column("t", "c", None, true), column("t", "c", false))),
+                (
+                    "ALTER INDEX s.i RENAME TO j",
+                    ex(
+                        &[r#"ALTER INDEX "s"."j" RENAME TO "i""#],
+                        index(None, "s.j", true),
+                    ),
+                ),
+                (
+                    "ALTER TABLE t DROP COLUMN c",
+                    cap(cap_column("t", "c", None, true), column("t", "c", false)),
+                ),
                 (
                     "ALTER TABLE t DROP COLUMN c CASCADE",
                     unk(
@@ -780,12 +968,30 @@ mod tests {
                         column("t", "c", false),
                     ),
                 ),
-                ("ALTER TABLE t ALTER COLUMN c TYPE bigint", cap(cap_column("t", "c", None, false), None)),
-                ("ALTER TABLE t ALTER COLUMN c SET DATA TYPE bigint", cap(cap_column("t", "c", None, false), None)),
-                ("ALTER TABLE t ALTER COLUMN c SET NOT NULL", cap(cap_column("t", "c", None, false), None)),
-                ("ALTER TABLE t ALTER COLUMN c DROP NOT NULL", cap(cap_column("t", "c", None, false), None)),
-                ("ALTER TABLE t ALTER COLUMN c SET DEFAULT 0", cap(cap_column("t", "c", None, false), None)),
-                ("ALTER TABLE t ALTER COLUMN c DROP DEFAULT", cap(cap_column("t", "c", None, false), None)),
+                (
+                    "ALTER TABLE t ALTER COLUMN c TYPE bigint",
+                    cap(cap_column("t", "c", None, false), None),
+                ),
+                (
+                    "ALTER TABLE t ALTER COLUMN c SET DATA TYPE bigint",
+                    cap(cap_column("t", "c", None, false), None),
+                ),
+                (
+                    "ALTER TABLE t ALTER COLUMN c SET NOT NULL",
+                    cap(cap_column("t", "c", None, false), None),
+                ),
+                (
+                    "ALTER TABLE t ALTER COLUMN c DROP NOT NULL",
+                    cap(cap_column("t", "c", None, false), None),
+                ),
+                (
+                    "ALTER TABLE t ALTER COLUMN c SET DEFAULT 0",
+                    cap(cap_column("t", "c", None, false), None),
+                ),
+                (
+                    "ALTER TABLE t ALTER COLUMN c DROP DEFAULT",
+                    cap(cap_column("t", "c", None, false), None),
+                ),
                 (
                     "ALTER TABLE t ALTER COLUMN c ADD GENERATED ALWAYS AS IDENTITY",
                     ex(&[r#"ALTER TABLE "t" ALTER COLUMN "c" DROP IDENTITY"#], None),
@@ -811,13 +1017,25 @@ mod tests {
                         column("t", "a", true),
                     ),
                 ),
-                ("ALTER TABLE t ADD COLUMN a int, ADD UNIQUE (a)", unk(UNNAMED, column("t", "a", true))),
-                ("DROP TABLE users", cap(cap_table("users"), table("users", false))),
-                ("DROP TABLE IF EXISTS Users", cap(cap_table("users"), table("users", false))),
+                (
+                    "ALTER TABLE t ADD COLUMN a int, ADD UNIQUE (a)",
+                    unk(UNNAMED, column("t", "a", true)),
+                ),
+                (
+                    "DROP TABLE users",
+                    cap(cap_table("users"), table("users", false)),
+                ),
+                (
+                    "DROP TABLE IF EXISTS Users",
+                    cap(cap_table("users"), table("users", false)),
+                ),
                 ("DROP TABLE s.t", cap(cap_table("s.t"), table("s.t", false))),
                 (
                     "DROP TABLE a, b",
-                    unk("the statement drops several tables; only a single dropped table's definition is captured", None),
+                    unk(
+                        "the statement drops several tables; only a single dropped table's definition is captured",
+                        None,
+                    ),
                 ),
                 (
                     "DROP TABLE t CASCADE",
@@ -826,29 +1044,53 @@ mod tests {
                         table("t", false),
                     ),
                 ),
-                ("DROP INDEX s.i", cap(cap_index(None, "s.i"), index(None, "s.i", false))),
-                ("DROP INDEX CONCURRENTLY IF EXISTS i", cap(cap_index(None, "i"), index(None, "i", false))),
+                (
+                    "DROP INDEX s.i",
+                    cap(cap_index(None, "s.i"), index(None, "s.i", false)),
+                ),
+                (
+                    "DROP INDEX CONCURRENTLY IF EXISTS i",
+                    cap(cap_index(None, "i"), index(None, "i", false)),
+                ),
                 ("DROP VIEW v", cap(cap_view("v"), view("v", false))),
-                ("DROP SEQUENCE s", unk("the dropped sequence's definition is not captured", None)),
-                ("DROP TRIGGER tr ON t", unk("the trigger's definition is not captured", None)),
+                (
+                    "DROP SEQUENCE s",
+                    unk("the dropped sequence's definition is not captured", None),
+                ),
+                (
+                    "DROP TRIGGER tr ON t",
+                    unk("the trigger's definition is not captured", None),
+                ),
                 ("INSERT INTO t VALUES (1)", unk(DATA_CHANGE, None)),
                 ("UPDATE t SET a = 1", unk(DATA_CHANGE, None)),
                 ("DELETE FROM t", unk(DATA_CHANGE, None)),
                 ("TRUNCATE t", unk(DATA_CHANGE, None)),
-                ("WITH d AS (DELETE FROM t RETURNING *) SELECT * FROM d", unk(DATA_CHANGE, None)),
+                (
+                    "WITH d AS (DELETE FROM t RETURNING *) SELECT * FROM d",
+                    unk(DATA_CHANGE, None),
+                ),
                 (
                     "SELECT * INTO t2 FROM t",
-                    unk("SELECT ... INTO creates a table or sets variables, and no inverse is derived", None),
+                    unk(
+                        "SELECT ... INTO creates a table or sets variables, and no inverse is derived",
+                        None,
+                    ),
                 ),
                 ("SELECT 1", none()),
                 ("SET search_path TO app", none()),
                 (
                     "COMMENT ON TABLE t IS 'x'",
-                    unk("undoing a comment needs the previous one, which is not captured", None),
+                    unk(
+                        "undoing a comment needs the previous one, which is not captured",
+                        None,
+                    ),
                 ),
                 (
                     "GRANT SELECT ON t TO bob",
-                    unk("the privileges held before the statement are not known, so it is not undone", None),
+                    unk(
+                        "the privileges held before the statement are not known, so it is not undone",
+                        None,
+                    ),
                 ),
                 (
                     "CREATE TABLE (",
@@ -868,9 +1110,18 @@ mod tests {
             SqlDialect::Mysql,
             &[
                 // Names keep their case.
-                ("CREATE TABLE Users (id INT)", ex(&["DROP TABLE `Users`"], table("Users", true))),
-                ("CREATE TABLE app.users (id INT)", ex(&["DROP TABLE `app`.`users`"], table("app.users", true))),
-                ("CREATE TABLE IF NOT EXISTS t (a INT)", unk(IF_NOT_EXISTS, table("t", true))),
+                (
+                    "CREATE TABLE Users (id INT)",
+                    ex(&["DROP TABLE `Users`"], table("Users", true)),
+                ),
+                (
+                    "CREATE TABLE app.users (id INT)",
+                    ex(&["DROP TABLE `app`.`users`"], table("app.users", true)),
+                ),
+                (
+                    "CREATE TABLE IF NOT EXISTS t (a INT)",
+                    unk(IF_NOT_EXISTS, table("t", true)),
+                ),
                 (
                     "CREATE OR REPLACE TABLE t (a INT)",
                     unk(
@@ -879,24 +1130,60 @@ mod tests {
                     ),
                 ),
                 ("CREATE TEMPORARY TABLE t (a INT)", none()),
-                ("CREATE INDEX i ON t (a)", ex(&["DROP INDEX `i` ON `t`"], index(Some("t"), "i", true))),
+                (
+                    "CREATE INDEX i ON t (a)",
+                    ex(&["DROP INDEX `i` ON `t`"], index(Some("t"), "i", true)),
+                ),
                 (
                     "CREATE UNIQUE INDEX i ON app.t (a)",
-                    ex(&["DROP INDEX `i` ON `app`.`t`"], index(Some("app.t"), "i", true)),
+                    ex(
+                        &["DROP INDEX `i` ON `app`.`t`"],
+                        index(Some("app.t"), "i", true),
+                    ),
                 ),
-                ("CREATE VIEW v AS SELECT 1", ex(&["DROP VIEW `v`"], view("v", true))),
+                (
+                    "CREATE VIEW v AS SELECT 1",
+                    ex(&["DROP VIEW `v`"], view("v", true)),
+                ),
                 ("CREATE DATABASE d", ex(&["DROP DATABASE `d`"], None)),
-                ("CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW SET NEW.a = 1", ex(&["DROP TRIGGER `tr`"], None)),
+                (
+                    "CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW SET NEW.a = 1",
+                    ex(&["DROP TRIGGER `tr`"], None),
+                ),
                 (
                     "CREATE DEFINER = `root`@`localhost` TRIGGER app.tr BEFORE INSERT ON t FOR EACH ROW BEGIN SET NEW.a = 1; END",
                     ex(&["DROP TRIGGER `app`.`tr`"], None),
                 ),
                 (
                     "CREATE TRIGGER IF NOT EXISTS tr BEFORE INSERT ON t FOR EACH ROW SET NEW.a = 1",
-                    unk("CREATE TRIGGER IF NOT EXISTS may not have created the trigger", None),
+                    unk(
+                        "CREATE TRIGGER IF NOT EXISTS may not have created the trigger",
+                        None,
+                    ),
                 ),
-                ("CREATE FUNCTION f() RETURNS INT DETERMINISTIC RETURN 1", ex(&["DROP FUNCTION `f`"], None)),
-                ("CREATE PROCEDURE p() BEGIN SELECT 1; END", ex(&["DROP PROCEDURE `p`"], None)),
+                (
+                    "CREATE FUNCTION f() RETURNS INT DETERMINISTIC RETURN 1",
+                    ex(&["DROP FUNCTION `f`"], None),
+                ),
+                (
+                    "CREATE PROCEDURE p() BEGIN SELECT 1; END",
+                    ex(&["DROP PROCEDURE `p`"], None),
+                ),
+                (
+                    "CREATE DEFINER = CURRENT_USER() FUNCTION f() RETURNS INT RETURN 1",
+                    ex(&["DROP FUNCTION `f`"], None),
+                ),
+                (
+                    "CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO DELETE FROM t",
+                    ex(&["DROP EVENT `e`"], None),
+                ),
+                (
+                    "CREATE OR REPLACE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW SET NEW.a = 1",
+                    unk(
+                        "CREATE OR REPLACE TRIGGER may have replaced an existing trigger, whose definition is not captured",
+                        None,
+                    ),
+                ),
                 (
                     "ALTER TABLE t ADD COLUMN c INT AFTER b",
                     ex(&["ALTER TABLE `t` DROP COLUMN `c`"], column("t", "c", true)),
@@ -908,59 +1195,144 @@ mod tests {
                 ),
                 (
                     "ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (a) REFERENCES u (id)",
-                    ex(&["ALTER TABLE `t` DROP FOREIGN KEY `fk`"], constraint("t", "fk", true)),
+                    ex(
+                        &["ALTER TABLE `t` DROP FOREIGN KEY `fk`"],
+                        constraint("t", "fk", true),
+                    ),
                 ),
                 (
                     "ALTER TABLE t ADD CONSTRAINT uq UNIQUE (a)",
-                    ex(&["ALTER TABLE `t` DROP INDEX `uq`"], index(Some("t"), "uq", true)),
+                    ex(
+                        &["ALTER TABLE `t` DROP INDEX `uq`"],
+                        index(Some("t"), "uq", true),
+                    ),
                 ),
                 (
                     "ALTER TABLE t ADD UNIQUE KEY u_a (a)",
-                    ex(&["ALTER TABLE `t` DROP INDEX `u_a`"], index(Some("t"), "u_a", true)),
+                    ex(
+                        &["ALTER TABLE `t` DROP INDEX `u_a`"],
+                        index(Some("t"), "u_a", true),
+                    ),
                 ),
                 (
                     "ALTER TABLE t ADD CONSTRAINT ck CHECK (a > 0)",
-                    ex(&["ALTER TABLE `t` DROP CONSTRAINT `ck`"], constraint("t", "ck", true)),
+                    ex(
+                        &["ALTER TABLE `t` DROP CONSTRAINT `ck`"],
+                        constraint("t", "ck", true),
+                    ),
                 ),
                 (
                     "ALTER TABLE t ADD CONSTRAINT pk PRIMARY KEY (a)",
-                    ex(&["ALTER TABLE `t` DROP PRIMARY KEY"], constraint("t", "PRIMARY", true)),
+                    ex(
+                        &["ALTER TABLE `t` DROP PRIMARY KEY"],
+                        constraint("t", "PRIMARY", true),
+                    ),
                 ),
-                ("ALTER TABLE t ADD PRIMARY KEY (a)", ex(&["ALTER TABLE `t` DROP PRIMARY KEY"], constraint("t", "PRIMARY", true))),
-                ("ALTER TABLE t ADD INDEX i (a)", ex(&["ALTER TABLE `t` DROP INDEX `i`"], index(Some("t"), "i", true))),
-                ("ALTER TABLE t ADD KEY (a)", unk("the index is unnamed: the engine generates its name", None)),
-                ("ALTER TABLE t ADD FULLTEXT INDEX ft (a)", ex(&["ALTER TABLE `t` DROP INDEX `ft`"], index(Some("t"), "ft", true))),
-                ("ALTER TABLE t ADD FOREIGN KEY (a) REFERENCES u (id)", unk(UNNAMED, None)),
+                (
+                    "ALTER TABLE t ADD PRIMARY KEY (a)",
+                    ex(
+                        &["ALTER TABLE `t` DROP PRIMARY KEY"],
+                        constraint("t", "PRIMARY", true),
+                    ),
+                ),
+                (
+                    "ALTER TABLE t ADD INDEX i (a)",
+                    ex(
+                        &["ALTER TABLE `t` DROP INDEX `i`"],
+                        index(Some("t"), "i", true),
+                    ),
+                ),
+                (
+                    "ALTER TABLE t ADD KEY (a)",
+                    unk("the index is unnamed: the engine generates its name", None),
+                ),
+                (
+                    "ALTER TABLE t ADD FULLTEXT INDEX ft (a)",
+                    ex(
+                        &["ALTER TABLE `t` DROP INDEX `ft`"],
+                        index(Some("t"), "ft", true),
+                    ),
+                ),
+                (
+                    "ALTER TABLE t ADD FOREIGN KEY (a) REFERENCES u (id)",
+                    unk(UNNAMED, None),
+                ),
                 ("ALTER TABLE t ADD UNIQUE (a)", unk(UNNAMED, None)),
-                ("ALTER TABLE t DROP FOREIGN KEY fk", unk(NO_CONSTRAINT, constraint("t", "fk", false))),
+                (
+                    "ALTER TABLE t DROP FOREIGN KEY fk",
+                    unk(NO_CONSTRAINT, constraint("t", "fk", false)),
+                ),
                 (
                     "ALTER TABLE t DROP PRIMARY KEY",
-                    unk("the primary key's definition is not captured", constraint("t", "PRIMARY", false)),
+                    unk(
+                        "the primary key's definition is not captured",
+                        constraint("t", "PRIMARY", false),
+                    ),
                 ),
-                ("ALTER TABLE t DROP INDEX i", cap(cap_index(Some("t"), "i"), index(Some("t"), "i", false))),
-                ("DROP INDEX i ON t", cap(cap_index(Some("t"), "i"), index(Some("t"), "i", false))),
-                ("ALTER TABLE t MODIFY COLUMN c BIGINT", cap(cap_column("t", "c", None, false), None)),
-                ("ALTER TABLE t MODIFY c BIGINT NOT NULL", cap(cap_column("t", "c", None, false), None)),
+                (
+                    "ALTER TABLE t DROP INDEX i",
+                    cap(cap_index(Some("t"), "i"), index(Some("t"), "i", false)),
+                ),
+                (
+                    "DROP INDEX i ON t",
+                    cap(cap_index(Some("t"), "i"), index(Some("t"), "i", false)),
+                ),
+                (
+                    "ALTER TABLE t MODIFY COLUMN c BIGINT",
+                    cap(cap_column("t", "c", None, false), None),
+                ),
+                (
+                    "ALTER TABLE t MODIFY c BIGINT NOT NULL",
+                    cap(cap_column("t", "c", None, false), None),
+                ),
                 (
                     "ALTER TABLE t CHANGE COLUMN a b BIGINT",
-                    cap(cap_column("t", "a", Some("b"), false), column("t", "b", true)),
+                    cap(
+                        cap_column("t", "a", Some("b"), false),
+                        column("t", "b", true),
+                    ),
                 ),
-                ("ALTER TABLE t CHANGE a a BIGINT", cap(cap_column("t", "a", None, false), None)),
+                (
+                    "ALTER TABLE t CHANGE a a BIGINT",
+                    cap(cap_column("t", "a", None, false), None),
+                ),
                 // A change of case alone renames the column but no probe can tell.
-                ("ALTER TABLE t CHANGE a A BIGINT", cap(cap_column("t", "a", Some("A"), false), None)),
-                ("ALTER TABLE t ALTER COLUMN c SET DEFAULT 1", cap(cap_column("t", "c", None, false), None)),
-                ("ALTER TABLE t DROP COLUMN c", cap(cap_column("t", "c", None, true), column("t", "c", false))),
-                ("ALTER TABLE t RENAME TO u", ex(&["ALTER TABLE `u` RENAME TO `t`"], table("u", true))),
-                ("ALTER TABLE app.t RENAME AS u", ex(&["ALTER TABLE `u` RENAME TO `app`.`t`"], table("u", true))),
+                (
+                    "ALTER TABLE t CHANGE a A BIGINT",
+                    cap(cap_column("t", "a", Some("A"), false), None),
+                ),
+                (
+                    "ALTER TABLE t ALTER COLUMN c SET DEFAULT 1",
+                    cap(cap_column("t", "c", None, false), None),
+                ),
+                (
+                    "ALTER TABLE t DROP COLUMN c",
+                    cap(cap_column("t", "c", None, true), column("t", "c", false)),
+                ),
+                (
+                    "ALTER TABLE t RENAME TO u",
+                    ex(&["ALTER TABLE `u` RENAME TO `t`"], table("u", true)),
+                ),
+                (
+                    "ALTER TABLE app.t RENAME AS u",
+                    ex(&["ALTER TABLE `u` RENAME TO `app`.`t`"], table("u", true)),
+                ),
                 (
                     "ALTER TABLE t RENAME COLUMN a TO b",
-                    ex(&["ALTER TABLE `t` RENAME COLUMN `b` TO `a`"], column("t", "b", true)),
+                    ex(
+                        &["ALTER TABLE `t` RENAME COLUMN `b` TO `a`"],
+                        column("t", "b", true),
+                    ),
                 ),
                 // The rename is undone first, whatever its place.
                 (
                     "ALTER TABLE t RENAME TO u, ADD COLUMN c INT, ADD INDEX i (c)",
                     ex(
-                        &["ALTER TABLE `u` RENAME TO `t`", "ALTER TABLE `t` DROP INDEX `i`", "ALTER TABLE `t` DROP COLUMN `c`"],
+                        &[
+                            "ALTER TABLE `u` RENAME TO `t`",
+                            "ALTER TABLE `t` DROP INDEX `i`",
+                            "ALTER TABLE `t` DROP COLUMN `c`",
+                        ],
                         table("u", true),
                     ),
                 ),
@@ -973,11 +1345,20 @@ mod tests {
                         column("t", "a", false),
                     ),
                 ),
-                ("RENAME TABLE a TO b", ex(&["RENAME TABLE `b` TO `a`"], table("b", true))),
-                ("RENAME TABLE a TO b, c TO d", ex(&["RENAME TABLE `d` TO `c`, `b` TO `a`"], table("b", true))),
+                (
+                    "RENAME TABLE a TO b",
+                    ex(&["RENAME TABLE `b` TO `a`"], table("b", true)),
+                ),
+                (
+                    "RENAME TABLE a TO b, c TO d",
+                    ex(&["RENAME TABLE `d` TO `c`, `b` TO `a`"], table("b", true)),
+                ),
                 ("DROP TABLE t", cap(cap_table("t"), table("t", false))),
                 ("DROP TEMPORARY TABLE t", none()),
-                ("DROP VIEW IF EXISTS v", cap(cap_view("v"), view("v", false))),
+                (
+                    "DROP VIEW IF EXISTS v",
+                    cap(cap_view("v"), view("v", false)),
+                ),
                 ("REPLACE INTO t VALUES (1)", unk(DATA_CHANGE, None)),
                 ("INSERT INTO t VALUES (1)", unk(DATA_CHANGE, None)),
                 ("SET NAMES utf8mb4", none()),
@@ -991,40 +1372,106 @@ mod tests {
         check(
             SqlDialect::Sqlite,
             &[
-                ("CREATE TABLE Users (id INTEGER PRIMARY KEY)", ex(&[r#"DROP TABLE "Users""#], table("Users", true))),
-                ("CREATE TABLE [t] (a)", ex(&[r#"DROP TABLE "t""#], table("t", true))),
-                ("CREATE TABLE IF NOT EXISTS t (a)", unk(IF_NOT_EXISTS, table("t", true))),
+                (
+                    "CREATE TABLE Users (id INTEGER PRIMARY KEY)",
+                    ex(&[r#"DROP TABLE "Users""#], table("Users", true)),
+                ),
+                (
+                    "CREATE TABLE [t] (a)",
+                    ex(&[r#"DROP TABLE "t""#], table("t", true)),
+                ),
+                (
+                    "CREATE TABLE IF NOT EXISTS t (a)",
+                    unk(IF_NOT_EXISTS, table("t", true)),
+                ),
                 ("CREATE TEMP TABLE t (a)", none()),
-                ("CREATE VIRTUAL TABLE f USING fts5(a)", ex(&[r#"DROP TABLE "f""#], table("f", true))),
-                ("CREATE INDEX i ON t (a)", ex(&[r#"DROP INDEX "i""#], index(Some("t"), "i", true))),
-                ("CREATE INDEX aux.i ON t (a)", ex(&[r#"DROP INDEX "aux"."i""#], index(Some("t"), "aux.i", true))),
-                ("CREATE VIEW v AS SELECT 1", ex(&[r#"DROP VIEW "v""#], view("v", true))),
+                (
+                    "CREATE VIRTUAL TABLE f USING fts5(a)",
+                    ex(&[r#"DROP TABLE "f""#], table("f", true)),
+                ),
+                (
+                    "CREATE INDEX i ON t (a)",
+                    ex(&[r#"DROP INDEX "i""#], index(Some("t"), "i", true)),
+                ),
+                (
+                    "CREATE INDEX aux.i ON t (a)",
+                    ex(
+                        &[r#"DROP INDEX "aux"."i""#],
+                        index(Some("t"), "aux.i", true),
+                    ),
+                ),
+                (
+                    "CREATE VIEW v AS SELECT 1",
+                    ex(&[r#"DROP VIEW "v""#], view("v", true)),
+                ),
                 (
                     "CREATE VIEW IF NOT EXISTS v AS SELECT 1",
-                    unk("CREATE VIEW IF NOT EXISTS may not have created the view", view("v", true)),
+                    unk(
+                        "CREATE VIEW IF NOT EXISTS may not have created the view",
+                        view("v", true),
+                    ),
                 ),
                 ("CREATE TEMP VIEW v AS SELECT 1", none()),
                 (
                     "CREATE TRIGGER tr AFTER INSERT ON t BEGIN UPDATE x SET a = 1; END",
                     ex(&[r#"DROP TRIGGER "tr""#], None),
                 ),
-                ("CREATE TEMP TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END", none()),
+                (
+                    "CREATE TEMP TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END",
+                    none(),
+                ),
                 (
                     "CREATE TRIGGER IF NOT EXISTS tr AFTER INSERT ON t BEGIN SELECT 1; END",
-                    unk("CREATE TRIGGER IF NOT EXISTS may not have created the trigger", None),
+                    unk(
+                        "CREATE TRIGGER IF NOT EXISTS may not have created the trigger",
+                        None,
+                    ),
                 ),
-                ("ALTER TABLE t ADD COLUMN c TEXT", ex(&[r#"ALTER TABLE "t" DROP COLUMN "c""#], column("t", "c", true))),
-                ("ALTER TABLE t ADD c", ex(&[r#"ALTER TABLE "t" DROP COLUMN "c""#], column("t", "c", true))),
-                ("ALTER TABLE t DROP COLUMN c", cap(cap_column("t", "c", None, true), column("t", "c", false))),
-                ("ALTER TABLE t RENAME TO u", ex(&[r#"ALTER TABLE "u" RENAME TO "t""#], table("u", true))),
-                ("ALTER TABLE aux.t RENAME TO u", ex(&[r#"ALTER TABLE "aux"."u" RENAME TO "t""#], table("aux.u", true))),
+                (
+                    "ALTER TABLE t ADD COLUMN c TEXT",
+                    ex(
+                        &[r#"ALTER TABLE "t" DROP COLUMN "c""#],
+                        column("t", "c", true),
+                    ),
+                ),
+                (
+                    "ALTER TABLE t ADD c",
+                    ex(
+                        &[r#"ALTER TABLE "t" DROP COLUMN "c""#],
+                        column("t", "c", true),
+                    ),
+                ),
+                (
+                    "ALTER TABLE t DROP COLUMN c",
+                    cap(cap_column("t", "c", None, true), column("t", "c", false)),
+                ),
+                (
+                    "ALTER TABLE t RENAME TO u",
+                    ex(&[r#"ALTER TABLE "u" RENAME TO "t""#], table("u", true)),
+                ),
+                (
+                    "ALTER TABLE aux.t RENAME TO u",
+                    ex(
+                        &[r#"ALTER TABLE "aux"."u" RENAME TO "t""#],
+                        table("aux.u", true),
+                    ),
+                ),
                 (
                     "ALTER TABLE t RENAME COLUMN a TO b",
-                    ex(&[r#"ALTER TABLE "t" RENAME COLUMN "b" TO "a""#], column("t", "b", true)),
+                    ex(
+                        &[r#"ALTER TABLE "t" RENAME COLUMN "b" TO "a""#],
+                        column("t", "b", true),
+                    ),
                 ),
-                ("ALTER TABLE t ADD CONSTRAINT k UNIQUE (a)", unk("SQLite has no ALTER TABLE ... ADD CONSTRAINT", None)),
+                (
+                    "ALTER TABLE t ADD CONSTRAINT k UNIQUE (a)",
+                    unk("SQLite has no ALTER TABLE ... ADD CONSTRAINT", None),
+                ),
                 ("DROP TABLE t", cap(cap_table("t"), table("t", false))),
-                ("DROP INDEX IF EXISTS i", cap(cap_index(None, "i"), index(None, "i", false))),
+                (
+                    "DROP INDEX IF EXISTS i",
+                    cap(cap_index(None, "i"), index(None, "i", false)),
+                ),
                 ("DROP VIEW v", cap(cap_view("v"), view("v", false))),
                 ("DELETE FROM t WHERE a = 1", unk(DATA_CHANGE, None)),
                 ("PRAGMA foreign_keys = OFF", none()),
@@ -1032,7 +1479,10 @@ mod tests {
                 ("PRAGMA user_version", none()),
                 (
                     "PRAGMA user_version = 3",
-                    unk("PRAGMA user_version changes a setting whose previous value is not captured", None),
+                    unk(
+                        "PRAGMA user_version changes a setting whose previous value is not captured",
+                        None,
+                    ),
                 ),
                 ("SELECT 1", none()),
             ],
@@ -1045,13 +1495,25 @@ mod tests {
             SqlDialect::Generic,
             &[
                 // The generic family keeps names as written.
-                ("CREATE TABLE Users (id INT)", ex(&[r#"DROP TABLE "Users""#], table("Users", true))),
-                ("CREATE INDEX i ON s.t (a)", ex(&[r#"DROP INDEX "s"."i""#], index(Some("s.t"), "i", true))),
+                (
+                    "CREATE TABLE Users (id INT)",
+                    ex(&[r#"DROP TABLE "Users""#], table("Users", true)),
+                ),
+                (
+                    "CREATE INDEX i ON s.t (a)",
+                    ex(&[r#"DROP INDEX "s"."i""#], index(Some("s.t"), "i", true)),
+                ),
                 (
                     "ALTER TABLE t ADD CONSTRAINT k UNIQUE (a)",
-                    ex(&[r#"ALTER TABLE "t" DROP CONSTRAINT "k""#], constraint("t", "k", true)),
+                    ex(
+                        &[r#"ALTER TABLE "t" DROP CONSTRAINT "k""#],
+                        constraint("t", "k", true),
+                    ),
                 ),
-                ("ALTER TABLE t ALTER COLUMN c SET NOT NULL", cap(cap_column("t", "c", None, false), None)),
+                (
+                    "ALTER TABLE t ALTER COLUMN c SET NOT NULL",
+                    cap(cap_column("t", "c", None, false), None),
+                ),
                 ("DROP TABLE t", cap(cap_table("t"), table("t", false))),
                 ("UPDATE t SET a = 1", unk(DATA_CHANGE, None)),
             ],
@@ -1063,10 +1525,18 @@ mod tests {
         let quote = double_quote;
         assert_eq!(derive("", SqlDialect::Postgres, &quote), none());
         assert!(matches!(
-            derive("CREATE TABLE a (x int); CREATE TABLE b (x int)", SqlDialect::Postgres, &quote),
+            derive(
+                "CREATE TABLE a (x int); CREATE TABLE b (x int)",
+                SqlDialect::Postgres,
+                &quote
+            ),
             Derived::Unknown { .. }
         ));
-        let Derived::Unknown { reason, probe: None } = derive("FROB THE TABLE", SqlDialect::Sqlite, &quote) else {
+        let Derived::Unknown {
+            reason,
+            probe: None,
+        } = derive("FROB THE TABLE", SqlDialect::Sqlite, &quote)
+        else {
             panic!("an unparsable statement has no inverse");
         };
         assert!(
@@ -1078,8 +1548,15 @@ mod tests {
     #[test]
     fn names_are_quoted_with_the_engines_quoting() {
         // The quoting closure escapes; the derived names are raw.
-        let got = derive(r#"CREATE TABLE "we""ird" (a int)"#, SqlDialect::Postgres, &double_quote);
-        assert_eq!(got, ex(&[r#"DROP TABLE "we""ird""#], table("we\"ird", true)));
+        let got = derive(
+            r#"CREATE TABLE "we""ird" (a int)"#,
+            SqlDialect::Postgres,
+            &double_quote,
+        );
+        assert_eq!(
+            got,
+            ex(&[r#"DROP TABLE "we""ird""#], table("we\"ird", true))
+        );
         let got = derive("CREATE TABLE `a``b` (a int)", SqlDialect::Mysql, &backtick);
         assert_eq!(got, ex(&["DROP TABLE `a``b`"], table("a`b", true)));
     }

@@ -32,7 +32,10 @@ pub(super) fn alter_table(
     });
     let rename = renames.next();
     if renames.next().is_some() {
-        return Ok(unknown("the statement renames the table more than once", None));
+        return Ok(unknown(
+            "the statement renames the table more than once",
+            None,
+        ));
     }
     let after = match rename {
         Some(RenameTableNameKind::To(new) | RenameTableNameKind::As(new)) => {
@@ -77,7 +80,10 @@ pub(super) fn alter_table(
     }) {
         return Ok(unknown(reason, probe));
     }
-    if derived.iter().any(|d| matches!(d, Derived::NeedsCapture { .. })) {
+    if derived
+        .iter()
+        .any(|d| matches!(d, Derived::NeedsCapture { .. }))
+    {
         return Ok(unknown(
             "one of the statement's operations needs a definition read before it runs, \
              which cannot be combined with the other operations' inverses; \
@@ -158,12 +164,20 @@ impl Op<'_> {
                 let column = cx.ident(&column_def.name);
                 let probe = self.column_probe(&column, true);
                 if *if_not_exists {
-                    unknown("ADD COLUMN IF NOT EXISTS may not have added the column", probe)
+                    unknown(
+                        "ADD COLUMN IF NOT EXISTS may not have added the column",
+                        probe,
+                    )
                 } else {
-                    exact(vec![format!("{prefix} DROP COLUMN {}", cx.q(&column))], probe)
+                    exact(
+                        vec![format!("{prefix} DROP COLUMN {}", cx.q(&column))],
+                        probe,
+                    )
                 }
             }
-            AlterTableOperation::AddConstraint { constraint, .. } => self.add_constraint(constraint),
+            AlterTableOperation::AddConstraint { constraint, .. } => {
+                self.add_constraint(constraint)
+            }
             AlterTableOperation::DropColumn {
                 column_names,
                 drop_behavior,
@@ -172,10 +186,12 @@ impl Op<'_> {
                 let columns: Vec<String> = column_names.iter().map(|c| cx.ident(c)).collect();
                 let probe = columns.first().and_then(|c| self.column_probe(c, false));
                 match columns.as_slice() {
-                    [column] if *drop_behavior != Some(DropBehavior::Cascade) => Derived::NeedsCapture {
-                        capture: self.column_capture(column.clone(), None, true),
-                        probe,
-                    },
+                    [column] if *drop_behavior != Some(DropBehavior::Cascade) => {
+                        Derived::NeedsCapture {
+                            capture: self.column_capture(column.clone(), None, true),
+                            probe,
+                        }
+                    }
                     [_] => unknown(
                         "CASCADE also drops the objects that depend on the column, \
                          whose definitions are not captured",
@@ -218,7 +234,11 @@ impl Op<'_> {
             } => {
                 let (old, new) = (cx.ident(old_column_name), cx.ident(new_column_name));
                 exact(
-                    vec![format!("{prefix} RENAME COLUMN {} TO {}", cx.q(&new), cx.q(&old))],
+                    vec![format!(
+                        "{prefix} RENAME COLUMN {} TO {}",
+                        cx.q(&new),
+                        cx.q(&old)
+                    )],
                     self.column_probe(&new, true),
                 )
             }
@@ -229,7 +249,10 @@ impl Op<'_> {
                     cx.q(self.table.last())
                 };
                 exact(
-                    vec![format!("ALTER TABLE {} RENAME TO {back}", cx.sql(self.after))],
+                    vec![format!(
+                        "ALTER TABLE {} RENAME TO {back}",
+                        cx.sql(self.after)
+                    )],
                     Some(Probe::Table {
                         name: self.after.stored(),
                         exists_after: true,
@@ -239,7 +262,11 @@ impl Op<'_> {
             AlterTableOperation::RenameConstraint { old_name, new_name } => {
                 let (old, new) = (cx.ident(old_name), cx.ident(new_name));
                 exact(
-                    vec![format!("{prefix} RENAME CONSTRAINT {} TO {}", cx.q(&new), cx.q(&old))],
+                    vec![format!(
+                        "{prefix} RENAME CONSTRAINT {} TO {}",
+                        cx.q(&new),
+                        cx.q(&old)
+                    )],
                     self.constraint_probe(&new, true),
                 )
             }
@@ -270,7 +297,10 @@ impl Op<'_> {
                     // Adding an identity fails on a column that has one, so
                     // dropping it restores the column exactly.
                     AlterColumnOperation::AddGenerated { .. } => exact(
-                        vec![format!("{prefix} ALTER COLUMN {} DROP IDENTITY", cx.q(&column))],
+                        vec![format!(
+                            "{prefix} ALTER COLUMN {} DROP IDENTITY",
+                            cx.q(&column)
+                        )],
                         None,
                     ),
                     AlterColumnOperation::SetNotNull
@@ -317,7 +347,12 @@ impl Op<'_> {
                 self.index_probe(name, true),
             )
         };
-        let unnamed = || unknown("the constraint is unnamed: the engine generates its name", None);
+        let unnamed = || {
+            unknown(
+                "the constraint is unnamed: the engine generates its name",
+                None,
+            )
+        };
         match constraint {
             TableConstraint::PrimaryKey { .. } if mysql => exact(
                 vec![format!("{prefix} DROP PRIMARY KEY")],
@@ -334,7 +369,9 @@ impl Op<'_> {
             // MySQL also creates an index for a foreign key when none fits;
             // dropping the key leaves that index behind, which is harmless
             // and is reused if the key is added again.
-            TableConstraint::ForeignKey { name: Some(name), .. } if mysql => {
+            TableConstraint::ForeignKey {
+                name: Some(name), ..
+            } if mysql => {
                 let name = cx.ident(name);
                 exact(
                     vec![format!("{prefix} DROP FOREIGN KEY {}", cx.q(&name))],

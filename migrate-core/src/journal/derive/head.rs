@@ -41,14 +41,20 @@ pub(super) fn session_pragma(name: &str) -> bool {
 
 /// The inverse of an unparsable statement whose head tells it, or `None`
 /// when the head does not.
-pub(super) fn derive_from_head(sql: &str, parser_dialect: &dyn Dialect, cx: &Cx) -> Option<Derived> {
+pub(super) fn derive_from_head(
+    sql: &str,
+    parser_dialect: &dyn Dialect,
+    cx: &Cx,
+) -> Option<Derived> {
     let mut p = Parser::new(parser_dialect).try_with_sql(sql).ok()?;
     match cx.dialect {
         SqlDialect::Sqlite if p.parse_keyword(Keyword::PRAGMA) => {
             let name = cx.name(&p.parse_object_name(false).ok()?).ok()?;
             session_pragma(name.last()).then(nothing_to_undo)
         }
-        SqlDialect::Postgres if p.parse_keywords(&[Keyword::DROP, Keyword::INDEX, Keyword::CONCURRENTLY]) => {
+        SqlDialect::Postgres
+            if p.parse_keywords(&[Keyword::DROP, Keyword::INDEX, Keyword::CONCURRENTLY]) =>
+        {
             let if_exists = p.parse_keywords(&[Keyword::IF, Keyword::EXISTS]);
             let mut names = vec![p.parse_object_name(false).ok()?];
             while p.consume_token(&Token::Comma) {
@@ -71,7 +77,9 @@ pub(super) fn derive_from_head(sql: &str, parser_dialect: &dyn Dialect, cx: &Cx)
             };
             super::statement(&drop, cx).ok()
         }
-        SqlDialect::Sqlite | SqlDialect::Mysql if p.parse_keyword(Keyword::CREATE) => create(&mut p, cx),
+        SqlDialect::Sqlite | SqlDialect::Mysql if p.parse_keyword(Keyword::CREATE) => {
+            create(&mut p, cx)
+        }
         _ => None,
     }
 }
@@ -115,11 +123,16 @@ fn create(p: &mut Parser, cx: &Cx) -> Option<Derived> {
         nothing_to_undo()
     } else if or_replace {
         unknown(
-            format!("CREATE OR REPLACE {kind} may have replaced an existing {lower}, whose definition is not captured"),
+            format!(
+                "CREATE OR REPLACE {kind} may have replaced an existing {lower}, whose definition is not captured"
+            ),
             None,
         )
     } else if if_not_exists {
-        unknown(format!("CREATE {kind} IF NOT EXISTS may not have created the {lower}"), None)
+        unknown(
+            format!("CREATE {kind} IF NOT EXISTS may not have created the {lower}"),
+            None,
+        )
     } else {
         exact(vec![format!("DROP {kind} {}", cx.sql(&name))], None)
     })

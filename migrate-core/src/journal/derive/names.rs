@@ -47,7 +47,11 @@ impl Cx<'_> {
 
     /// A name, each part quoted.
     pub fn sql(&self, name: &Name) -> String {
-        name.0.iter().map(|p| self.q(p)).collect::<Vec<_>>().join(".")
+        name.0
+            .iter()
+            .map(|p| self.q(p))
+            .collect::<Vec<_>>()
+            .join(".")
     }
 
     /// Whether the engine speaks PostgreSQL's forms (`DROP CONSTRAINT`,

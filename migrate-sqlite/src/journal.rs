@@ -1,0 +1,532 @@
+//! The statement journal on SQLite: probes answered from `sqlite_master`
+//! and `pragma_table_xinfo`, and the inverses of destructive statements
+//! built from the `CREATE` texts SQLite keeps, read before the statement
+//! runs.
+
+use migrate_core::backend::Dialect;
+use migrate_core::journal::{self, Capture, Derived, JournalEntry, Probe};
+use migrate_core::{Error, Result, SqlDialect};
+use rusqlite::{Connection, params};
+
+use crate::{SqliteBackend, SqliteDialect, q};
+
+/// Whether the object a probe names exists now, in the main database.
+/// Constraints have no names SQLite keeps: those it cannot tell.
+pub(crate) async fn probe(backend: &SqliteBackend, probe: &Probe) -> Result<Option<bool>> {
+    let probe = probe.clone();
+    backend.with_conn(move |c| probe_on(c, &probe)).await
+}
+
+fn probe_on(c: &Connection, probe: &Probe) -> Result<Option<bool>> {
+    const OBJECT: &str = "SELECT EXISTS (SELECT 1 FROM sqlite_master \
+         WHERE type = ?1 AND name = ?2 COLLATE NOCASE)";
+    let (sql, params): (&str, Vec<&str>) = match probe {
+        Probe::Table { name, .. } => (OBJECT, vec!["table", name]),
+        Probe::View { name, .. } => (OBJECT, vec!["view", name]),
+        Probe::Index {
+            table: None, name, ..
+        } => (OBJECT, vec!["index", name]),
+        Probe::Index {
+            table: Some(table),
+            name,
+            ..
+        } => (
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index' \
+             AND name = ?1 COLLATE NOCASE AND tbl_name = ?2 COLLATE NOCASE)",
+            vec![name, table],
+        ),
+        Probe::Column { table, column, .. } => (
+            "SELECT EXISTS (SELECT 1 FROM pragma_table_xinfo(?1) WHERE name = ?2 COLLATE NOCASE)",
+            vec![table, column],
+        ),
+        Probe::Constraint { .. } => return Ok(None),
+    };
+    c.query_row(sql, rusqlite::params_from_iter(params), |row| row.get(0))
+        .map(Some)
+        .map_err(|e| Error::database("cannot look for the object", e))
+}
+
+/// The journal entry of `sql`, with the definitions it destroys read from
+/// the database now.
+pub(crate) async fn entry(backend: &SqliteBackend, sql: &str) -> Result<JournalEntry> {
+    let quote = |s: &str| SqliteDialect.quote_identifier(s);
+    let (capture, probe) = match journal::derive(sql, SqlDialect::Sqlite, &quote) {
+        Derived::NeedsCapture { capture, probe } => (capture, probe),
+        _ => return Ok(journal::entry_from_text(sql, SqlDialect::Sqlite, &quote)),
+    };
+    let restored = backend
+        .with_conn(move |c| Ok(restore(c, &capture)))
+        .await
+        .unwrap_or_else(|e| Err(format!("cannot read the definition: {e}")));
+    Ok(match restored {
+        Ok(restore) => JournalEntry {
+            hash: journal::statement_hash(sql),
+            inverse: Some(restore.inverse),
+            lossy: restore.lossy,
+            note: restore.note,
+            probe,
+        },
+        Err(why) => JournalEntry::without_inverse(sql, why, probe),
+    })
+}
+
+/// What undoes a statement, built from a captured definition.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Restore {
+    inverse: Vec<String>,
+    lossy: bool,
+    note: Option<String>,
+}
+
+impl Restore {
+    fn exact(inverse: Vec<String>) -> Self {
+        Restore {
+            inverse,
+            ..Restore::default()
+        }
+    }
+}
+
+type Captured<T> = std::result::Result<T, String>;
+
+/// Reads what `capture` names and builds its inverse; `Err` says what
+/// could not be read or rebuilt.
+fn restore(c: &Connection, capture: &Capture) -> Captured<Restore> {
+    #[allow(unreachable_patterns)]
+    match capture {
+        // An absent object makes the statement a no-op (or a failure):
+        // nothing to undo.
+        Capture::Table { table } => {
+            let inverse = schema_sql(c, table, "table")?;
+            Ok(if inverse.is_empty() {
+                Restore::default()
+            } else {
+                Restore {
+                    inverse,
+                    lossy: true,
+                    note: Some(format!("the rows of {table} cannot come back")),
+                }
+            })
+        }
+        Capture::View { name } => schema_sql(c, name, "view").map(Restore::exact),
+        Capture::Index { name, .. } => {
+            let sql: Option<String> = c
+                .query_row(
+                    "SELECT sql FROM sqlite_master WHERE type = 'index' \
+                     AND name = ?1 COLLATE NOCASE AND sql IS NOT NULL",
+                    params![name],
+                    |row| row.get(0),
+                )
+                .map(Some)
+                .or_else(|e| match e {
+                    rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                    e => Err(format!("cannot read the definition of {name}: {e}")),
+                })?;
+            Ok(Restore::exact(sql.into_iter().collect()))
+        }
+        Capture::Column {
+            table,
+            column,
+            dropped: true,
+            ..
+        } => restore_dropped_column(c, table, column),
+        Capture::Column { .. } => Err(
+            "SQLite has no ALTER COLUMN: a changed column cannot be changed back in place".into(),
+        ),
+        _ => Err("this engine cannot capture that definition".into()),
+    }
+}
+
+/// The `CREATE` text of the table or view `name` (`kind`), then those of
+/// the indexes and triggers that go with it; empty when there is no such
+/// object.
+fn schema_sql(c: &Connection, name: &str, kind: &str) -> Captured<Vec<String>> {
+    let cannot = |e: rusqlite::Error| format!("cannot read the definition of {name}: {e}");
+    let mut stmt = c
+        .prepare(
+            "SELECT type, sql FROM sqlite_master WHERE tbl_name = ?1 COLLATE NOCASE \
+             AND sql IS NOT NULL AND type IN (?2, 'index', 'trigger') \
+             ORDER BY type = ?2 DESC, type = 'index' DESC, rowid",
+        )
+        .map_err(cannot)?;
+    let rows = stmt
+        .query_map(params![name, kind], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        })
+        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+        .map_err(cannot)?;
+    if rows.first().is_none_or(|(t, _)| t != kind) {
+        return Ok(Vec::new());
+    }
+    Ok(rows.into_iter().map(|(_, sql)| sql).collect())
+}
+
+/// A column as `pragma_table_xinfo` describes it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct ColumnInfo {
+    name: String,
+    data_type: String,
+    not_null: bool,
+    default: Option<String>,
+    /// 0 plain, 2 virtual generated, 3 stored generated.
+    hidden: i64,
+}
+
+fn restore_dropped_column(c: &Connection, table: &str, column: &str) -> Captured<Restore> {
+    let cannot =
+        |e: rusqlite::Error| format!("cannot read the definition of {table}.{column}: {e}");
+    let info = c
+        .query_row(
+            "SELECT name, type, \"notnull\", dflt_value, hidden FROM pragma_table_xinfo(?1) \
+             WHERE name = ?2 COLLATE NOCASE",
+            params![table, column],
+            |row| {
+                Ok(ColumnInfo {
+                    name: row.get(0)?,
+                    data_type: row.get(1)?,
+                    not_null: row.get(2)?,
+                    default: row.get(3)?,
+                    hidden: row.get(4)?,
+                })
+            },
+        )
+        .map(Some)
+        .or_else(|e| match e {
+            rusqlite::Error::QueryReturnedNoRows => Ok(None),
+            e => Err(cannot(e)),
+        })?;
+    let Some(info) = info else {
+        return Ok(Restore::default());
+    };
+    let create: Option<String> = c
+        .query_row(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?1 COLLATE NOCASE",
+            params![table],
+            |row| row.get(0),
+        )
+        .map_err(cannot)?;
+    let written = create.as_deref().and_then(|sql| column_text(sql, column));
+    let (definition, note) = add_column(&info, written.as_deref())?;
+    Ok(Restore {
+        inverse: vec![format!("ALTER TABLE {} ADD COLUMN {definition}", q(table))],
+        lossy: true,
+        note: Some(format!(
+            "the values of {table}.{column} cannot come back; {note}"
+        )),
+    })
+}
+
+/// The definition `ADD COLUMN` takes for a dropped column, and what it
+/// cannot bring back; `written` is its text in the table's `CREATE TABLE`.
+fn add_column(info: &ColumnInfo, written: Option<&str>) -> Captured<(String, String)> {
+    let name = &info.name;
+    if info.hidden == 3 {
+        return Err(format!(
+            "SQLite cannot add back {name}: a STORED generated column cannot be added"
+        ));
+    }
+    if let Some(default) = &info.default
+        && ["CURRENT_TIME", "CURRENT_DATE", "CURRENT_TIMESTAMP"]
+            .contains(&default.trim().to_ascii_uppercase().as_str())
+    {
+        return Err(format!(
+            "SQLite cannot add back {name}: a column with a non-constant default cannot be added"
+        ));
+    }
+    // SQLite adds NOT NULL only with a default to fill the rows.
+    let keeps_not_null = !info.not_null || info.default.is_some();
+    let last = "it comes back as the last column".to_string();
+    if let Some(written) = written
+        && keeps_not_null
+    {
+        return Ok((written.to_string(), last));
+    }
+    if info.hidden != 0 {
+        return Err(format!(
+            "cannot read back the expression of the generated column {name}"
+        ));
+    }
+    let mut definition = q(name);
+    if !info.data_type.is_empty() {
+        definition.push(' ');
+        definition.push_str(&info.data_type);
+    }
+    if let Some(default) = &info.default {
+        definition.push_str(&format!(" DEFAULT {default}"));
+    }
+    let mut note = last;
+    if info.not_null && keeps_not_null {
+        definition.push_str(" NOT NULL");
+    } else if info.not_null {
+        note.push_str(", without NOT NULL (SQLite adds that only with a default)");
+    }
+    note.push_str("; only its type, default and NOT NULL come back");
+    Ok((definition, note))
+}
+
+/// The text that defines `column` in a `CREATE TABLE` statement, as written
+/// (quotes, comments and nesting respected); `None` when it cannot be found.
+fn column_text(create: &str, column: &str) -> Option<String> {
+    let body = body(create)?;
+    for piece in split_top_level(body) {
+        let piece = after_comments(piece).trim_end();
+        let Some((first, quoted)) = first_word(piece) else {
+            continue;
+        };
+        if !quoted
+            && ["CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN"]
+                .contains(&first.to_ascii_uppercase().as_str())
+        {
+            continue;
+        }
+        if first.eq_ignore_ascii_case(column) {
+            // A trailing comment would swallow what follows it.
+            return (!has_comment(piece)).then(|| piece.to_string());
+        }
+    }
+    None
+}
+
+/// Where the quoted text, string or comment starting at `i` ends, or
+/// `None` when `bytes[i]` starts none.
+fn skip(bytes: &[u8], i: usize) -> Option<usize> {
+    let close = match bytes[i] {
+        b'\'' => b'\'',
+        b'"' => b'"',
+        b'`' => b'`',
+        b'[' => b']',
+        b'-' if bytes.get(i + 1) == Some(&b'-') => {
+            let end = bytes[i..].iter().position(|b| *b == b'\n');
+            return Some(end.map_or(bytes.len(), |e| i + e + 1));
+        }
+        b'/' if bytes.get(i + 1) == Some(&b'*') => {
+            let end = bytes[i + 2..].windows(2).position(|w| w == b"*/");
+            return Some(end.map_or(bytes.len(), |e| i + 2 + e + 2));
+        }
+        _ => return None,
+    };
+    let mut j = i + 1;
+    while j < bytes.len() {
+        if bytes[j] == close {
+            // A doubled quote stands for itself (not in brackets).
+            if close != b']' && bytes.get(j + 1) == Some(&close) {
+                j += 2;
+                continue;
+            }
+            return Some(j + 1);
+        }
+        j += 1;
+    }
+    Some(bytes.len())
+}
+
+/// The text between the first parenthesis of a `CREATE TABLE` and its match.
+fn body(create: &str) -> Option<&str> {
+    let bytes = create.as_bytes();
+    let (mut i, mut depth, mut start) = (0, 0usize, None);
+    while i < bytes.len() {
+        if let Some(next) = skip(bytes, i) {
+            i = next;
+            continue;
+        }
+        match bytes[i] {
+            b'(' => {
+                if depth == 0 {
+                    start = Some(i + 1);
+                }
+                depth += 1;
+            }
+            b')' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(&create[start?..i]);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// `s` split on the commas outside parentheses, quotes and comments.
+fn split_top_level(s: &str) -> Vec<&str> {
+    let bytes = s.as_bytes();
+    let (mut pieces, mut i, mut depth, mut start) = (Vec::new(), 0, 0usize, 0);
+    while i < bytes.len() {
+        if let Some(next) = skip(bytes, i) {
+            i = next;
+            continue;
+        }
+        match bytes[i] {
+            b'(' => depth += 1,
+            b')' => depth = depth.saturating_sub(1),
+            b',' if depth == 0 => {
+                pieces.push(&s[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    pieces.push(&s[start..]);
+    pieces
+}
+
+/// The first word of a column or constraint definition, unquoted, and
+/// whether it was quoted.
+fn first_word(s: &str) -> Option<(String, bool)> {
+    let bytes = s.as_bytes();
+    match bytes.first()? {
+        open @ (b'"' | b'`' | b'[' | b'\'') => {
+            let end = skip(bytes, 0)?;
+            let close = if *open == b'[' { ']' } else { *open as char };
+            let inner = s.get(1..end.checked_sub(1)?)?;
+            let doubled = format!("{close}{close}");
+            let name = if close == ']' {
+                inner.to_string()
+            } else {
+                inner.replace(&doubled, &close.to_string())
+            };
+            Some((name, true))
+        }
+        _ => {
+            let end = s
+                .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
+                .unwrap_or(s.len());
+            (end > 0).then(|| (s[..end].to_string(), false))
+        }
+    }
+}
+
+/// `s` without the blanks and comments it starts with.
+fn after_comments(mut s: &str) -> &str {
+    loop {
+        s = s.trim_start();
+        if !(s.starts_with("--") || s.starts_with("/*")) {
+            return s;
+        }
+        let end = skip(s.as_bytes(), 0).unwrap_or(s.len());
+        s = &s[end..];
+    }
+}
+
+/// Whether `s` holds a comment outside quotes.
+fn has_comment(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if (bytes[i] == b'-' && bytes.get(i + 1) == Some(&b'-'))
+            || (bytes[i] == b'/' && bytes.get(i + 1) == Some(&b'*'))
+        {
+            return true;
+        }
+        i = skip(bytes, i).unwrap_or(i + 1);
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CREATE: &str = "CREATE TABLE \"t(1)\" (\n\
+        id INTEGER PRIMARY KEY,\n\
+        \"a,b\" TEXT NOT NULL DEFAULT 'x,''y' COLLATE NOCASE,\n\
+        [c d] REAL CHECK ([c d] > (0)), -- the c\n\
+        `e` INT REFERENCES p(id) /* e */,\n\
+        g AS (id * 2),\n\
+        constraint_ish TEXT,\n\
+        CONSTRAINT k UNIQUE (\"a,b\"),\n\
+        CHECK (id > 0)\n\
+        )";
+
+    fn info(name: &str, data_type: &str) -> ColumnInfo {
+        ColumnInfo {
+            name: name.into(),
+            data_type: data_type.into(),
+            ..ColumnInfo::default()
+        }
+    }
+
+    #[test]
+    fn finds_a_column_as_written() {
+        assert_eq!(
+            column_text(CREATE, "A,B").as_deref(),
+            Some("\"a,b\" TEXT NOT NULL DEFAULT 'x,''y' COLLATE NOCASE")
+        );
+        assert_eq!(
+            column_text(CREATE, "c d").as_deref(),
+            Some("[c d] REAL CHECK ([c d] > (0))")
+        );
+        assert_eq!(column_text(CREATE, "g").as_deref(), Some("g AS (id * 2)"));
+        assert_eq!(
+            column_text(CREATE, "constraint_ish").as_deref(),
+            Some("constraint_ish TEXT")
+        );
+        // A comment before it is left out; one inside: not used.
+        assert_eq!(column_text(CREATE, "e"), None);
+        assert_eq!(
+            column_text("CREATE TABLE t (a, -- x\n /* y */ b INT)", "b").as_deref(),
+            Some("b INT")
+        );
+        assert_eq!(column_text(CREATE, "k"), None);
+        assert_eq!(column_text(CREATE, "nope"), None);
+    }
+
+    #[test]
+    fn a_written_definition_is_kept_when_sqlite_can_add_it() {
+        let mut a = info("a", "TEXT");
+        a.not_null = true;
+        a.default = Some("'x'".into());
+        assert_eq!(
+            add_column(&a, Some("a TEXT NOT NULL DEFAULT 'x' COLLATE NOCASE")).unwrap(),
+            (
+                "a TEXT NOT NULL DEFAULT 'x' COLLATE NOCASE".into(),
+                "it comes back as the last column".into()
+            )
+        );
+        assert_eq!(
+            add_column(&a, None).unwrap().0,
+            "\"a\" TEXT DEFAULT 'x' NOT NULL"
+        );
+    }
+
+    #[test]
+    fn not_null_without_a_default_cannot_come_back() {
+        let mut b = info("b", "INT");
+        b.not_null = true;
+        let (definition, note) = add_column(&b, Some("b INT NOT NULL CHECK (b > 0)")).unwrap();
+        assert_eq!(definition, "\"b\" INT");
+        assert!(note.contains("without NOT NULL"), "{note}");
+        let (definition, _) = add_column(&info("c", ""), None).unwrap();
+        assert_eq!(definition, "\"c\"");
+    }
+
+    #[test]
+    fn what_sqlite_cannot_add_is_refused() {
+        let mut d = info("d", "TEXT");
+        d.default = Some("current_timestamp".into());
+        assert!(add_column(&d, Some("d TEXT DEFAULT current_timestamp")).is_err());
+        let mut g = info("g", "INT");
+        g.hidden = 3;
+        assert!(add_column(&g, Some("g INT AS (1) STORED")).is_err());
+        g.hidden = 2;
+        assert!(add_column(&g, Some("g INT AS (1)")).is_ok());
+        assert!(add_column(&g, None).is_err());
+    }
+
+    #[test]
+    fn scanning_helpers() {
+        assert_eq!(body("CREATE TABLE \"(\" (a, b(1,2))"), Some("a, b(1,2)"));
+        assert_eq!(
+            split_top_level("a, 'x,y', b(1,2), [c,d] -- e,f\n"),
+            vec!["a", " 'x,y'", " b(1,2)", " [c,d] -- e,f\n"]
+        );
+        assert_eq!(first_word("\"a\"\"b\" INT"), Some(("a\"b".into(), true)));
+        assert_eq!(first_word("[a b] INT"), Some(("a b".into(), true)));
+        assert_eq!(first_word("abc INT"), Some(("abc".into(), false)));
+        assert!(has_comment("a INT /* x */"));
+        assert!(!has_comment("a TEXT DEFAULT '--'"));
+    }
+}
