@@ -142,7 +142,7 @@ async fn restore(conn: &mut Conn, capture: &Capture) -> std::result::Result<Rest
             };
             let parts = parse_create_table(&ddl);
             let restored = if *dropped {
-                readd_column(table, column, &parts).map(|sql| {
+                readd_column(table, column, &ddl, &parts).map(|sql| {
                     let mut note = format!("the values of {table}.{column} cannot come back");
                     if in_unique_key(column, &parts) {
                         note.push_str(
@@ -532,7 +532,7 @@ fn column_and_position<'a>(column: &str, parts: &'a [Part]) -> Option<(&'a str, 
 /// `ALTER TABLE t ADD COLUMN <definition> AFTER <prev>`, plus the keys and
 /// constraints the drop removes or shrinks; `None` when there is no such
 /// column.
-fn readd_column(table: &str, column: &str, parts: &[Part]) -> Option<String> {
+fn readd_column(table: &str, column: &str, ddl: &str, parts: &[Part]) -> Option<String> {
     let (definition, position) = column_and_position(column, parts)?;
     let mut clauses = vec![format!("ADD COLUMN {definition} {position}")];
     for part in parts {
@@ -567,7 +567,20 @@ fn readd_column(table: &str, column: &str, parts: &[Part]) -> Option<String> {
             _ => {}
         }
     }
+    // The table's counter goes with its AUTO_INCREMENT column.
+    if definition.contains(" AUTO_INCREMENT")
+        && let Some(next) = auto_increment(ddl)
+    {
+        clauses.push(format!("AUTO_INCREMENT = {next}"));
+    }
     Some(format!("ALTER TABLE {} {}", q(table), clauses.join(", ")))
+}
+
+/// The `AUTO_INCREMENT=n` table option of a `SHOW CREATE TABLE` text.
+fn auto_increment(ddl: &str) -> Option<u64> {
+    let options = ddl.lines().rev().find(|l| l.starts_with(')'))?;
+    let value = options.split(" AUTO_INCREMENT=").nth(1)?;
+    value.split(' ').next()?.parse().ok()
 }
 
 /// Whether `column` is part of the primary key or of a unique key.
@@ -718,18 +731,26 @@ mod tests {
     fn a_dropped_column_comes_back_in_place_with_its_keys() {
         let parts = parse_create_table(DDL);
         assert_eq!(
-            readd_column("t", "C", &parts).unwrap(),
+            readd_column("t", "C", DDL, &parts).unwrap(),
             "ALTER TABLE `t` ADD COLUMN `c` int(11) DEFAULT NULL AFTER `a b`, \
              DROP INDEX `cd`, ADD UNIQUE KEY `cd` (`c`,`d`), ADD KEY `c_idx` (`c`), \
              ADD CONSTRAINT `chk` CHECK (`d` > 0 and `c` <> '`x`'), \
              ADD CONSTRAINT `fk` FOREIGN KEY (`c`) REFERENCES `p` (`d`) ON DELETE CASCADE"
         );
         assert_eq!(
-            readd_column("t", "id", &parts).unwrap(),
+            readd_column("t", "id", DDL, &parts).unwrap(),
             "ALTER TABLE `t` ADD COLUMN `id` int(11) NOT NULL AUTO_INCREMENT FIRST, \
              ADD PRIMARY KEY (`id`)"
         );
-        assert_eq!(readd_column("t", "nope", &parts), None);
+        let counted = DDL.replace(") ENGINE=InnoDB ", ") ENGINE=InnoDB AUTO_INCREMENT=42 ");
+        assert_eq!(auto_increment(&counted), Some(42));
+        assert_eq!(auto_increment(DDL), None);
+        assert_eq!(
+            readd_column("t", "id", &counted, &parts).unwrap(),
+            "ALTER TABLE `t` ADD COLUMN `id` int(11) NOT NULL AUTO_INCREMENT FIRST, \
+             ADD PRIMARY KEY (`id`), AUTO_INCREMENT = 42"
+        );
+        assert_eq!(readd_column("t", "nope", DDL, &parts), None);
         assert!(in_unique_key("id", &parts));
         assert!(in_unique_key("d", &parts));
         assert!(!in_unique_key("a b", &parts));

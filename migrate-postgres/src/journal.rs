@@ -74,16 +74,18 @@ pub(crate) async fn entry(conn: &Conn, sql: &str) -> Result<JournalEntry> {
         Derived::NeedsCapture { capture, probe } => (capture, probe),
         _ => return Ok(journal::entry_from_text(sql, SqlDialect::Postgres, &quote)),
     };
-    Ok(match restore(&Catalog { conn }, &capture).await {
-        Ok(restore) => JournalEntry {
-            hash: journal::statement_hash(sql),
-            inverse: Some(restore.inverse),
-            lossy: restore.lossy,
-            note: restore.note,
-            probe,
+    Ok(
+        match restore(&Catalog { conn }, &capture, changes_type(sql)).await {
+            Ok(restore) => JournalEntry {
+                hash: journal::statement_hash(sql),
+                inverse: Some(restore.inverse),
+                lossy: restore.lossy,
+                note: restore.note,
+                probe,
+            },
+            Err(why) => JournalEntry::without_inverse(sql, why, probe),
         },
-        Err(why) => JournalEntry::without_inverse(sql, why, probe),
-    })
+    )
 }
 
 /// What undoes a statement, built from a captured definition.
@@ -172,7 +174,7 @@ async fn relation(cat: &Catalog<'_>, name: &str, kinds: &str) -> Captured<Option
 
 /// Reads what `capture` names and builds its inverse; `Err` says what
 /// could not be read or rebuilt.
-async fn restore(cat: &Catalog<'_>, capture: &Capture) -> Captured<Restore> {
+async fn restore(cat: &Catalog<'_>, capture: &Capture, changes_type: bool) -> Captured<Restore> {
     #[allow(unreachable_patterns)]
     match capture {
         Capture::Index { name, .. } => restore_index(cat, name).await,
@@ -193,7 +195,7 @@ async fn restore(cat: &Catalog<'_>, capture: &Capture) -> Captured<Restore> {
             dropped: false,
         } => {
             let current = renamed_to.as_deref().unwrap_or(column);
-            restore_changed_column(cat, table, column, current).await
+            restore_changed_column(cat, table, column, current, changes_type).await
         }
         Capture::Table { table } => restore_table(cat, table).await,
         _ => Err("this engine cannot capture that definition".into()),
@@ -544,6 +546,7 @@ async fn restore_changed_column(
     table: &str,
     column: &str,
     current: &str,
+    changes_type: bool,
 ) -> Captured<Restore> {
     let Some(rel) = relation(cat, table, "'r', 'p', 'f'").await? else {
         return Ok(Restore::nothing());
@@ -551,17 +554,39 @@ async fn restore_changed_column(
     let Some(c) = columns(cat, rel.oid, Some(column)).await?.pop() else {
         return Ok(Restore::nothing());
     };
-    Ok(Restore::lossy(
-        rechange_column(&rel.name, &c, &PostgresDialect.quote_identifier(current)),
-        "values converted by the change may not convert back exactly".into(),
-    ))
+    let renamed = (current != column).then(|| PostgresDialect.quote_identifier(current));
+    let inverse = rechange_column(&rel.name, &c, renamed.as_deref(), changes_type);
+    Ok(if changes_type {
+        Restore::lossy(
+            inverse,
+            "values converted by the change may not convert back exactly".into(),
+        )
+    } else {
+        Restore::exact(inverse)
+    })
 }
 
-/// What gives a column that is now called `current` (quoted) its old
-/// name, type, default and nullability back.
-fn rechange_column(table: &str, old: &Column, current: &str) -> Vec<String> {
+/// Whether a statement that changes a column may change its type: it says
+/// `TYPE` (`ALTER COLUMN c [SET DATA] TYPE ...`). Changing a type back is
+/// refused for a column that a view or a generated column uses, so the
+/// inverse of `SET/DROP NOT NULL` and `SET/DROP DEFAULT` leaves the type
+/// alone.
+fn changes_type(sql: &str) -> bool {
+    sql.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .any(|word| word.eq_ignore_ascii_case("TYPE"))
+}
+
+/// What gives a column its old default and nullability back, its type
+/// when `with_type`, and its old name when the change `renamed` it
+/// (quoted).
+fn rechange_column(
+    table: &str,
+    old: &Column,
+    renamed: Option<&str>,
+    with_type: bool,
+) -> Vec<String> {
     let mut inverse = Vec::new();
-    if current != old.name {
+    if let Some(current) = renamed {
         inverse.push(format!(
             "ALTER TABLE {table} RENAME COLUMN {current} TO {}",
             old.name
@@ -574,17 +599,18 @@ fn rechange_column(table: &str, old: &Column, current: &str) -> Vec<String> {
         // A default of the new type may not convert back: drop it first.
         clauses.push(format!("ALTER COLUMN {c} DROP DEFAULT"));
     }
-    let mut data_type = old.data_type.clone();
-    if let Some(collation) = &old.collation {
-        data_type.push_str(&format!(" COLLATE {collation}"));
-    }
-    if old.generated.is_empty() {
-        clauses.push(format!(
-            "ALTER COLUMN {c} TYPE {data_type} USING {c}::{}",
-            old.data_type
-        ));
-    } else {
-        clauses.push(format!("ALTER COLUMN {c} TYPE {data_type}"));
+    if with_type {
+        let mut data_type = old.data_type.clone();
+        if let Some(collation) = &old.collation {
+            data_type.push_str(&format!(" COLLATE {collation}"));
+        }
+        // A generated column takes no USING: its expression is computed anew.
+        let using = if old.generated.is_empty() {
+            format!(" USING {c}::{}", old.data_type)
+        } else {
+            String::new()
+        };
+        clauses.push(format!("ALTER COLUMN {c} TYPE {data_type}{using}"));
     }
     if plain && let Some(default) = &old.default {
         clauses.push(format!("ALTER COLUMN {c} SET DEFAULT {default}"));
@@ -612,10 +638,7 @@ const UNSUPPORTED: &str = "SELECT CASE \
      c.relpersistence = 'u', array_to_string(c.reloptions, ', '), \
      (SELECT quote_ident(spcname) FROM pg_tablespace WHERE oid = c.reltablespace), \
      'COMMENT ON TABLE ' || c.oid::regclass::text || ' IS ' \
-       || quote_literal(obj_description(c.oid, 'pg_class')), \
-     EXISTS (SELECT 1 FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid \
-       WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass \
-         AND d.refobjid = c.oid AND r.ev_class <> c.oid) \
+       || quote_literal(obj_description(c.oid, 'pg_class')) \
      FROM pg_class c WHERE c.oid = $1";
 
 async fn restore_table(cat: &Catalog<'_>, table: &str) -> Captured<Restore> {
@@ -649,12 +672,6 @@ async fn restore_table(cat: &Catalog<'_>, table: &str) -> Captured<Restore> {
     ));
     inverse.extend(after);
     inverse.extend(constraints(cat, rel.oid, None).await?);
-    // Foreign keys of other tables that point at it, which CASCADE drops.
-    let sql = "SELECT 'ALTER TABLE ' || conrelid::regclass::text || ' ADD CONSTRAINT ' \
-         || quote_ident(conname) || ' ' || pg_get_constraintdef(oid) \
-         FROM pg_constraint WHERE contype = 'f' AND confrelid = $1 AND conrelid <> $1 \
-         ORDER BY conrelid, conname";
-    inverse.extend(cat.texts("the foreign keys", sql, &[&rel.oid]).await?);
     inverse.extend(indexes(cat, rel.oid, None).await?);
     let sql = "SELECT pg_get_triggerdef(t.oid), CASE t.tgenabled WHEN 'D' THEN \
          'ALTER TABLE ' || t.tgrelid::regclass::text || ' DISABLE TRIGGER ' || quote_ident(t.tgname) END \
@@ -665,13 +682,15 @@ async fn restore_table(cat: &Catalog<'_>, table: &str) -> Captured<Restore> {
     }
     inverse.extend(row.get::<_, Option<String>>(4));
     inverse.extend(cols.into_iter().filter_map(|c| c.comment));
-    let mut note = format!(
-        "the rows of {table} cannot come back, nor its privileges, owner and storage settings"
-    );
-    if row.get::<_, bool>(5) {
-        note.push_str("; views that depend on it do not come back if CASCADE drops them");
-    }
-    Ok(Restore::lossy(inverse, note))
+    // Without CASCADE (which `derive` does not capture) the drop fails
+    // while views or foreign keys of other tables depend on the table, so
+    // those need no restoring.
+    Ok(Restore::lossy(
+        inverse,
+        format!(
+            "the rows of {table} cannot come back, nor its privileges, owner and storage settings"
+        ),
+    ))
 }
 
 /// `CREATE TABLE` of the columns; constraints and indexes come after.
@@ -803,16 +822,26 @@ mod tests {
         old.default = Some("0".into());
         old.not_null = true;
         assert_eq!(
-            rechange_column("t", &old, "c"),
+            rechange_column("t", &old, None, true),
             vec![
                 "ALTER TABLE t ALTER COLUMN c DROP DEFAULT, \
                  ALTER COLUMN c TYPE numeric(10,2) USING c::numeric(10,2), \
                  ALTER COLUMN c SET DEFAULT 0, ALTER COLUMN c SET NOT NULL"
             ]
         );
+        assert_eq!(
+            rechange_column("t", &old, None, false),
+            vec![
+                "ALTER TABLE t ALTER COLUMN c DROP DEFAULT, ALTER COLUMN c SET DEFAULT 0, \
+                 ALTER COLUMN c SET NOT NULL"
+            ]
+        );
+        assert!(changes_type("ALTER TABLE t ALTER c SET DATA TYPE int"));
+        assert!(changes_type("alter table t alter column c type int"));
+        assert!(!changes_type("ALTER TABLE t ALTER COLUMN c DROP NOT NULL"));
         let old = column("c", "text");
         assert_eq!(
-            rechange_column("s.t", &old, "d"),
+            rechange_column("s.t", &old, Some("d"), true),
             vec![
                 "ALTER TABLE s.t RENAME COLUMN d TO c",
                 "ALTER TABLE s.t ALTER COLUMN c DROP DEFAULT, \

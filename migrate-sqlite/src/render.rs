@@ -37,6 +37,11 @@
 //! ```
 //!
 //! Rows keep their values (and their ids); an added column gets its default.
+//! Values are copied as they are: after a type change SQLite converts them
+//! only as the new column's affinity does (`'12'` becomes `12` in an
+//! `INTEGER` column, `'abc'` stays text), where PostgreSQL would cast or
+//! fail. A NOT NULL column added without a default fails the copy when
+//! the table has rows, as it fails on PostgreSQL.
 //!
 //! # What the executor must do around a rebuild
 //!

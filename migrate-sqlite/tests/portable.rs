@@ -119,11 +119,32 @@ fn ops(text: &str) -> Vec<Operation> {
     parse(text).unwrap_or_else(|e| panic!("{e:#?}")).operations
 }
 
-/// Renders `ops` from `state` and runs them in one transaction, as the
-/// executor runs an atomic migration; returns the state after them.
-async fn migrate(backend: &mut SqliteBackend, ops: &[Operation], state: &SchemaState) -> SchemaState {
-    let renderer = backend.dialect().renderer().expect("SQLite renders portable operations");
+/// Renders `ops` from `state` and runs them as the executor runs an atomic
+/// migration, following `render`'s contract for rebuilds: foreign keys off
+/// around the transaction, and no row from `PRAGMA foreign_key_check`.
+/// Returns the state after them.
+async fn migrate(
+    backend: &mut SqliteBackend,
+    ops: &[Operation],
+    state: &SchemaState,
+) -> SchemaState {
+    let renderer = backend
+        .dialect()
+        .renderer()
+        .expect("SQLite renders portable operations");
     let (statements, after) = render_all(renderer, ops, state).unwrap_or_else(|e| panic!("{e}"));
+    let mut rebuilds = false;
+    let mut running = state.clone();
+    for op in ops {
+        rebuilds |= rebuilt_table(op, &running).is_some();
+        running.apply(op).expect("valid");
+    }
+    if rebuilds {
+        backend
+            .execute("PRAGMA foreign_keys = OFF")
+            .await
+            .expect("fk off");
+    }
     backend.begin().await.expect("begin");
     for sql in &statements {
         if let Err(e) = backend.execute(sql).await {
@@ -131,6 +152,12 @@ async fn migrate(backend: &mut SqliteBackend, ops: &[Operation], state: &SchemaS
         }
     }
     backend.commit().await.expect("commit");
+    if rebuilds {
+        backend
+            .execute("PRAGMA foreign_keys = ON")
+            .await
+            .expect("fk on");
+    }
     after
 }
 
@@ -173,7 +200,9 @@ fn schema(conn: &Connection) -> Vec<String> {
             .unwrap();
         for (index, unique) in indexes {
             let columns: Vec<String> = conn
-                .prepare(&format!("SELECT name FROM pragma_index_info('{index}') ORDER BY seqno"))
+                .prepare(&format!(
+                    "SELECT name FROM pragma_index_info('{index}') ORDER BY seqno"
+                ))
                 .unwrap()
                 .query_map([], |r| r.get(0))
                 .unwrap()
@@ -244,10 +273,17 @@ async fn rows_survive_rebuilds_and_the_reverse_restores_the_schema() {
         backend.execute(sql).await.expect("rows");
     }
     let schema_before = schema(&look);
-    let rows_before = rows(&look, "SELECT id, name, dob, balance, doctor_id FROM patient ORDER BY id");
+    let rows_before = rows(
+        &look,
+        "SELECT id, name, dob, balance, doctor_id FROM patient ORDER BY id",
+    );
     assert_eq!(
         rows_before,
-        ["1|Ann|1990-01-02|10.5|1", "2|Bob|NULL|0|2", "3|Cid|2001-03-04|3.25|NULL"]
+        [
+            "1|Ann|1990-01-02|10.5|1",
+            "2|Bob|NULL|0|2",
+            "3|Cid|2001-03-04|3.25|NULL"
+        ]
     );
 
     let changes = ops(CHANGES);
@@ -283,8 +319,15 @@ async fn rows_survive_rebuilds_and_the_reverse_restores_the_schema() {
 
     let after = migrate(&mut backend, &changes, &initial).await;
     assert_eq!(
-        rows(&look, "SELECT id, name, born, balance, doctor_id, active FROM patient ORDER BY id"),
-        ["1|Ann|1990-01-02|11.5|1|1", "2|Bob|NULL|1|2|1", "3|Cid|2001-03-04|4.25|NULL|1"]
+        rows(
+            &look,
+            "SELECT id, name, born, balance, doctor_id, active FROM patient ORDER BY id"
+        ),
+        [
+            "1|Ann|1990-01-02|11.5|1|1",
+            "2|Bob|NULL|1|2|1",
+            "3|Cid|2001-03-04|4.25|NULL|1"
+        ]
     );
     assert_eq!(
         rows(&look, "SELECT count(*) FROM patient WHERE seen IS NOT NULL"),
@@ -297,7 +340,10 @@ async fn rows_survive_rebuilds_and_the_reverse_restores_the_schema() {
     assert!(rows(&look, "PRAGMA foreign_key_check").is_empty());
     // The renamed parent is what the rebuilt foreign key references.
     assert_eq!(
-        rows(&look, "SELECT \"table\", on_delete FROM pragma_foreign_key_list('patient')"),
+        rows(
+            &look,
+            "SELECT \"table\", on_delete FROM pragma_foreign_key_list('patient')"
+        ),
         ["physician|CASCADE"]
     );
     // Ids keep counting where they were after the rebuilds.
@@ -314,10 +360,17 @@ async fn rows_survive_rebuilds_and_the_reverse_restores_the_schema() {
     let undo = reverse_all(&changes, &initial).expect("reversible");
     let back = migrate(&mut backend, &undo, &after).await;
     assert_eq!(back, initial, "the reverse restores the schema state");
-    assert_eq!(schema(&look), schema_before, "the reverse restores the schema");
+    assert_eq!(
+        schema(&look),
+        schema_before,
+        "the reverse restores the schema"
+    );
     // The dropped column comes back empty; everything else is as it was.
     assert_eq!(
-        rows(&look, "SELECT id, name, dob, balance, doctor_id, notes FROM patient ORDER BY id"),
+        rows(
+            &look,
+            "SELECT id, name, dob, balance, doctor_id, notes FROM patient ORDER BY id"
+        ),
         [
             "1|Ann|1990-01-02|10.5|1|NULL",
             "2|Bob|NULL|0|2|NULL",
@@ -350,25 +403,96 @@ async fn foreign_key_check_reports_rows_that_break_a_new_foreign_key() {
     let add = ops(
         "[[operations]]\nop = \"add_foreign_key\"\ntable = \"patient\"\ncolumns = [\"doctor_id\"]\nreferences = \"doctor\"\n",
     );
-    let renderer = SqliteDialectRef::get();
+    let renderer = migrate_sqlite::SqliteDialect
+        .renderer()
+        .expect("a renderer");
     let statements = renderer.render(&add[0], &state).expect("renders");
     let check = statements.last().expect("statements");
     assert_eq!(check, "PRAGMA foreign_key_check(\"patient\")");
+
+    // With foreign keys on (this build's default), the copy itself fails.
+    backend.begin().await.expect("begin");
+    let mut failed = None;
+    for sql in &statements {
+        if let Err(e) = backend.execute(sql).await {
+            failed = Some(e.to_string());
+            break;
+        }
+    }
+    backend.rollback().await.expect("rollback");
+    assert!(
+        failed
+            .as_deref()
+            .is_some_and(|e| e.contains("FOREIGN KEY constraint failed")),
+        "{failed:?}"
+    );
+
+    // With foreign keys off, as the executor runs a rebuild, the last
+    // statement lists the violation; the executor must read it.
+    backend
+        .execute("PRAGMA foreign_keys = OFF")
+        .await
+        .expect("off");
     for sql in &statements {
         backend.execute(sql).await.expect("runs");
     }
-    // The executor reads these rows; any row is a failure.
     let look = Connection::open(&path).unwrap();
+    look.execute_batch("PRAGMA foreign_keys = OFF").unwrap();
     assert_eq!(rows(&look, check), ["patient|1|doctor|0"]);
 }
 
-/// The SQLite renderer, through the dialect as the executor reaches it.
-struct SqliteDialectRef;
-
-impl SqliteDialectRef {
-    fn get() -> &'static dyn migrate_core::portable::Renderer {
-        migrate_sqlite::SqliteDialect
-            .renderer()
-            .expect("a renderer")
+/// Why the executor must turn foreign keys off around a rebuild: with them
+/// on, rebuilding a parent table drops it, and dropping it runs the
+/// children's ON DELETE actions.
+#[tokio::test]
+async fn a_rebuild_with_foreign_keys_on_would_cascade() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cascade.db");
+    let url = format!("sqlite://{}", path.display());
+    let mut backend = SqliteBackend::connect(&url, &ConnectOptions::default())
+        .await
+        .expect("opens");
+    let state = migrate(
+        &mut backend,
+        &ops(
+            "[[operations]]\nop = \"create_table\"\ntable = \"doctor\"\ncolumns = [{ name = \"id\", type = \"auto_id\" }, { name = \"name\", type = \"string\", length = 10 }]\n\n[[operations]]\nop = \"create_table\"\ntable = \"patient\"\ncolumns = [{ name = \"id\", type = \"auto_id\" }, { name = \"doctor_id\", type = \"integer\" }]\nforeign_keys = [{ columns = [\"doctor_id\"], references = \"doctor\", on_delete = \"cascade\" }]\n",
+        ),
+        &SchemaState::new(),
+    )
+    .await;
+    for sql in [
+        "INSERT INTO doctor (name) VALUES ('House')",
+        "INSERT INTO patient (doctor_id) VALUES (1)",
+    ] {
+        backend.execute(sql).await.expect("rows");
     }
+    let widen = ops(
+        "[[operations]]\nop = \"alter_column\"\ntable = \"doctor\"\ncolumn = \"name\"\ntype = \"string\"\nlength = 20\n",
+    );
+    assert_eq!(rebuilt_table(&widen[0], &state), Some("doctor".into()));
+    let renderer = migrate_sqlite::SqliteDialect
+        .renderer()
+        .expect("a renderer");
+    let statements = renderer.render(&widen[0], &state).expect("renders");
+    // Deliberately against the contract: foreign keys stay on.
+    backend.begin().await.expect("begin");
+    for sql in &statements {
+        backend.execute(sql).await.expect("runs");
+    }
+    // The patient row is gone: this insert passes its check only when
+    // patient is empty.
+    backend
+        .execute("CREATE TEMP TABLE probe (n INTEGER CHECK (n = 0))")
+        .await
+        .expect("probe");
+    backend
+        .execute("INSERT INTO probe SELECT count(*) FROM patient")
+        .await
+        .expect("the cascade emptied patient");
+    backend.rollback().await.expect("rollback");
+    // Rolled back; now as the contract says.
+    migrate(&mut backend, &widen, &state).await;
+    let look = Connection::open(&path).unwrap();
+    assert_eq!(rows(&look, "SELECT id, doctor_id FROM patient"), ["1|1"]);
+    assert_eq!(rows(&look, "SELECT id, name FROM doctor"), ["1|House"]);
 }

@@ -304,9 +304,8 @@ fn read_operation(
         "sql" => Operation::Sql(raw::<SqlOp>(deserializer()).map_err(shape)?),
         _ => unreachable!("every name of OPERATION_KINDS is read above"),
     };
-    // Field paths of `validate` are relative to the operation's table,
-    // except those inside the foreign key of `add_foreign_key`, whose
-    // fields sit at the top level in TOML too.
+    // `validate` names fields as they are written in the operation's table
+    // (an `add_foreign_key`'s fields sit at its top level, as in TOML).
     op.validate().map_err(semantic)?;
     Ok(op)
 }

@@ -2,13 +2,13 @@
 //! engine's SQL, so that one `NNNN_name.toml` file runs on SQLite locally
 //! and on PostgreSQL or MySQL/MariaDB in production.
 //!
-//! - [`file`] reads a migration file into [`Operation`]s, reporting every
+//! - [`mod@file`] reads a migration file into [`Operation`]s, reporting every
 //!   problem with its line, operation and field;
 //! - [`SchemaState`] is the schema those operations build, in memory; it
 //!   checks each operation before applying it and resolves it into a
 //!   [`Change`] with every name filled in ([`names`] generates the missing
 //!   ones);
-//! - [`reverse`] derives the operations that undo an operation from the
+//! - [`mod@reverse`] derives the operations that undo an operation from the
 //!   state before it;
 //! - each driver crate implements [`Renderer`] and returns it from
 //!   [`crate::Dialect::renderer`].

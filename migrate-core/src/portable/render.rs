@@ -92,6 +92,52 @@ pub fn string_literal(value: &str, backslash_escapes: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::portable::{CreateTable, DropTable, parse};
+
+    /// Renders each operation as its kind and table.
+    struct Names;
+
+    impl Renderer for Names {
+        fn render(&self, op: &Operation, before: &SchemaState) -> Result<Vec<String>, String> {
+            let (change, _) = prepare(op, before)?;
+            let table = match change {
+                Change::CreateTable(t) | Change::DropTable(t) => t.name,
+                other => format!("{other:?}"),
+            };
+            Ok(vec![format!("{} {table}", op.kind())])
+        }
+    }
+
+    fn table(name: &str) -> Operation {
+        let text = format!(
+            "[[operations]]\nop = \"create_table\"\ntable = \"{name}\"\ncolumns = [{{ name = \"id\", type = \"auto_id\" }}]\n"
+        );
+        let op = parse(&text).expect("valid").operations.remove(0);
+        assert!(matches!(op, Operation::CreateTable(CreateTable { .. })));
+        op
+    }
+
+    #[test]
+    fn render_all_threads_the_state_through() {
+        let ops = [
+            table("a"),
+            Operation::DropTable(DropTable { table: "a".into() }),
+            table("a"),
+        ];
+        let (statements, after) = render_all(&Names, &ops, &SchemaState::new()).expect("renders");
+        assert_eq!(
+            statements,
+            ["create_table a", "drop_table a", "create_table a"]
+        );
+        assert!(after.table("a").is_some());
+
+        let ops = [table("a"), table("b"), table("a")];
+        let err = render_all(&Names, &ops, &SchemaState::new()).expect_err("a twice");
+        assert_eq!(
+            err.to_string(),
+            "operation 3 (create_table): the name `a` is already used by table `a`"
+        );
+    }
 
     #[test]
     fn string_literals_escape_quotes() {

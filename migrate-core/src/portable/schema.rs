@@ -113,7 +113,7 @@ pub struct ForeignKey {
 
 /// An operation checked against a state, with everything it touches
 /// resolved: generated names, referenced columns, the full definitions of
-/// what it drops. Renderers and [`super::reverse`] work from this.
+/// what it drops. Renderers and [`super::reverse()`] work from this.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
     /// A new table, complete.
