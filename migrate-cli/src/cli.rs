@@ -170,6 +170,10 @@ pub enum Command {
         app: String,
         /// What the migration does, in snake_case: `add_dob`.
         name: String,
+        /// A portable migration (`.toml` operations rendered for each
+        /// engine) instead of SQL.
+        #[arg(long)]
+        portable: bool,
     },
 }
 

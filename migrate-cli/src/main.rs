@@ -70,9 +70,11 @@ async fn run(cli: Cli) -> Result<u8, migrate_core::Error> {
         Some(Command::Repair(args)) => commands::repair::run(&cli.global, &settings, &args)
             .await
             .map(|()| 0),
-        Some(Command::New { app, name }) => {
-            commands::new::run(&cli.global, &settings, &app, &name).map(|()| 0)
-        }
+        Some(Command::New {
+            app,
+            name,
+            portable,
+        }) => commands::new::run(&cli.global, &settings, &app, &name, portable).map(|()| 0),
     }
 }
 

@@ -63,6 +63,12 @@ pub enum StatementClass {
     /// CONCURRENTLY`, SQLite `VACUUM`): the migration must say
     /// `transaction=false`.
     NoTransaction,
+    /// Changes a setting of the connection that the engine ignores inside a
+    /// transaction (SQLite `PRAGMA foreign_keys`). At the very start of an
+    /// atomic migration it runs just before the transaction opens, at the
+    /// very end just after it ends; anywhere else it is refused like
+    /// [`StatementClass::NoTransaction`].
+    Session,
 }
 
 /// Static facts about an engine's SQL.

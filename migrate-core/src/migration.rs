@@ -22,6 +22,13 @@ pub struct Migration {
     pub down: Option<Script>,
     /// Migrations of other apps (or this one) that must be applied first.
     pub depends_on: Vec<MigrationKey>,
+    /// For a portable (`.toml`) migration: its operations. `up` and `down`
+    /// then hold their rendering for the engine the source was read for,
+    /// and `down` is `None` when an operation cannot be reversed, with the
+    /// reason in `irreversible`.
+    pub portable: Option<crate::portable::PortableMigration>,
+    /// Why the migration cannot be unapplied, when that is known.
+    pub irreversible: Option<String>,
 }
 
 impl Migration {

@@ -193,7 +193,7 @@ impl Scratch {
 
     /// Loads the folder for `backend`'s dialect.
     pub fn load(&self, backend: &dyn Backend) -> Source {
-        Source::load(&self.dir, backend.dialect().sql_dialect()).expect("valid scratch source")
+        Source::load_for(&self.dir, backend.dialect()).expect("valid scratch source")
     }
 }
 

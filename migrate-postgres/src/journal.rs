@@ -182,12 +182,9 @@ async fn restore(cat: &Catalog<'_>, capture: &Capture, changes_type: bool) -> Ca
         Capture::Column {
             table,
             column,
-            renamed_to,
             dropped: true,
-        } => {
-            let _ = renamed_to;
-            restore_dropped_column(cat, table, column).await
-        }
+            ..
+        } => restore_dropped_column(cat, table, column).await,
         Capture::Column {
             table,
             column,

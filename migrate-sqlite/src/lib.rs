@@ -51,14 +51,13 @@ impl Dialect for SqliteDialect {
         {
             ["VACUUM", ..] => StatementClass::NoTransaction,
             ["PRAGMA", pragma] => {
-                // `foreign_keys` is a no-op inside a transaction and
-                // `journal_mode` fails there; refusing beats silently
-                // running with the wrong setting.
                 let pragma = pragma.rsplit('.').next().unwrap_or(pragma);
-                if pragma == "FOREIGN_KEYS" || pragma == "JOURNAL_MODE" {
-                    StatementClass::NoTransaction
-                } else {
-                    StatementClass::Transactional
+                match pragma {
+                    // Ignored inside a transaction: set around it.
+                    "FOREIGN_KEYS" => StatementClass::Session,
+                    // Fails inside a transaction.
+                    "JOURNAL_MODE" => StatementClass::NoTransaction,
+                    _ => StatementClass::Transactional,
                 }
             }
             _ => StatementClass::Transactional,
@@ -427,13 +426,38 @@ impl Backend for SqliteBackend {
 /// a migration is legal and must not fail).
 fn exec(c: &Connection, sql: &str) -> Result<()> {
     let mut stmt = c.prepare(sql).map_err(|e| Error::database("SQLite", e))?;
+    let check = is_foreign_key_check(sql);
     let mut rows = stmt.raw_query();
-    while rows
-        .next()
-        .map_err(|e| Error::database("SQLite", e))?
-        .is_some()
-    {}
+    let mut violations = Vec::new();
+    while let Some(row) = rows.next().map_err(|e| Error::database("SQLite", e))? {
+        if check && violations.len() < 5 {
+            let table: String = row.get(0).unwrap_or_default();
+            let rowid: Option<i64> = row.get(1).unwrap_or_default();
+            let parent: String = row.get(2).unwrap_or_default();
+            violations.push(format!(
+                "row {} of {table} references a missing row of {parent}",
+                rowid.map_or("?".to_string(), |r| r.to_string())
+            ));
+        }
+    }
+    // `foreign_key_check` reports violations as rows, never as an error;
+    // in a migration they must stop it.
+    if !violations.is_empty() {
+        return Err(Error::database(
+            "SQLite",
+            format!("FOREIGN KEY constraint failed: {}", violations.join("; ")),
+        ));
+    }
     Ok(())
+}
+
+/// `PRAGMA foreign_key_check...`, whose rows are violations.
+fn is_foreign_key_check(sql: &str) -> bool {
+    let words = leading_keywords(sql, 3);
+    words.first().is_some_and(|w| w == "PRAGMA")
+        && words
+            .get(1)
+            .is_some_and(|w| w.rsplit('.').next() == Some("FOREIGN_KEY_CHECK"))
 }
 
 fn hostname() -> String {

@@ -140,6 +140,19 @@ impl Renderer for SqliteDialect {
             }
         })
     }
+
+    fn outside_transaction(
+        &self,
+        op: &Operation,
+        before: &SchemaState,
+    ) -> Option<(Vec<String>, Vec<String>)> {
+        rebuilt_table(op, before).map(|_| {
+            (
+                vec!["PRAGMA foreign_keys = OFF".to_string()],
+                vec!["PRAGMA foreign_keys = ON".to_string()],
+            )
+        })
+    }
 }
 
 /// The table that rendering `op` on `before` rebuilds (see the module

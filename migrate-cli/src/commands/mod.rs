@@ -17,7 +17,7 @@ use crate::engine::Engine;
 /// read first: a broken file is reported without touching the database.
 pub async fn open(settings: &Settings) -> Result<(Source, Box<dyn Backend>), Error> {
     let engine = Engine::of_url(&settings.url)?;
-    let source = Source::load(&settings.dir, engine.dialect().sql_dialect())?;
+    let source = Source::load_for(&settings.dir, engine.dialect().as_ref())?;
     let backend = engine.connect(&settings.url, &settings.connect).await?;
     Ok((source, backend))
 }

@@ -9,8 +9,7 @@ use serde_json::json;
 use crate::cli::Global;
 use crate::config::Settings;
 
-const TEMPLATE: &str = "\
--- depends_on: (optional) other_app:0001, ...
+const SQL_TEMPLATE: &str = "\
 -- migrate:up
 
 
@@ -18,8 +17,41 @@ const TEMPLATE: &str = "\
 
 ";
 
-/// Creates `<dir>/<app>/<NNNN>_<name>.sql` with both sections.
-pub fn run(global: &Global, settings: &Settings, app: &str, name: &str) -> Result<(), Error> {
+const PORTABLE_TEMPLATE: &str = r#"# Portable migration: operations that each engine renders as its own SQL
+# (`migrate sql APP NAME --dialect mysql` shows it). The down direction is
+# derived from them. Operations: create_table, drop_table, rename_table,
+# add_column, drop_column, alter_column, rename_column, create_index,
+# drop_index, add_foreign_key, drop_foreign_key, add_unique, drop_unique,
+# sql (with optional per-engine variants). For example:
+#
+# [[operations]]
+# op = "create_table"
+# table = "visit"
+# columns = [
+#   { name = "id", type = "auto_id" },
+#   { name = "patient_id", type = "integer" },
+#   { name = "notes", type = "text", nullable = true },
+# ]
+# foreign_keys = [{ columns = ["patient_id"], references = "patient", on_delete = "cascade" }]
+#
+# [[operations]]
+# op = "add_column"
+# table = "patient"
+# column = { name = "email", type = "string", length = 200, nullable = true }
+
+# depends_on = ["other_app:0001"]
+operations = []
+"#;
+
+/// Creates `<dir>/<app>/<NNNN>_<name>.sql` with both sections, or a
+/// `.toml` skeleton with `portable`.
+pub fn run(
+    global: &Global,
+    settings: &Settings,
+    app: &str,
+    name: &str,
+    portable: bool,
+) -> Result<(), Error> {
     if app.is_empty()
         || !app
             .chars()
@@ -36,7 +68,12 @@ pub fn run(global: &Global, settings: &Settings, app: &str, name: &str) -> Resul
     }
     let app_dir = settings.dir.join(app);
     let next = highest_number(&app_dir)? + 1;
-    let path = app_dir.join(format!("{next:04}_{name}.sql"));
+    let (extension, template) = if portable {
+        ("toml", PORTABLE_TEMPLATE)
+    } else {
+        ("sql", SQL_TEMPLATE)
+    };
+    let path = app_dir.join(format!("{next:04}_{name}.{extension}"));
     std::fs::create_dir_all(&app_dir).map_err(|e| Error::Io {
         path: app_dir.clone(),
         source: e,
@@ -46,14 +83,7 @@ pub fn run(global: &Global, settings: &Settings, app: &str, name: &str) -> Resul
         .write(true)
         .create_new(true)
         .open(&path)
-        .and_then(|mut f| {
-            std::io::Write::write_all(
-                &mut f,
-                TEMPLATE
-                    .replace("-- depends_on: (optional) other_app:0001, ...\n", "")
-                    .as_bytes(),
-            )
-        })
+        .and_then(|mut f| std::io::Write::write_all(&mut f, template.as_bytes()))
         .map_err(|e| Error::Io {
             path: path.clone(),
             source: e,

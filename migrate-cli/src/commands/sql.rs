@@ -25,7 +25,7 @@ pub fn run(
         None => Engine::of_url(&settings.url)?,
     };
     let dialect = engine.dialect();
-    let source = Source::load(&settings.dir, dialect.sql_dialect())?;
+    let source = Source::load_for(&settings.dir, dialect.as_ref())?;
     let m = source.resolve(app, migration)?;
     let direction = if backwards {
         Direction::Unapply

@@ -224,16 +224,26 @@ impl StepRunner<'_> {
                     .await
             }
             (false, ExecutionMode::Atomic) => {
-                self.in_transaction(|me| {
-                    Box::pin(async move {
-                        me.run_in_transaction().await?;
-                        me.record.duration_ms = started.elapsed().as_millis() as i64;
-                        let action = me.done_action();
-                        me.record_outcome(action, 0..me.step.statements.len(), None)
-                            .await
+                let (lead, trail) = self.step.outside;
+                let body = lead..self.step.statements.len() - trail;
+                self.run_outside(0..lead).await?;
+                let result = self
+                    .in_transaction(|me| {
+                        Box::pin(async move {
+                            me.run_in_transaction(body).await?;
+                            me.record.duration_ms = started.elapsed().as_millis() as i64;
+                            let action = me.done_action();
+                            me.record_outcome(action, 0..me.step.statements.len(), None)
+                                .await
+                        })
                     })
-                })
-                .await
+                    .await;
+                // Session settings are restored whether the transaction
+                // committed or not.
+                let restored = self
+                    .run_outside(self.step.statements.len() - trail..self.step.statements.len())
+                    .await;
+                result.and(restored)
             }
             (false, ExecutionMode::Journaled) => self.journaled(started).await,
         }
@@ -268,16 +278,32 @@ impl StepRunner<'_> {
         }
     }
 
-    async fn run_in_transaction(&mut self) -> Result<()> {
-        for (i, statement) in self.step.statements.iter().enumerate() {
+    async fn run_in_transaction(&mut self, body: std::ops::Range<usize>) -> Result<()> {
+        for i in body {
             trace_statement(self.step, i);
-            if let Err(e) = self.backend.execute(&statement.sql).await {
+            if let Err(e) = self.backend.execute(&self.step.statements[i].sql).await {
                 return Err(statement_error(
                     self.step,
                     i,
                     e,
                     "Nothing of this migration was applied: its transaction was rolled back."
                         .into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs session statements just before or after the transaction.
+    async fn run_outside(&mut self, range: std::ops::Range<usize>) -> Result<()> {
+        for i in range {
+            trace_statement(self.step, i);
+            if let Err(e) = self.backend.execute(&self.step.statements[i].sql).await {
+                return Err(statement_error(
+                    self.step,
+                    i,
+                    e,
+                    "It is a session setting run outside the migration's transaction.".into(),
                 ));
             }
         }

@@ -36,6 +36,9 @@ pub struct PreparedStep {
     pub fake: bool,
     /// Its file is gone (an orphan undone from the stored statements).
     pub orphan: bool,
+    /// Leading and trailing session statements that run just before the
+    /// transaction of an atomic step opens and just after it ends.
+    pub outside: (usize, usize),
     /// The statements, in order.
     pub statements: Vec<PreparedStatement>,
     /// Things the user should know before it runs.
@@ -100,6 +103,7 @@ fn prepare_step(
                 mode,
                 fake: false,
                 orphan: false,
+                outside: session_edges(dialect, &sql),
                 statements,
                 warnings,
             }
@@ -108,8 +112,8 @@ fn prepare_step(
     prepared.fake = step.fake;
     prepared.orphan = migration.is_none();
     if !step.fake && step.direction == Direction::Unapply {
-        for s in &prepared.statements {
-            if is_destructive(&s.sql) {
+        for (i, s) in prepared.statements.iter().enumerate() {
+            if is_destructive(&s.sql) && !is_rebuild_drop(&s.sql, &prepared.statements[i + 1..]) {
                 prepared.warnings.push(format!(
                     "unapplying {} destroys data: `{}`",
                     step.key,
@@ -166,6 +170,24 @@ fn from_history(stored: &[String]) -> Vec<PreparedStatement> {
         .collect()
 }
 
+/// A `DROP TABLE t` followed by a rename of another table to `t`: the
+/// table rebuild that copies the rows first, which loses nothing.
+fn is_rebuild_drop(sql: &str, rest: &[PreparedStatement]) -> bool {
+    let words = leading_keywords(sql, 3);
+    let [drop, table, name] = words.as_slice() else {
+        return false;
+    };
+    if drop != "DROP" || table != "TABLE" {
+        return false;
+    }
+    rest.iter().any(|s| {
+        let w = leading_keywords(&s.sql, 64);
+        w.starts_with(&["ALTER".to_string(), "TABLE".to_string()])
+            && w.windows(3)
+                .any(|x| x[0] == "RENAME" && x[1] == "TO" && &x[2] == name)
+    })
+}
+
 /// Statements whose effect loses data: dropped tables or columns, deleted
 /// rows.
 pub fn is_destructive(sql: &str) -> bool {
@@ -192,8 +214,12 @@ pub fn prepare_from_source(
         Direction::Apply => &migration.up,
         Direction::Unapply => migration.down.as_ref().ok_or_else(|| {
             Error::Refused(format!(
-                "{} is irreversible: it has no down section",
-                migration.key()
+                "{} is irreversible: {}",
+                migration.key(),
+                migration
+                    .irreversible
+                    .as_deref()
+                    .unwrap_or("it has no down section")
             ))
         })?,
     };
@@ -212,6 +238,7 @@ pub fn prepare_from_source(
         mode,
         fake: false,
         orphan: false,
+        outside: session_edges(dialect, &sql),
         statements,
         warnings: Vec::new(),
     })
@@ -242,9 +269,17 @@ pub fn execution_mode(
         return Ok(ExecutionMode::Journaled);
     }
     let mut mode = ExecutionMode::Atomic;
+    let (lead, trail) = session_edges(dialect, statements);
     for (i, sql) in statements.iter().enumerate() {
-        match dialect.classify(sql) {
-            StatementClass::Transactional => {}
+        let class = match dialect.classify(sql) {
+            StatementClass::Session if i < lead || i >= statements.len() - trail => {
+                StatementClass::Transactional
+            }
+            StatementClass::Session => StatementClass::NoTransaction,
+            other => other,
+        };
+        match class {
+            StatementClass::Transactional | StatementClass::Session => {}
             StatementClass::ImplicitCommit => mode = ExecutionMode::Journaled,
             StatementClass::NoTransaction => {
                 let message = format!(
@@ -265,6 +300,19 @@ pub fn execution_mode(
         }
     }
     Ok(mode)
+}
+
+/// How many session statements stand at the very start and the very end
+/// of a script: they run outside an atomic migration's transaction.
+pub fn session_edges(dialect: &dyn Dialect, statements: &[&str]) -> (usize, usize) {
+    let is_session = |sql: &&&str| dialect.classify(sql) == StatementClass::Session;
+    let lead = statements.iter().take_while(is_session).count();
+    let trail = statements[lead..]
+        .iter()
+        .rev()
+        .take_while(is_session)
+        .count();
+    (lead, trail)
 }
 
 fn first_line(sql: &str) -> String {
@@ -293,11 +341,19 @@ pub fn render(step: &PreparedStep, dialect: &dyn Dialect) -> String {
     }
     match step.mode {
         ExecutionMode::Atomic => {
+            let (lead, trail) = step.outside;
+            let body_end = step.statements.len() - trail;
+            for s in &step.statements[..lead] {
+                out.push_str(&format!("{};\n", s.sql));
+            }
             out.push_str(&format!("{};\n", dialect.begin_statement()));
-            for s in &step.statements {
+            for s in &step.statements[lead..body_end] {
                 out.push_str(&format!("{};\n", s.sql));
             }
             out.push_str(&format!("{history_note}\nCOMMIT;\n"));
+            for s in &step.statements[body_end..] {
+                out.push_str(&format!("{};\n", s.sql));
+            }
         }
         ExecutionMode::Journaled => {
             out.push_str(

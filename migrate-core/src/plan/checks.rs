@@ -252,12 +252,17 @@ pub(super) fn refuse_irreversible(
         .filter(|s| s.direction == Direction::Unapply && !s.fake)
     {
         let stored = records.get(&step.key).and_then(|r| r.down_sql.as_ref());
-        let in_file = source.get(&step.key).and_then(|m| m.down.as_ref());
+        let migration = source.get(&step.key);
+        let in_file = migration.and_then(|m| m.down.as_ref());
         if stored.is_none() && in_file.is_none() {
+            let why = match migration.and_then(|m| m.irreversible.as_deref()) {
+                Some(reason) => format!("{reason}. Give that operation a `down`"),
+                None => "it has no down section, so it cannot be unapplied. \
+Add a `-- migrate:down` section (or a .down.sql file) that undoes it"
+                    .to_string(),
+            };
             return Err(Error::Refused(format!(
-                "{} is irreversible: it has no down section, so it cannot be unapplied. \
-Add a `-- migrate:down` section (or a .down.sql file) that undoes it, \
-or undo it by hand and record that with `migrate --fake`.",
+                "{} is irreversible: {why}, or undo it by hand and record that with `migrate --fake`.",
                 step.key
             )));
         }

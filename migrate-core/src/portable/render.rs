@@ -16,6 +16,20 @@ pub trait Renderer: Send + Sync {
     /// order, each without a trailing `;`. Fails when `op` is invalid
     /// against `before` (the message says why) or the engine cannot do it.
     fn render(&self, op: &Operation, before: &SchemaState) -> Result<Vec<String>, String>;
+
+    /// Session statements that must run before the migration's transaction
+    /// opens and after it ends, because rendering `op` on `before` needs
+    /// them and the engine ignores them inside a transaction (SQLite's
+    /// table rebuild needs `PRAGMA foreign_keys = OFF`, or dropping the old
+    /// table fires `ON DELETE` actions). The default needs none.
+    fn outside_transaction(
+        &self,
+        op: &Operation,
+        before: &SchemaState,
+    ) -> Option<(Vec<String>, Vec<String>)> {
+        let _ = (op, before);
+        None
+    }
 }
 
 /// Renders a list of operations, each against the state the previous ones

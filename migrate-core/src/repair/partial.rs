@@ -538,6 +538,7 @@ The history still counts the statements not yet undone; run `migrate repair` aga
                 mode: ExecutionMode::Journaled,
                 fake: false,
                 orphan: migration.is_none() && case.direction == Direction::Apply,
+                outside: (0, 0),
                 statements,
                 warnings: Vec::new(),
             };

@@ -21,6 +21,8 @@ struct FileName {
     number: u64,
     section: Option<Section>,
     dialect: Option<SqlDialect>,
+    /// A `.toml` file of portable operations.
+    portable: bool,
 }
 
 /// Which half of a migration a file or marker holds.
@@ -30,11 +32,12 @@ pub(super) enum Section {
     Down,
 }
 
-/// Parses `0002_add_dob[.mysql][.up|.down].sql`.
+/// Parses `0002_add_dob[.mysql][.up|.down].sql` or `0002_add_dob.toml`.
 fn parse_file_name(file_name: &str) -> std::result::Result<FileName, String> {
-    let base = file_name.strip_suffix(".sql").ok_or_else(|| {
-        "portable (.toml) migrations are not supported by this version".to_string()
-    })?;
+    let (base, portable) = match file_name.strip_suffix(".sql") {
+        Some(base) => (base, false),
+        None => (file_name.strip_suffix(".toml").unwrap_or(file_name), true),
+    };
     let mut parts: Vec<&str> = base.split('.').collect();
     let stem = parts.remove(0).to_string();
     let mut section = None;
@@ -63,11 +66,16 @@ fn parse_file_name(file_name: &str) -> std::result::Result<FileName, String> {
         digits.parse().ok()
     };
     match number {
+        Some(_) if portable && (section.is_some() || dialect.is_some()) => Err(
+            "a portable migration is one NNNN_name.toml file: no .up/.down or dialect tag (write a NNNN_name.mysql.sql variant to replace it on one engine)"
+                .into(),
+        ),
         Some(number) if valid_rest && stem.len() > digits.len() + 1 => Ok(FileName {
             stem,
             number,
             section,
             dialect,
+            portable,
         }),
         _ => Err(
             "not a migration file name: expected NNNN_name.sql (a number, `_`, then letters, digits, `_` or `-`)"
@@ -155,13 +163,34 @@ fn load_migration(
     let wanted = if has_variant { Some(dialect) } else { None };
     let chosen: Vec<&(FileName, PathBuf)> =
         files.iter().filter(|(f, _)| f.dialect == wanted).collect();
-    let single = chosen.iter().find(|(f, _)| f.section.is_none());
+    let singles: Vec<&&(FileName, PathBuf)> =
+        chosen.iter().filter(|(f, _)| f.section.is_none()).collect();
+    if singles.len() > 1 {
+        problems.push(SourceProblem {
+            path: singles[0].1.clone(),
+            line: None,
+            message: format!(
+                "migration `{stem}` has both a .sql and a .toml file ({}); keep one",
+                singles
+                    .iter()
+                    .map(|(_, p)| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        });
+        return None;
+    }
+    let single = singles.first().copied();
     let up = chosen.iter().find(|(f, _)| f.section == Some(Section::Up));
     let down = chosen
         .iter()
         .find(|(f, _)| f.section == Some(Section::Down));
     let number = files[0].0.number;
     match (single, up, down) {
+        (Some((f, single)), None, None) if f.portable => {
+            let text = read_text(single, problems)?;
+            super::portable::load(app, stem, number, single, &text, problems)
+        }
         (Some((_, single)), None, None) => {
             let text = read_text(single, problems)?;
             let parsed = parse_single(app, single, &text, dialect, problems)?;
@@ -173,6 +202,8 @@ fn load_migration(
                 up: parsed.up,
                 down: parsed.down,
                 depends_on: parsed.depends_on,
+                portable: None,
+                irreversible: None,
             })
         }
         (None, Some((_, up_path)), down) => {
@@ -201,6 +232,8 @@ fn load_migration(
                 up,
                 down,
                 depends_on,
+                portable: None,
+                irreversible: None,
             })
         }
         (None, None, Some((_, down_path))) => {

@@ -17,12 +17,14 @@
 //! file and line, so one run shows everything to fix.
 
 mod layout;
+mod portable;
 mod sections;
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashMap};
 use std::path::{Path, PathBuf};
 
+use crate::backend::Dialect;
 use crate::dialect::SqlDialect;
 use crate::error::{Error, Result, SourceProblem};
 use crate::migration::{Migration, MigrationKey, number_of};
@@ -42,9 +44,21 @@ pub struct Source {
 }
 
 impl Source {
+    /// Reads and checks every migration under `dir` for an engine: SQL
+    /// split as it splits it, dialect variants chosen for it, portable
+    /// migrations rendered for it.
+    pub fn load_for(dir: &Path, dialect: &dyn Dialect) -> Result<Source> {
+        Self::load_with(dir, dialect.sql_dialect(), Some(dialect))
+    }
+
     /// Reads and checks every migration under `dir`, splitting statements as
-    /// `dialect` does.
+    /// `dialect` does. Portable migrations need an engine to render for:
+    /// use [`Source::load_for`] when there may be any.
     pub fn load(dir: &Path, dialect: SqlDialect) -> Result<Source> {
+        Self::load_with(dir, dialect, None)
+    }
+
+    fn load_with(dir: &Path, dialect: SqlDialect, engine: Option<&dyn Dialect>) -> Result<Source> {
         let entries = std::fs::read_dir(dir).map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
                 Error::Usage(format!(
@@ -105,11 +119,27 @@ impl Source {
             source.order = source.topological_order(&mut problems);
         }
         if problems.is_empty() {
+            source.render_portable(engine, &mut problems);
+        }
+        if problems.is_empty() {
             Ok(source)
         } else {
             problems.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
             Err(Error::InvalidSource(problems))
         }
+    }
+
+    /// Renders the portable migrations, in dependency order.
+    fn render_portable(&mut self, engine: Option<&dyn Dialect>, problems: &mut Vec<SourceProblem>) {
+        let position: HashMap<MigrationKey, usize> = self
+            .order
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (k.clone(), i))
+            .collect();
+        let mut ordered: Vec<&mut Migration> = self.apps.values_mut().flatten().collect();
+        ordered.sort_by_key(|m| position[&m.key()]);
+        portable::render(ordered, engine, problems);
     }
 
     /// The folder the migrations were read from.
