@@ -428,17 +428,32 @@ async fn foreign_key_check_reports_rows_that_break_a_new_foreign_key() {
     );
 
     // With foreign keys off, as the executor runs a rebuild, the last
-    // statement lists the violation; the executor must read it.
+    // statement finds the violation, and the backend turns it into an
+    // error so the migration rolls back.
     backend
         .execute("PRAGMA foreign_keys = OFF")
         .await
         .expect("off");
-    for sql in &statements {
+    backend.begin().await.expect("begin");
+    let (last, body) = statements.split_last().expect("statements");
+    for sql in body {
         backend.execute(sql).await.expect("runs");
     }
+    let err = backend.execute(last).await.expect_err("the check fails");
+    assert!(
+        err.to_string().contains(
+            "FOREIGN KEY constraint failed: row 1 of patient references a missing row of doctor"
+        ),
+        "{err}"
+    );
+    backend.rollback().await.expect("rollback");
     let look = Connection::open(&path).unwrap();
     look.execute_batch("PRAGMA foreign_keys = OFF").unwrap();
-    assert_eq!(rows(&look, check), ["patient|1|doctor|0"]);
+    assert_eq!(
+        rows(&look, check),
+        Vec::<String>::new(),
+        "rolled back: no violation left"
+    );
 }
 
 /// Why the executor must turn foreign keys off around a rebuild: with them

@@ -1,0 +1,450 @@
+//! The statement journal against a real server: the inverse read from the
+//! catalog before a destructive statement runs puts the definition back,
+//! and probes see objects come and go by the search path.
+
+mod common;
+
+use migrate_core::SqlDialect;
+use migrate_core::backend::{Backend, ConnectOptions, Dialect};
+use migrate_core::journal::{self, JournalEntry, Probe};
+use migrate_postgres::{PostgresBackend, PostgresDialect};
+use tokio_postgres::Client;
+
+async fn connect(url: &str, schema: Option<&str>) -> PostgresBackend {
+    let options = ConnectOptions {
+        schema: schema.map(Into::into),
+        ..ConnectOptions::default()
+    };
+    PostgresBackend::connect(url, &options)
+        .await
+        .unwrap_or_else(|e| panic!("connect to {url}: {e}"))
+}
+
+async fn run(backend: &mut PostgresBackend, sql: &str) {
+    backend
+        .execute(sql)
+        .await
+        .unwrap_or_else(|e| panic!("`{sql}`: {e}"));
+}
+
+/// The entry for `sql`, after checking that it has an inverse.
+async fn journaled(backend: &mut PostgresBackend, sql: &str) -> (JournalEntry, Vec<String>) {
+    let entry = backend
+        .journal_entry(sql)
+        .await
+        .unwrap_or_else(|e| panic!("journal entry of `{sql}`: {e}"));
+    let inverse = entry
+        .inverse
+        .clone()
+        .unwrap_or_else(|| panic!("`{sql}` got no inverse: {entry:?}"));
+    (entry, inverse)
+}
+
+async fn undo(backend: &mut PostgresBackend, inverse: &[String]) {
+    for sql in inverse {
+        run(backend, sql).await;
+    }
+}
+
+async fn exists(backend: &mut PostgresBackend, probe: Probe) -> Option<bool> {
+    backend.probe(&probe).await.expect("probe")
+}
+
+fn table(name: &str) -> Probe {
+    Probe::Table {
+        name: name.into(),
+        exists_after: false,
+    }
+}
+
+fn column(table: &str, column: &str) -> Probe {
+    Probe::Column {
+        table: table.into(),
+        column: column.into(),
+        exists_after: false,
+    }
+}
+
+fn index(name: &str) -> Probe {
+    Probe::Index {
+        table: None,
+        name: name.into(),
+        exists_after: false,
+    }
+}
+
+fn view(name: &str) -> Probe {
+    Probe::View {
+        name: name.into(),
+        exists_after: false,
+    }
+}
+
+fn constraint(table: &str, name: &str) -> Probe {
+    Probe::Constraint {
+        table: table.into(),
+        name: name.into(),
+        exists_after: false,
+    }
+}
+
+/// Everything that defines table `t` (in `public`), one line per fact,
+/// sorted: columns whatever their position, constraints, indexes,
+/// triggers, comments, and the foreign keys that point at it.
+async fn describe(client: &Client, t: &str) -> String {
+    let sql = "SELECT string_agg(x, E'\\n' ORDER BY x) FROM ( \
+        SELECT 'column ' || attname || ' ' || format_type(atttypid, atttypmod) \
+          || ' notnull=' || attnotnull || ' default=' || coalesce(pg_get_expr(adbin, adrelid), '-') \
+          || ' identity=' || attidentity::text || ' generated=' || attgenerated::text \
+          || ' collation=' || attcollation::regcollation::text \
+          || ' comment=' || coalesce(col_description(attrelid, attnum), '-') \
+        FROM pg_attribute LEFT JOIN pg_attrdef ON adrelid = attrelid AND adnum = attnum \
+        WHERE attrelid = $1::text::regclass AND attnum > 0 AND NOT attisdropped \
+        UNION ALL SELECT 'constraint ' || conname || ' ' || pg_get_constraintdef(oid) \
+          FROM pg_constraint WHERE conrelid = $1::text::regclass \
+        UNION ALL SELECT 'index ' || indexdef FROM pg_indexes \
+          WHERE schemaname = 'public' AND tablename = $1::text \
+        UNION ALL SELECT 'trigger ' || pg_get_triggerdef(oid) || ' ' || tgenabled::text \
+          FROM pg_trigger WHERE tgrelid = $1::text::regclass AND NOT tgisinternal \
+        UNION ALL SELECT 'comment ' || coalesce(obj_description($1::text::regclass, 'pg_class'), '-') \
+        UNION ALL SELECT 'referenced by ' || conrelid::regclass::text || ' ' || conname || ' ' \
+          || pg_get_constraintdef(oid) \
+          FROM pg_constraint WHERE confrelid = $1::text::regclass AND conrelid <> $1::text::regclass \
+        ) d(x)";
+    client
+        .query_one(sql, &[&t])
+        .await
+        .unwrap_or_else(|e| panic!("describe {t}: {e:?}"))
+        .get(0)
+}
+
+async fn one<T: for<'a> tokio_postgres::types::FromSql<'a>>(client: &Client, sql: &str) -> T {
+    client
+        .query_one(sql, &[])
+        .await
+        .unwrap_or_else(|e| panic!("`{sql}`: {e:?}"))
+        .get(0)
+}
+
+const SCHEMA: &str = "
+CREATE TABLE parent (id int PRIMARY KEY);
+INSERT INTO parent VALUES (1), (2);
+CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN NEW.touched := now(); RETURN NEW; END $$;
+CREATE TABLE t (
+    id serial PRIMARY KEY,
+    code text COLLATE \"C\" NOT NULL DEFAULT 'it''s',
+    amount numeric(10,2) NOT NULL DEFAULT 0 CHECK (amount >= 0),
+    parent_id int REFERENCES parent (id) ON DELETE CASCADE,
+    seq bigint GENERATED BY DEFAULT AS IDENTITY (START WITH 100 INCREMENT BY 5),
+    doubled numeric GENERATED ALWAYS AS (amount * 2) STORED,
+    touched timestamptz,
+    tags text[],
+    CONSTRAINT code_amount UNIQUE (code, amount) DEFERRABLE INITIALLY DEFERRED
+);
+CREATE INDEX t_lower_code ON t (lower(code)) WHERE amount > 0;
+CREATE INDEX t_parent ON t USING hash (parent_id);
+CREATE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch();
+CREATE TRIGGER t_touch_off BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION touch();
+ALTER TABLE t DISABLE TRIGGER t_touch_off;
+COMMENT ON TABLE t IS 'the t';
+COMMENT ON COLUMN t.code IS 'its code';
+CREATE TABLE child (id int PRIMARY KEY, t_id int CONSTRAINT child_t REFERENCES t (id));
+INSERT INTO t (code, amount, parent_id) VALUES ('a', 1.5, 1), ('b', 2.5, 2);
+";
+
+#[tokio::test]
+async fn probes_follow_the_search_path() {
+    let Some(db) = common::scratch().await else {
+        return;
+    };
+    let mut backend = connect(&db.url, None).await;
+    run(&mut backend, SCHEMA).await;
+    run(&mut backend, "CREATE VIEW v AS SELECT id, code FROM t").await;
+    run(&mut backend, "CREATE SCHEMA other").await;
+    run(&mut backend, "CREATE TABLE other.elsewhere (x int)").await;
+    run(&mut backend, "CREATE TABLE \"Mixed Case\" (\"Col\" int)").await;
+    assert_eq!(exists(&mut backend, table("t")).await, Some(true));
+    assert_eq!(exists(&mut backend, table("Mixed Case")).await, Some(true));
+    assert_eq!(exists(&mut backend, table("mixed case")).await, Some(false));
+    assert_eq!(exists(&mut backend, table("v")).await, Some(false));
+    assert_eq!(exists(&mut backend, table("nope")).await, Some(false));
+    assert_eq!(exists(&mut backend, table("elsewhere")).await, Some(false));
+    assert_eq!(
+        exists(&mut backend, table("other.elsewhere")).await,
+        Some(true)
+    );
+    assert_eq!(exists(&mut backend, column("t", "code")).await, Some(true));
+    assert_eq!(
+        exists(&mut backend, column("Mixed Case", "Col")).await,
+        Some(true)
+    );
+    assert_eq!(exists(&mut backend, column("t", "zz")).await, Some(false));
+    assert_eq!(exists(&mut backend, column("nope", "a")).await, Some(false));
+    assert_eq!(exists(&mut backend, index("t_parent")).await, Some(true));
+    assert_eq!(exists(&mut backend, index("t")).await, Some(false));
+    assert_eq!(exists(&mut backend, view("v")).await, Some(true));
+    assert_eq!(exists(&mut backend, view("t")).await, Some(false));
+    assert_eq!(
+        exists(&mut backend, constraint("t", "code_amount")).await,
+        Some(true)
+    );
+    assert_eq!(
+        exists(&mut backend, constraint("t", "nope")).await,
+        Some(false)
+    );
+    Box::new(backend).close().await.expect("closes");
+
+    // With the search path on `other`, its table is found by its name.
+    let mut backend = connect(&db.url, Some("other")).await;
+    assert_eq!(exists(&mut backend, table("elsewhere")).await, Some(true));
+    assert_eq!(exists(&mut backend, table("t")).await, Some(false));
+    Box::new(backend).close().await.expect("closes");
+}
+
+#[tokio::test]
+async fn a_dropped_index_comes_back_as_it_was() {
+    let Some(db) = common::scratch().await else {
+        return;
+    };
+    let client = common::client(&db.url).await.expect("client");
+    let mut backend = connect(&db.url, None).await;
+    run(&mut backend, SCHEMA).await;
+    run(&mut backend, "COMMENT ON INDEX t_parent IS 'by parent'").await;
+    let before = describe(&client, "t").await;
+    let comment = "SELECT obj_description('t_parent'::regclass, 'pg_class')";
+    for name in ["t_lower_code", "t_parent"] {
+        let sql = format!("DROP INDEX {name}");
+        let (entry, inverse) = journaled(&mut backend, &sql).await;
+        assert!(!entry.lossy, "{entry:?}");
+        run(&mut backend, &sql).await;
+        assert_eq!(exists(&mut backend, index(name)).await, Some(false));
+        undo(&mut backend, &inverse).await;
+        assert_eq!(exists(&mut backend, index(name)).await, Some(true));
+        assert_eq!(describe(&client, "t").await, before, "{sql}");
+    }
+    assert_eq!(
+        one::<Option<String>>(&client, comment).await.as_deref(),
+        Some("by parent")
+    );
+    let (entry, inverse) = journaled(&mut backend, "DROP INDEX IF EXISTS gone").await;
+    assert!(inverse.is_empty() && !entry.lossy, "{entry:?}");
+    Box::new(backend).close().await.expect("closes");
+}
+
+#[tokio::test]
+async fn a_dropped_view_comes_back_as_it_was() {
+    let Some(db) = common::scratch().await else {
+        return;
+    };
+    let client = common::client(&db.url).await.expect("client");
+    let mut backend = connect(&db.url, None).await;
+    run(&mut backend, SCHEMA).await;
+    run(
+        &mut backend,
+        "CREATE VIEW v AS SELECT id, code AS \"the code\" FROM t WHERE amount > 1 \
+         WITH CASCADED CHECK OPTION",
+    )
+    .await;
+    run(&mut backend, "COMMENT ON VIEW v IS 'the v'").await;
+    let definition = "SELECT pg_get_viewdef('v'::regclass) || array_to_string(reloptions, ',') \
+                      || obj_description(oid, 'pg_class') FROM pg_class WHERE oid = 'v'::regclass";
+    let before: String = one(&client, definition).await;
+    let (entry, inverse) = journaled(&mut backend, "DROP VIEW v").await;
+    assert!(!entry.lossy, "{entry:?}");
+    run(&mut backend, "DROP VIEW v").await;
+    assert_eq!(exists(&mut backend, view("v")).await, Some(false));
+    undo(&mut backend, &inverse).await;
+    assert_eq!(exists(&mut backend, view("v")).await, Some(true));
+    assert_eq!(one::<String>(&client, definition).await, before);
+    Box::new(backend).close().await.expect("closes");
+}
+
+#[tokio::test]
+async fn a_dropped_column_comes_back_with_its_constraints_and_indexes() {
+    let Some(db) = common::scratch().await else {
+        return;
+    };
+    let client = common::client(&db.url).await.expect("client");
+    let mut backend = connect(&db.url, None).await;
+    run(&mut backend, SCHEMA).await;
+    let before = describe(&client, "t").await;
+    // `parent_id` has a foreign key and an index of its own.
+    for name in ["parent_id", "tags", "touched"] {
+        let sql = format!("ALTER TABLE t DROP COLUMN {name}");
+        let (entry, inverse) = journaled(&mut backend, &sql).await;
+        assert!(entry.lossy, "{entry:?}");
+        assert!(
+            entry
+                .note
+                .as_deref()
+                .unwrap_or("")
+                .contains(&format!("t.{name}")),
+            "{entry:?}"
+        );
+        run(&mut backend, &sql).await;
+        assert_eq!(exists(&mut backend, column("t", name)).await, Some(false));
+        undo(&mut backend, &inverse).await;
+        assert_eq!(exists(&mut backend, column("t", name)).await, Some(true));
+        assert_eq!(describe(&client, "t").await, before, "{sql}");
+    }
+    // `code` has a default, a collation, a comment, NOT NULL, a unique
+    // constraint shared with `amount` and an expression index; the unique
+    // constraint needs distinct values, so the rows go first.
+    run(&mut backend, "DELETE FROM child; DELETE FROM t").await;
+    let sql = "ALTER TABLE t DROP COLUMN code";
+    let (entry, inverse) = journaled(&mut backend, sql).await;
+    assert!(
+        entry.note.as_deref().unwrap_or("").contains("unique"),
+        "{entry:?}"
+    );
+    run(&mut backend, sql).await;
+    undo(&mut backend, &inverse).await;
+    assert_eq!(describe(&client, "t").await, before, "{sql}");
+    Box::new(backend).close().await.expect("closes");
+}
+
+#[tokio::test]
+async fn a_column_without_a_default_comes_back_nullable() {
+    let Some(db) = common::scratch().await else {
+        return;
+    };
+    let mut backend = connect(&db.url, None).await;
+    run(&mut backend, "CREATE TABLE n (id int, must int NOT NULL)").await;
+    run(&mut backend, "INSERT INTO n VALUES (1, 1)").await;
+    let sql = "ALTER TABLE n DROP COLUMN must";
+    let (entry, inverse) = journaled(&mut backend, sql).await;
+    assert!(
+        entry.note.as_deref().unwrap_or("").contains("NOT NULL"),
+        "{entry:?}"
+    );
+    run(&mut backend, sql).await;
+    undo(&mut backend, &inverse).await;
+    assert_eq!(exists(&mut backend, column("n", "must")).await, Some(true));
+    Box::new(backend).close().await.expect("closes");
+}
+
+#[tokio::test]
+async fn a_changed_column_gets_its_type_default_and_nullability_back() {
+    let Some(db) = common::scratch().await else {
+        return;
+    };
+    let client = common::client(&db.url).await.expect("client");
+    let mut backend = connect(&db.url, None).await;
+    run(&mut backend, SCHEMA).await;
+    let before = describe(&client, "t").await;
+    for sql in [
+        "ALTER TABLE t ALTER COLUMN parent_id TYPE bigint",
+        // Without COLLATE, the new type's default collation replaces "C".
+        "ALTER TABLE t ALTER COLUMN code TYPE varchar(50)",
+        "ALTER TABLE t ALTER COLUMN code DROP NOT NULL",
+        "ALTER TABLE t ALTER COLUMN amount DROP DEFAULT",
+        "ALTER TABLE t ALTER COLUMN touched SET DEFAULT now()",
+        "ALTER TABLE t ALTER COLUMN tags TYPE varchar[]",
+    ] {
+        let (entry, inverse) = journaled(&mut backend, sql).await;
+        // Only a change of type converts values.
+        assert_eq!(entry.lossy, sql.contains(" TYPE "), "{entry:?}");
+        run(&mut backend, sql).await;
+        assert_ne!(describe(&client, "t").await, before, "{sql}");
+        undo(&mut backend, &inverse).await;
+        assert_eq!(describe(&client, "t").await, before, "{sql}");
+    }
+    // A view on the column: putting a type back would be refused, and a
+    // change of default or nullability leaves the type alone.
+    run(&mut backend, "CREATE VIEW tv AS SELECT touched FROM t").await;
+    let sql = "ALTER TABLE t ALTER COLUMN touched SET NOT NULL";
+    run(&mut backend, "UPDATE t SET touched = now()").await;
+    let before = describe(&client, "t").await;
+    let (_, inverse) = journaled(&mut backend, sql).await;
+    run(&mut backend, sql).await;
+    undo(&mut backend, &inverse).await;
+    assert_eq!(describe(&client, "t").await, before, "{sql}");
+    let parent: i32 = one(&client, "SELECT parent_id FROM t WHERE code = 'b'").await;
+    assert_eq!(parent, 2);
+    Box::new(backend).close().await.expect("closes");
+}
+
+#[tokio::test]
+async fn a_dropped_table_is_rebuilt_from_the_catalog() {
+    let Some(db) = common::scratch().await else {
+        return;
+    };
+    let client = common::client(&db.url).await.expect("client");
+    let mut backend = connect(&db.url, None).await;
+    run(&mut backend, SCHEMA).await;
+    // A foreign key of another table would make the drop fail.
+    run(&mut backend, "DROP TABLE child").await;
+    let before = describe(&client, "t").await;
+    let sequences = "SELECT string_agg(sequencename || ' ' || last_value || ' ' || start_value \
+                     || ' ' || increment_by, ', ' ORDER BY sequencename) FROM pg_sequences";
+    let sequences_before: String = one(&client, sequences).await;
+    let sql = "DROP TABLE t";
+    let (entry, inverse) = journaled(&mut backend, sql).await;
+    assert!(entry.lossy, "{entry:?}");
+    assert!(
+        entry.note.as_deref().unwrap_or("").contains("rows of t"),
+        "{entry:?}"
+    );
+    run(&mut backend, sql).await;
+    assert_eq!(exists(&mut backend, table("t")).await, Some(false));
+    undo(&mut backend, &inverse).await;
+    assert_eq!(exists(&mut backend, table("t")).await, Some(true));
+    assert_eq!(describe(&client, "t").await, before);
+    assert_eq!(one::<String>(&client, sequences).await, sequences_before);
+    // The counters go on from where they were.
+    run(&mut backend, "INSERT INTO t (code) VALUES ('c')").await;
+    let ids: String = one(&client, "SELECT id || ' ' || seq FROM t").await;
+    assert_eq!(ids, "3 110");
+    Box::new(backend).close().await.expect("closes");
+}
+
+#[tokio::test]
+async fn tables_that_cannot_be_rebuilt_get_a_note() {
+    let Some(db) = common::scratch().await else {
+        return;
+    };
+    let mut backend = connect(&db.url, None).await;
+    run(
+        &mut backend,
+        "CREATE TABLE p (at date) PARTITION BY RANGE (at); \
+         CREATE TABLE p2025 PARTITION OF p FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')",
+    )
+    .await;
+    let refused = backend.journal_entry("DROP TABLE p").await.expect("entry");
+    assert_eq!(refused.inverse, None, "{refused:?}");
+    assert!(
+        refused
+            .note
+            .as_deref()
+            .unwrap_or("")
+            .contains("partitioned"),
+        "{refused:?}"
+    );
+    let (missing, inverse) = journaled(&mut backend, "DROP TABLE IF EXISTS gone").await;
+    assert!(inverse.is_empty() && !missing.lossy, "{missing:?}");
+    Box::new(backend).close().await.expect("closes");
+}
+
+#[tokio::test]
+async fn statements_that_need_no_capture_are_journaled_from_their_text() {
+    let Some(db) = common::scratch().await else {
+        return;
+    };
+    let mut backend = connect(&db.url, None).await;
+    let quote = |s: &str| PostgresDialect.quote_identifier(s);
+    for sql in [
+        "CREATE TABLE x (a int)",
+        "INSERT INTO x VALUES (1)",
+        "CREATE INDEX xa ON x (a)",
+    ] {
+        let entry = backend.journal_entry(sql).await.expect("entry");
+        assert_eq!(
+            entry,
+            journal::entry_from_text(sql, SqlDialect::Postgres, &quote),
+            "{sql}"
+        );
+        run(&mut backend, sql).await;
+    }
+    Box::new(backend).close().await.expect("closes");
+}
