@@ -68,6 +68,8 @@ scenarios! {
     repair::every_failing_statement_is_undone_or_resumed,
     repair::every_crash_point_is_undone_or_resumed,
     repair::repair_without_an_inverse_says_what_ran,
+    portable::portable_set_is_equivalent_everywhere,
+    portable::portable_errors_name_file_line_and_operation,
     engines::lock_held_by_another_run_times_out,
     engines::init_statements_run_first,
     engines::dml_only_migration_is_atomic_everywhere,

@@ -256,7 +256,7 @@ pub(super) fn refuse_irreversible(
         let in_file = migration.and_then(|m| m.down.as_ref());
         if stored.is_none() && in_file.is_none() {
             let why = match migration.and_then(|m| m.irreversible.as_deref()) {
-                Some(reason) => format!("{reason}. Give that operation a `down`"),
+                Some(reason) => reason.trim_end_matches('.').to_string(),
                 None => "it has no down section, so it cannot be unapplied. \
 Add a `-- migrate:down` section (or a .down.sql file) that undoes it"
                     .to_string(),

@@ -170,7 +170,8 @@ fn render_one(
                     current.apply(&r).map_err(fail)?;
                 }
             }
-            Err(e) => {
+            Err(mut e) => {
+                e.index = Some(i + 1);
                 irreversible = Some(format!("it cannot be unapplied: {e}"));
                 break;
             }

@@ -8,6 +8,7 @@
 //! `CI=true`, where it fails them.
 
 pub mod db;
+pub mod shape;
 
 use std::future::Future;
 use std::path::{Path, PathBuf};

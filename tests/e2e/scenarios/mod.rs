@@ -6,6 +6,7 @@ pub mod engines;
 pub mod failures;
 pub mod inputs;
 pub mod moves;
+pub mod portable;
 pub mod recovery;
 pub mod repair;
 

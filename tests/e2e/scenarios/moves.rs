@@ -213,17 +213,30 @@ pub async fn example_project_round_trip(ctx: Arc<Ctx>) {
     let dir = example.to_str().unwrap();
     ctx.migrate(&["--dir", dir])
         .expect_code(0)
-        .expect_text("Applying tasks:0002_assign_patient ... OK");
+        .expect_text("Applying tasks:0002_assign_patient ... OK")
+        .expect_text("Applying tasks:0004_checklist_due ... OK");
     assert_eq!(
         ctx.db.tables().await,
-        strings(&["patients_patient", "patients_visit", "tasks_task"])
+        strings(&[
+            "patients_patient",
+            "patients_visit",
+            "tasks_checklist_item",
+            "tasks_task"
+        ])
     );
     assert_eq!(
         ctx.db.columns("tasks_task").await,
         strings(&["id", "title", "done", "patient_id"])
     );
+    assert_eq!(
+        ctx.db.columns("tasks_checklist_item").await,
+        strings(&["id", "task_id", "label", "done", "due_on"])
+    );
+    // tasks:0002 depends on patients:0001, and tasks:0003-0004 come after
+    // it: all of them go first.
     ctx.migrate(&["--dir", dir, "patients", "zero"])
-        .expect_code(0);
+        .expect_code(0)
+        .expect_text("Unapplying tasks:0004_checklist_due");
     assert_eq!(ctx.db.tables().await, strings(&["tasks_task"]));
     assert_eq!(
         ctx.db.columns("tasks_task").await,
