@@ -70,6 +70,7 @@ scenarios! {
     repair::repair_without_an_inverse_says_what_ran,
     portable::portable_set_is_equivalent_everywhere,
     portable::portable_errors_name_file_line_and_operation,
+    portable::a_variant_replaces_a_portable_migration_on_one_engine,
     engines::lock_held_by_another_run_times_out,
     engines::init_statements_run_first,
     engines::dml_only_migration_is_atomic_everywhere,

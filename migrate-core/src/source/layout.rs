@@ -186,6 +186,57 @@ fn load_migration(
         .iter()
         .find(|(f, _)| f.section == Some(Section::Down));
     let number = files[0].0.number;
+    let migration = build(
+        app, stem, number, single, up, down, &chosen, dialect, problems,
+    )?;
+    Some(with_replaced_portable(
+        migration,
+        files,
+        has_variant,
+        problems,
+    ))
+}
+
+/// A dialect variant that replaces a portable migration still stands for
+/// its operations: they go into the schema state (not rendered), so later
+/// portable migrations see the same schema on every engine.
+fn with_replaced_portable(
+    mut migration: Migration,
+    files: &[(FileName, PathBuf)],
+    has_variant: bool,
+    problems: &mut Vec<SourceProblem>,
+) -> Migration {
+    let generic_toml = files
+        .iter()
+        .find(|(f, _)| f.portable && f.dialect.is_none());
+    if let (true, Some((_, path))) = (has_variant, generic_toml)
+        && let Some(text) = read_text(path, problems)
+    {
+        match crate::portable::parse(&text) {
+            Ok(parsed) => migration.portable = Some(parsed),
+            Err(errors) => problems.extend(errors.into_iter().map(|e| SourceProblem {
+                path: path.clone(),
+                line: e.line,
+                message: e.message,
+            })),
+        }
+    }
+    migration
+}
+
+/// Builds a migration from the files chosen for this engine.
+#[allow(clippy::too_many_arguments)]
+fn build(
+    app: &str,
+    stem: &str,
+    number: u64,
+    single: Option<&&(FileName, PathBuf)>,
+    up: Option<&&(FileName, PathBuf)>,
+    down: Option<&&(FileName, PathBuf)>,
+    chosen: &[&(FileName, PathBuf)],
+    dialect: SqlDialect,
+    problems: &mut Vec<SourceProblem>,
+) -> Option<Migration> {
     match (single, up, down) {
         (Some((f, single)), None, None) if f.portable => {
             let text = read_text(single, problems)?;

@@ -76,6 +76,25 @@ pub(super) fn render(
             continue;
         };
         let path = m.up.path.clone();
+        if path.extension().is_some_and(|e| e == "sql") {
+            // A dialect variant replaced it here: its SQL runs, its
+            // operations only move the schema state.
+            for (i, op) in pm.operations.iter().enumerate() {
+                if let Err(e) = state.apply(op) {
+                    problems.push(SourceProblem {
+                        path: path.clone(),
+                        line: None,
+                        message: format!(
+                            "the portable migration it replaces does not apply: operation {} ({}): {e}",
+                            i + 1,
+                            op.kind()
+                        ),
+                    });
+                    return;
+                }
+            }
+            continue;
+        }
         let Some(renderer) = dialect.and_then(|d| d.renderer()) else {
             problems.push(SourceProblem {
                 path,
