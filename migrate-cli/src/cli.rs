@@ -128,7 +128,7 @@ pub struct RunArgs {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Per app, every migration and its state: [X] applied, [ ] pending,
+    /// Per app, every migration and its state: `[X]` applied, `[ ]` pending,
     /// and every abnormal state.
     #[command(visible_alias = "showmigrations")]
     Status {

@@ -30,11 +30,11 @@
 //! place (harmless, and reused when the key is added again).
 
 use migrate_core::backend::Dialect;
-use migrate_core::portable::render::{prepare, quote_list, sql_statements, string_literal};
-use migrate_core::portable::{
-    Change, Column, ColumnDefault, ColumnType, ForeignKey, Operation, ReferentialAction, Renderer,
-    SchemaState, Table,
+use migrate_core::portable::render::{
+    ColumnSyntax, column_definition, create_table, foreign_key_clause, prepare, primary_key_clause,
+    quote_list, sql_statements, standard_statement, unique_clause,
 };
+use migrate_core::portable::{Change, ColumnType, Operation, Renderer, SchemaState, Table};
 
 use crate::MysqlDialect;
 
@@ -42,44 +42,34 @@ use crate::MysqlDialect;
 /// engine (foreign keys need it) and full Unicode.
 const TABLE_OPTIONS: &str = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
 
+/// How MySQL writes a column: always `NULL` or `NOT NULL`, so that a
+/// `MODIFY` always says it.
+const SYNTAX: ColumnSyntax = ColumnSyntax {
+    type_name,
+    auto: " NOT NULL AUTO_INCREMENT",
+    explicit_null: true,
+    booleans: ["0", "1"],
+    // The precision must match the column's (6).
+    now: "CURRENT_TIMESTAMP(6)",
+    backslash_escapes: true,
+    // MySQL takes no literal default on these types, only an expression.
+    text_default_as_expression: &[ColumnType::Text, ColumnType::Binary, ColumnType::Json],
+};
+
 impl Renderer for MysqlDialect {
     fn render(&self, op: &Operation, before: &SchemaState) -> Result<Vec<String>, String> {
         let (change, _) = prepare(op, before)?;
         let d = self;
         let q = |s: &str| d.quote_identifier(s);
+        if let Some(sql) = standard_statement(d, &SYNTAX, &change) {
+            return Ok(vec![sql]);
+        }
         Ok(match &change {
-            Change::CreateTable(table) => vec![create_table(d, table)],
-            Change::DropTable(table) => vec![format!("DROP TABLE {}", q(&table.name))],
-            Change::RenameTable { from, to } => {
-                vec![format!("ALTER TABLE {} RENAME TO {}", q(from), q(to))]
-            }
-            Change::AddColumn { table, column } => vec![format!(
-                "ALTER TABLE {} ADD COLUMN {}",
-                q(table),
-                column_definition(d, column)
-            )],
-            Change::DropColumn { table, column } => vec![format!(
-                "ALTER TABLE {} DROP COLUMN {}",
-                q(table),
-                q(&column.name)
-            )],
+            Change::CreateTable(table) => vec![create_table_inline(d, table)],
             Change::AlterColumn { table, new, .. } => vec![format!(
                 "ALTER TABLE {} MODIFY COLUMN {}",
                 q(table),
-                column_definition(d, new)
-            )],
-            Change::RenameColumn { table, from, to } => vec![format!(
-                "ALTER TABLE {} RENAME COLUMN {} TO {}",
-                q(table),
-                q(from),
-                q(to)
-            )],
-            Change::CreateIndex { table, index } => vec![format!(
-                "CREATE {}INDEX {} ON {} ({})",
-                if index.unique { "UNIQUE " } else { "" },
-                q(&index.name),
-                q(table),
-                quote_list(d, &index.columns)
+                column_definition(d, &SYNTAX, new)
             )],
             Change::DropIndex { table, index } => {
                 vec![format!("DROP INDEX {} ON {}", q(&index.name), q(table))]
@@ -95,96 +85,40 @@ impl Renderer for MysqlDialect {
                 q(&foreign_key.name)
             )],
             Change::AddUnique { table, unique } => vec![format!(
-                "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE ({})",
+                "ALTER TABLE {} ADD {}",
                 q(table),
-                q(&unique.name),
-                quote_list(d, &unique.columns)
+                unique_clause(d, unique)
             )],
             // A unique constraint is an index on MySQL.
             Change::DropUnique { table, unique } => {
                 vec![format!("DROP INDEX {} ON {}", q(&unique.name), q(table))]
             }
             Change::Sql(sql) => sql_statements(sql, d)?,
+            Change::DropTable(_)
+            | Change::RenameTable { .. }
+            | Change::AddColumn { .. }
+            | Change::DropColumn { .. }
+            | Change::RenameColumn { .. }
+            | Change::CreateIndex { .. } => unreachable!("standard SQL, rendered above"),
         })
     }
 }
 
 /// One `CREATE TABLE` with keys, indexes and constraints inline.
-fn create_table(d: &MysqlDialect, table: &Table) -> String {
-    let q = |s: &str| d.quote_identifier(s);
-    let mut lines: Vec<String> = table
-        .columns
-        .iter()
-        .map(|c| column_definition(d, c))
-        .collect();
-    if !table.primary_key.is_empty() {
-        lines.push(format!(
-            "PRIMARY KEY ({})",
-            quote_list(d, &table.primary_key)
-        ));
-    }
-    for u in &table.uniques {
-        lines.push(format!(
-            "CONSTRAINT {} UNIQUE ({})",
-            q(&u.name),
-            quote_list(d, &u.columns)
-        ));
-    }
-    for i in &table.indexes {
-        lines.push(format!(
-            "{}INDEX {} ({})",
-            if i.unique { "UNIQUE " } else { "" },
-            q(&i.name),
-            quote_list(d, &i.columns)
-        ));
-    }
-    for c in &table.checks {
-        lines.push(format!("CONSTRAINT {} CHECK ({})", q(&c.name), c.expr));
-    }
-    for fk in &table.foreign_keys {
-        lines.push(foreign_key_clause(d, fk));
-    }
-    format!(
-        "CREATE TABLE {} (\n    {}\n){TABLE_OPTIONS}",
-        q(&table.name),
-        lines.join(",\n    ")
-    )
-}
-
-/// `CONSTRAINT `n` FOREIGN KEY (`a`) REFERENCES `t` (`id`) [ON DELETE ...]`.
-fn foreign_key_clause(d: &MysqlDialect, fk: &ForeignKey) -> String {
-    let mut sql = format!(
-        "CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({})",
-        d.quote_identifier(&fk.name),
-        quote_list(d, &fk.columns),
-        d.quote_identifier(&fk.references),
-        quote_list(d, &fk.ref_columns)
-    );
-    for (event, action) in [("DELETE", fk.on_delete), ("UPDATE", fk.on_update)] {
-        if action != ReferentialAction::NoAction {
-            sql.push_str(&format!(" ON {event} {}", action.sql()));
-        }
-    }
-    sql
-}
-
-/// The full definition: `` `name` TYPE NOT NULL|NULL [DEFAULT x] ``.
-/// `NULL` is explicit so that a `MODIFY` always says it.
-fn column_definition(d: &MysqlDialect, column: &Column) -> String {
-    let name = d.quote_identifier(&column.name);
-    if column.ty.is_auto() {
-        return format!("{name} {} NOT NULL AUTO_INCREMENT", type_name(column.ty));
-    }
-    let mut sql = format!(
-        "{name} {} {}",
-        type_name(column.ty),
-        if column.nullable { "NULL" } else { "NOT NULL" }
-    );
-    if let Some(default) = &column.default {
-        sql.push_str(" DEFAULT ");
-        sql.push_str(&default_sql(column.ty, default));
-    }
-    sql
+fn create_table_inline(d: &MysqlDialect, table: &Table) -> String {
+    let keys = primary_key_clause(d, table)
+        .into_iter()
+        .chain(table.uniques.iter().map(|u| unique_clause(d, u)))
+        .chain(table.indexes.iter().map(|i| {
+            format!(
+                "{}INDEX {} ({})",
+                if i.unique { "UNIQUE " } else { "" },
+                d.quote_identifier(&i.name),
+                quote_list(d, &i.columns)
+            )
+        }));
+    let sql = create_table(d, &SYNTAX, &table.name, table, keys);
+    format!("{sql}{TABLE_OPTIONS}")
 }
 
 /// MySQL's name for a portable type.
@@ -209,73 +143,24 @@ fn type_name(ty: ColumnType) -> String {
     }
 }
 
-fn default_sql(ty: ColumnType, default: &ColumnDefault) -> String {
-    match default {
-        ColumnDefault::Text(s) => {
-            let literal = string_literal(s, true);
-            match ty {
-                // MySQL takes no literal default on these types, only an
-                // expression.
-                ColumnType::Text | ColumnType::Binary | ColumnType::Json => format!("({literal})"),
-                _ => literal,
-            }
-        }
-        ColumnDefault::Number(n) => n.clone(),
-        ColumnDefault::Bool(b) => if *b { "1" } else { "0" }.into(),
-        // The precision must match the column's (6).
-        ColumnDefault::Now => "CURRENT_TIMESTAMP(6)".into(),
-        ColumnDefault::Sql(sql) => sql.clone(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use migrate_core::portable::{SchemaState, parse, render_all};
+    use migrate_core::portable::{SchemaState, render_all};
+    use migrate_core::testkit::portable::{self, ops};
 
     use super::*;
 
-    const CLINIC: &str = r#"
-[[operations]]
-op = "create_table"
-table = "doctor"
-columns = [
-  { name = "id", type = "auto_id" },
-  { name = "name", type = "string", length = 50 },
-]
-
-[[operations]]
-op = "create_table"
-table = "patient"
-columns = [
-  { name = "id", type = "big_auto_id" },
-  { name = "name", type = "string", length = 100, default = "it's \\o/" },
-  { name = "dob", type = "date", nullable = true },
-  { name = "balance", type = "decimal", precision = 10, scale = 2, default = "0" },
-  { name = "doctor_id", type = "integer", nullable = true },
-]
-unique = [["name", "dob"]]
-indexes = [{ columns = ["dob"] }]
-checks = [{ name = "positive_balance", expr = "balance >= 0" }]
-foreign_keys = [{ columns = ["doctor_id"], references = "doctor", on_delete = "set_null" }]
-"#;
-
-    fn ops(text: &str) -> Vec<Operation> {
-        parse(text).unwrap_or_else(|e| panic!("{e:#?}")).operations
-    }
+    /// What patient's `name` defaults to in the clinic.
+    const NAME_DEFAULT: &str = "it's \\o/";
 
     fn clinic() -> SchemaState {
-        let mut state = SchemaState::new();
-        state.apply_all(&ops(CLINIC)).expect("the clinic applies");
-        state
+        portable::clinic(NAME_DEFAULT)
     }
 
     /// The statements of one TOML operation on `state`.
     #[track_caller]
     fn sql(state: &SchemaState, op: &str) -> Vec<String> {
-        let ops = ops(&format!("[[operations]]\n{op}\n"));
-        MysqlDialect
-            .render(&ops[0], state)
-            .unwrap_or_else(|e| panic!("{e}"))
+        portable::render_one(&MysqlDialect, state, op)
     }
 
     #[test]
@@ -285,8 +170,12 @@ foreign_keys = [{ columns = ["doctor_id"], references = "doctor", on_delete = "s
 
     #[test]
     fn create_table_is_one_statement() {
-        let (statements, _) =
-            render_all(&MysqlDialect, &ops(CLINIC), &SchemaState::new()).expect("renders");
+        let (statements, _) = render_all(
+            &MysqlDialect,
+            &portable::clinic_ops(NAME_DEFAULT),
+            &SchemaState::new(),
+        )
+        .expect("renders");
         assert_eq!(
             statements,
             [

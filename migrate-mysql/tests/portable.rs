@@ -1,154 +1,17 @@
 //! Portable migrations on a real MySQL or MariaDB server (a scratch
 //! database, see `common`): the rendered statements run through the
 //! backend, rows survive `MODIFY COLUMN` and drops, and the reverse gives
-//! the schema back.
+//! the schema back. The fixtures and `run_ops` are shared with the other
+//! drivers (`migrate_core::testkit::portable`).
 
 mod common;
 
 use migrate_core::backend::{Backend, ConnectOptions};
-use migrate_core::portable::{Operation, SchemaState, parse, render_all, reverse_all};
+use migrate_core::portable::{SchemaState, reverse_all};
+use migrate_core::testkit::portable::{self, run_ops};
 use migrate_mysql::MysqlBackend;
 use mysql_async::prelude::Queryable;
 use mysql_async::{Row, Value};
-
-const INITIAL: &str = r#"
-[[operations]]
-op = "create_table"
-table = "doctor"
-columns = [
-  { name = "id", type = "auto_id" },
-  { name = "name", type = "string", length = 50 },
-  { name = "code", type = "string", length = 10, nullable = true },
-]
-unique = [["code"]]
-
-[[operations]]
-op = "create_table"
-table = "patient"
-columns = [
-  { name = "id", type = "big_auto_id" },
-  { name = "name", type = "string", length = 100 },
-  { name = "dob", type = "date", nullable = true },
-  { name = "balance", type = "decimal", precision = 10, scale = 2, default = "0" },
-  { name = "doctor_id", type = "integer", nullable = true },
-  { name = "notes", type = "text", nullable = true },
-  { name = "data", type = "json", default = "{}" },
-]
-unique = [["name", "dob"]]
-indexes = [{ columns = ["dob"] }]
-checks = [{ expr = "balance >= 0" }]
-foreign_keys = [{ columns = ["doctor_id"], references = "doctor", on_delete = "set_null" }]
-"#;
-
-const CHANGES: &str = r#"
-[[operations]]
-op = "add_column"
-table = "patient"
-column = { name = "active", type = "boolean", default = true }
-
-[[operations]]
-op = "add_column"
-table = "patient"
-column = { name = "seen", type = "timestamp_tz", default = { now = true } }
-
-[[operations]]
-op = "alter_column"
-table = "patient"
-column = "name"
-type = "string"
-length = 200
-nullable = true
-
-[[operations]]
-op = "alter_column"
-table = "patient"
-column = "balance"
-type = "decimal"
-precision = 12
-scale = 3
-
-[[operations]]
-op = "alter_column"
-table = "patient"
-column = "dob"
-type = "timestamp"
-default = "2000-01-01 00:00:00"
-
-[[operations]]
-op = "rename_column"
-table = "patient"
-column = "dob"
-to = "born"
-
-[[operations]]
-op = "drop_column"
-table = "patient"
-column = "data"
-
-[[operations]]
-op = "create_index"
-table = "patient"
-columns = ["balance"]
-
-[[operations]]
-op = "add_unique"
-table = "doctor"
-columns = ["name"]
-
-[[operations]]
-op = "drop_foreign_key"
-table = "patient"
-columns = ["doctor_id"]
-
-[[operations]]
-op = "add_foreign_key"
-table = "patient"
-columns = ["doctor_id"]
-references = "doctor"
-on_delete = "cascade"
-
-[[operations]]
-op = "alter_column"
-table = "doctor"
-column = "name"
-type = "string"
-length = 80
-
-[[operations]]
-op = "sql"
-up = "UPDATE patient SET balance = balance + 1"
-down = "UPDATE patient SET balance = balance - 1"
-mysql = { up = "UPDATE patient SET balance = balance + 1; UPDATE patient SET notes = CONCAT(COALESCE(notes, ''), '!')", down = "UPDATE patient SET balance = balance - 1; UPDATE patient SET notes = NULLIF(LEFT(notes, CHAR_LENGTH(notes) - 1), '')" }
-
-[[operations]]
-op = "rename_table"
-table = "doctor"
-to = "physician"
-"#;
-
-fn ops(text: &str) -> Vec<Operation> {
-    parse(text).unwrap_or_else(|e| panic!("{e:#?}")).operations
-}
-
-/// Renders `ops` from `state` and runs them one by one (each DDL statement
-/// commits on MySQL); returns the state after them.
-async fn migrate(
-    backend: &mut MysqlBackend,
-    ops: &[Operation],
-    state: &SchemaState,
-) -> SchemaState {
-    let renderer = backend
-        .dialect()
-        .renderer()
-        .expect("MySQL renders portable operations");
-    let (statements, after) = render_all(renderer, ops, state).unwrap_or_else(|e| panic!("{e}"));
-    for sql in &statements {
-        if let Err(e) = backend.execute(sql).await {
-            panic!("`{sql}` failed: {e}");
-        }
-    }
-    after
-}
 
 /// The rows of `sql`, each as its values joined by `|`.
 async fn rows(db: &common::Scratch, sql: &str) -> Vec<String> {
@@ -224,7 +87,12 @@ async fn rows_survive_modify_and_the_reverse_restores_the_schema() {
         .await
         .expect("connects");
 
-    let initial = migrate(&mut backend, &ops(INITIAL), &SchemaState::new()).await;
+    let initial = run_ops(
+        &mut backend,
+        &portable::initial(portable::SERVER_COLUMNS),
+        &SchemaState::new(),
+    )
+    .await;
     for sql in [
         "INSERT INTO doctor (name, code) VALUES ('House', 'H1'), ('Grey', NULL)",
         "INSERT INTO patient (name, dob, balance, doctor_id, notes) VALUES ('Ann', '1990-01-02', 10.5, 1, 'n1'), ('Bob', NULL, 0, 2, NULL), ('Cid', '2001-03-04', 3.25, NULL, 'x')",
@@ -245,8 +113,8 @@ async fn rows_survive_modify_and_the_reverse_restores_the_schema() {
         ]
     );
 
-    let changes = ops(CHANGES);
-    let after = migrate(&mut backend, &changes, &initial).await;
+    let changes = portable::changes(portable::SERVER_CHANGES);
+    let after = run_ops(&mut backend, &changes, &initial).await;
     assert_eq!(
         rows(
             &db,
@@ -281,7 +149,7 @@ async fn rows_survive_modify_and_the_reverse_restores_the_schema() {
         .expect("delete");
 
     let undo = reverse_all(&changes, &initial).expect("reversible");
-    let back = migrate(&mut backend, &undo, &after).await;
+    let back = run_ops(&mut backend, &undo, &after).await;
     assert_eq!(back, initial, "the reverse restores the schema state");
     assert_eq!(
         schema(&db).await,

@@ -1,154 +1,16 @@
 //! Portable migrations on a real PostgreSQL server (a scratch database, see
 //! `common`): the rendered statements run through the backend, rows
 //! survive type changes and drops, and the reverse gives the schema back.
+//! The fixtures and `run_ops` are shared with the other drivers
+//! (`migrate_core::testkit::portable`).
 
 mod common;
 
 use migrate_core::backend::{Backend, ConnectOptions};
-use migrate_core::portable::{Operation, SchemaState, parse, render_all, reverse_all};
+use migrate_core::portable::{SchemaState, reverse_all};
+use migrate_core::testkit::portable::{self, ops, run_ops};
 use migrate_postgres::PostgresBackend;
 use tokio_postgres::Client;
-
-const INITIAL: &str = r#"
-[[operations]]
-op = "create_table"
-table = "doctor"
-columns = [
-  { name = "id", type = "auto_id" },
-  { name = "name", type = "string", length = 50 },
-  { name = "code", type = "string", length = 10, nullable = true },
-]
-unique = [["code"]]
-
-[[operations]]
-op = "create_table"
-table = "patient"
-columns = [
-  { name = "id", type = "big_auto_id" },
-  { name = "name", type = "string", length = 100 },
-  { name = "dob", type = "date", nullable = true },
-  { name = "balance", type = "decimal", precision = 10, scale = 2, default = "0" },
-  { name = "doctor_id", type = "integer", nullable = true },
-  { name = "notes", type = "text", nullable = true },
-  { name = "data", type = "json", default = "{}" },
-]
-unique = [["name", "dob"]]
-indexes = [{ columns = ["dob"] }]
-checks = [{ expr = "balance >= 0" }]
-foreign_keys = [{ columns = ["doctor_id"], references = "doctor", on_delete = "set_null" }]
-"#;
-
-const CHANGES: &str = r#"
-[[operations]]
-op = "add_column"
-table = "patient"
-column = { name = "active", type = "boolean", default = true }
-
-[[operations]]
-op = "add_column"
-table = "patient"
-column = { name = "seen", type = "timestamp_tz", default = { now = true } }
-
-[[operations]]
-op = "alter_column"
-table = "patient"
-column = "name"
-type = "string"
-length = 200
-nullable = true
-
-[[operations]]
-op = "alter_column"
-table = "patient"
-column = "balance"
-type = "decimal"
-precision = 12
-scale = 3
-
-[[operations]]
-op = "alter_column"
-table = "patient"
-column = "dob"
-type = "timestamp"
-default = "2000-01-01 00:00:00"
-
-[[operations]]
-op = "rename_column"
-table = "patient"
-column = "dob"
-to = "born"
-
-[[operations]]
-op = "drop_column"
-table = "patient"
-column = "data"
-
-[[operations]]
-op = "create_index"
-table = "patient"
-columns = ["balance"]
-
-[[operations]]
-op = "add_unique"
-table = "doctor"
-columns = ["name"]
-
-[[operations]]
-op = "drop_foreign_key"
-table = "patient"
-columns = ["doctor_id"]
-
-[[operations]]
-op = "add_foreign_key"
-table = "patient"
-columns = ["doctor_id"]
-references = "doctor"
-on_delete = "cascade"
-
-[[operations]]
-op = "alter_column"
-table = "doctor"
-column = "name"
-type = "string"
-length = 80
-
-[[operations]]
-op = "sql"
-up = "UPDATE patient SET balance = balance + 1"
-down = "UPDATE patient SET balance = balance - 1"
-postgres = { up = "UPDATE patient SET balance = balance + 1; UPDATE patient SET notes = coalesce(notes, '') || '!'", down = "UPDATE patient SET balance = balance - 1; UPDATE patient SET notes = nullif(left(notes, -1), '')" }
-
-[[operations]]
-op = "rename_table"
-table = "doctor"
-to = "physician"
-"#;
-
-fn ops(text: &str) -> Vec<Operation> {
-    parse(text).unwrap_or_else(|e| panic!("{e:#?}")).operations
-}
-
-/// Renders `ops` from `state` and runs them in one transaction, as the
-/// executor runs an atomic migration; returns the state after them.
-async fn migrate(
-    backend: &mut PostgresBackend,
-    ops: &[Operation],
-    state: &SchemaState,
-) -> SchemaState {
-    let renderer = backend
-        .dialect()
-        .renderer()
-        .expect("PostgreSQL renders portable operations");
-    let (statements, after) = render_all(renderer, ops, state).unwrap_or_else(|e| panic!("{e}"));
-    backend.begin().await.expect("begin");
-    for sql in &statements {
-        if let Err(e) = backend.execute(sql).await {
-            panic!("`{sql}` failed: {e}");
-        }
-    }
-    backend.commit().await.expect("commit");
-    after
-}
 
 /// Columns, constraints and indexes of the public schema, as text.
 async fn schema(client: &Client) -> Vec<String> {
@@ -236,7 +98,12 @@ async fn rows_survive_and_the_reverse_restores_the_schema() {
         .expect("connects");
     let look = common::client(&db.url).await.expect("client");
 
-    let initial = migrate(&mut backend, &ops(INITIAL), &SchemaState::new()).await;
+    let initial = run_ops(
+        &mut backend,
+        &portable::initial(portable::SERVER_COLUMNS),
+        &SchemaState::new(),
+    )
+    .await;
     for sql in [
         "INSERT INTO doctor (name, code) VALUES ('House', 'H1'), ('Grey', NULL)",
         "INSERT INTO patient (name, dob, balance, doctor_id, notes) VALUES ('Ann', '1990-01-02', 10.5, 1, 'n1'), ('Bob', NULL, 0, 2, NULL), ('Cid', '2001-03-04', 3.25, NULL, 'x')",
@@ -258,8 +125,8 @@ async fn rows_survive_and_the_reverse_restores_the_schema() {
         ]
     );
 
-    let changes = ops(CHANGES);
-    let after = migrate(&mut backend, &changes, &initial).await;
+    let changes = portable::changes(portable::SERVER_CHANGES);
+    let after = run_ops(&mut backend, &changes, &initial).await;
     assert_eq!(
         rows(
             &look,
@@ -303,7 +170,7 @@ async fn rows_survive_and_the_reverse_restores_the_schema() {
         .expect("delete");
 
     let undo = reverse_all(&changes, &initial).expect("reversible");
-    let back = migrate(&mut backend, &undo, &after).await;
+    let back = run_ops(&mut backend, &undo, &after).await;
     assert_eq!(back, initial, "the reverse restores the schema state");
     assert_eq!(
         schema(&look).await,
@@ -335,7 +202,7 @@ async fn a_default_that_cannot_be_cast_is_set_again_after_a_type_change() {
         .await
         .expect("connects");
     let look = common::client(&db.url).await.expect("client");
-    let state = migrate(
+    let state = run_ops(
         &mut backend,
         &ops(
             "[[operations]]\nop = \"create_table\"\ntable = \"t\"\ncolumns = [{ name = \"code\", type = \"string\", length = 10, default = \"none\" }]\n",
@@ -349,7 +216,7 @@ async fn a_default_that_cannot_be_cast_is_set_again_after_a_type_change() {
         .expect("row");
     // 'none' cannot become an integer: PostgreSQL would fail casting the
     // default if it were still there during the type change.
-    migrate(
+    run_ops(
         &mut backend,
         &ops(
             "[[operations]]\nop = \"alter_column\"\ntable = \"t\"\ncolumn = \"code\"\ntype = \"integer\"\ndefault = 7\n",

@@ -275,7 +275,8 @@ impl Backend for SqliteBackend {
         let values = to_sql(record.to_values());
         let key = record.key();
         self.with_conn(move |c| {
-            c.execute(&sql, rusqlite::params_from_iter(values))
+            c.prepare_cached(&sql)
+                .and_then(|mut stmt| stmt.execute(rusqlite::params_from_iter(values)))
                 .map(|_| ())
                 .map_err(|e| Error::database(format!("cannot record {key} in the history"), e))
         })
@@ -291,7 +292,8 @@ impl Backend for SqliteBackend {
         );
         let values = to_sql(entry.to_values());
         self.with_conn(move |c| {
-            c.execute(&sql, rusqlite::params_from_iter(values))
+            c.prepare_cached(&sql)
+                .and_then(|mut stmt| stmt.execute(rusqlite::params_from_iter(values)))
                 .map(|_| ())
                 .map_err(|e| Error::database("cannot write the audit log", e))
         })

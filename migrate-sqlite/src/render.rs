@@ -70,13 +70,26 @@
 //! the schema state does not know them.
 
 use migrate_core::backend::Dialect;
-use migrate_core::portable::render::{prepare, quote_list, sql_statements, string_literal};
+use migrate_core::portable::render::{
+    ColumnSyntax, create_index, prepare, primary_key_clause, quote_list, sql_statements,
+    standard_statement,
+};
 use migrate_core::portable::{
-    Change, Column, ColumnDefault, ColumnType, ForeignKey, Operation, ReferentialAction, Renderer,
-    SchemaState, Table,
+    Change, Column, ColumnDefault, ColumnType, Operation, Renderer, SchemaState, Table,
 };
 
 use crate::SqliteDialect;
+
+/// How SQLite writes a column. An auto column is the rowid.
+const SYNTAX: ColumnSyntax = ColumnSyntax {
+    type_name,
+    auto: " PRIMARY KEY AUTOINCREMENT",
+    explicit_null: false,
+    booleans: ["0", "1"],
+    now: "CURRENT_TIMESTAMP",
+    backslash_escapes: false,
+    text_default_as_expression: &[],
+};
 
 impl Renderer for SqliteDialect {
     fn render(&self, op: &Operation, before: &SchemaState) -> Result<Vec<String>, String> {
@@ -92,39 +105,15 @@ impl Renderer for SqliteDialect {
                 .ok_or_else(|| format!("there is no table `{table}`"))?;
             return Ok(rebuild(d, before, old, new));
         }
+        if let Some(sql) = standard_statement(d, &SYNTAX, &change) {
+            return Ok(vec![sql]);
+        }
         Ok(match &change {
             Change::CreateTable(table) => {
                 let mut statements = vec![create_table(d, &table.name, table)];
                 statements.extend(indexes(d, table));
                 statements
             }
-            Change::DropTable(table) => vec![format!("DROP TABLE {}", q(&table.name))],
-            Change::RenameTable { from, to } => {
-                vec![format!("ALTER TABLE {} RENAME TO {}", q(from), q(to))]
-            }
-            Change::AddColumn { table, column } => vec![format!(
-                "ALTER TABLE {} ADD COLUMN {}",
-                q(table),
-                column_definition(d, column)
-            )],
-            Change::DropColumn { table, column } => vec![format!(
-                "ALTER TABLE {} DROP COLUMN {}",
-                q(table),
-                q(&column.name)
-            )],
-            Change::RenameColumn { table, from, to } => vec![format!(
-                "ALTER TABLE {} RENAME COLUMN {} TO {}",
-                q(table),
-                q(from),
-                q(to)
-            )],
-            Change::CreateIndex { table, index } => vec![create_index(
-                d,
-                table,
-                &index.name,
-                &index.columns,
-                index.unique,
-            )],
             Change::DropIndex { index, .. } => vec![format!("DROP INDEX {}", q(&index.name))],
             Change::AddUnique { table, unique } => {
                 vec![create_index(d, table, &unique.name, &unique.columns, true)]
@@ -138,6 +127,12 @@ impl Renderer for SqliteDialect {
             | Change::DropForeignKey { .. } => {
                 unreachable!("rebuilt above")
             }
+            Change::DropTable(_)
+            | Change::RenameTable { .. }
+            | Change::AddColumn { .. }
+            | Change::DropColumn { .. }
+            | Change::RenameColumn { .. }
+            | Change::CreateIndex { .. } => unreachable!("standard SQL, rendered above"),
         })
     }
 
@@ -223,34 +218,12 @@ fn temporary_name(before: &SchemaState, table: &str) -> String {
     name
 }
 
-/// `CREATE TABLE "name"` with `table`'s columns, primary key, checks and
-/// foreign keys (its unique constraints and indexes are separate
-/// statements: [`indexes`]).
+/// `CREATE TABLE "name"` with `table`'s columns, primary key (unless an
+/// auto column says PRIMARY KEY itself), checks and foreign keys (its
+/// unique constraints and indexes are separate statements: [`indexes`]).
 fn create_table(d: &SqliteDialect, name: &str, table: &Table) -> String {
-    let q = |s: &str| d.quote_identifier(s);
-    let mut lines: Vec<String> = table
-        .columns
-        .iter()
-        .map(|c| column_definition(d, c))
-        .collect();
-    // An auto column says PRIMARY KEY itself.
-    if !table.primary_key.is_empty() && table.auto_column().is_none() {
-        lines.push(format!(
-            "PRIMARY KEY ({})",
-            quote_list(d, &table.primary_key)
-        ));
-    }
-    for c in &table.checks {
-        lines.push(format!("CONSTRAINT {} CHECK ({})", q(&c.name), c.expr));
-    }
-    for fk in &table.foreign_keys {
-        lines.push(foreign_key_clause(d, fk));
-    }
-    format!(
-        "CREATE TABLE {} (\n    {}\n)",
-        q(name),
-        lines.join(",\n    ")
-    )
+    let primary_key = primary_key_clause(d, table).filter(|_| table.auto_column().is_none());
+    migrate_core::portable::render::create_table(d, &SYNTAX, name, table, primary_key)
 }
 
 /// The unique constraints (as unique indexes) and indexes of `table`.
@@ -266,56 +239,6 @@ fn indexes(d: &SqliteDialect, table: &Table) -> Vec<String> {
                 .map(|i| create_index(d, &table.name, &i.name, &i.columns, i.unique)),
         )
         .collect()
-}
-
-fn create_index(
-    d: &SqliteDialect,
-    table: &str,
-    name: &str,
-    columns: &[String],
-    unique: bool,
-) -> String {
-    format!(
-        "CREATE {}INDEX {} ON {} ({})",
-        if unique { "UNIQUE " } else { "" },
-        d.quote_identifier(name),
-        d.quote_identifier(table),
-        quote_list(d, columns)
-    )
-}
-
-/// `CONSTRAINT "n" FOREIGN KEY ("a") REFERENCES "t" ("id") [ON DELETE ...]`.
-fn foreign_key_clause(d: &SqliteDialect, fk: &ForeignKey) -> String {
-    let mut sql = format!(
-        "CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({})",
-        d.quote_identifier(&fk.name),
-        quote_list(d, &fk.columns),
-        d.quote_identifier(&fk.references),
-        quote_list(d, &fk.ref_columns)
-    );
-    for (event, action) in [("DELETE", fk.on_delete), ("UPDATE", fk.on_update)] {
-        if action != ReferentialAction::NoAction {
-            sql.push_str(&format!(" ON {event} {}", action.sql()));
-        }
-    }
-    sql
-}
-
-/// `"name" TYPE [NOT NULL] [DEFAULT x]`; an auto column is the rowid.
-fn column_definition(d: &SqliteDialect, column: &Column) -> String {
-    let name = d.quote_identifier(&column.name);
-    if column.ty.is_auto() {
-        return format!("{name} INTEGER PRIMARY KEY AUTOINCREMENT");
-    }
-    let mut sql = format!("{name} {}", type_name(column.ty));
-    if !column.nullable {
-        sql.push_str(" NOT NULL");
-    }
-    if let Some(default) = &column.default {
-        sql.push_str(" DEFAULT ");
-        sql.push_str(&default_sql(default));
-    }
-    sql
 }
 
 /// SQLite's declared type for a portable type (it decides the affinity).
@@ -339,46 +262,15 @@ fn type_name(ty: ColumnType) -> String {
     }
 }
 
-fn default_sql(default: &ColumnDefault) -> String {
-    match default {
-        ColumnDefault::Text(s) => string_literal(s, false),
-        ColumnDefault::Number(n) => n.clone(),
-        ColumnDefault::Bool(b) => if *b { "1" } else { "0" }.into(),
-        ColumnDefault::Now => "CURRENT_TIMESTAMP".into(),
-        ColumnDefault::Sql(sql) => sql.clone(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use migrate_core::portable::{SchemaState, parse, render_all};
+    use migrate_core::portable::{SchemaState, render_all};
+    use migrate_core::testkit::portable::{self, ops};
 
     use super::*;
 
-    const CLINIC: &str = r#"
-[[operations]]
-op = "create_table"
-table = "doctor"
-columns = [
-  { name = "id", type = "auto_id" },
-  { name = "name", type = "string", length = 50 },
-]
-
-[[operations]]
-op = "create_table"
-table = "patient"
-columns = [
-  { name = "id", type = "big_auto_id" },
-  { name = "name", type = "string", length = 100, default = "it's" },
-  { name = "dob", type = "date", nullable = true },
-  { name = "balance", type = "decimal", precision = 10, scale = 2, default = "0" },
-  { name = "doctor_id", type = "integer", nullable = true },
-]
-unique = [["name", "dob"]]
-indexes = [{ columns = ["dob"] }]
-checks = [{ name = "positive_balance", expr = "balance >= 0" }]
-foreign_keys = [{ columns = ["doctor_id"], references = "doctor", on_delete = "set_null" }]
-"#;
+    /// What patient's `name` defaults to in the clinic.
+    const NAME_DEFAULT: &str = "it's";
 
     /// The patient table as CREATE TABLE writes it, under `name`.
     fn patient_table(name: &str) -> String {
@@ -387,23 +279,14 @@ foreign_keys = [{ columns = ["doctor_id"], references = "doctor", on_delete = "s
         )
     }
 
-    fn ops(text: &str) -> Vec<Operation> {
-        parse(text).unwrap_or_else(|e| panic!("{e:#?}")).operations
-    }
-
     fn clinic() -> SchemaState {
-        let mut state = SchemaState::new();
-        state.apply_all(&ops(CLINIC)).expect("the clinic applies");
-        state
+        portable::clinic(NAME_DEFAULT)
     }
 
     /// The statements of one TOML operation on `state`.
     #[track_caller]
     fn sql(state: &SchemaState, op: &str) -> Vec<String> {
-        let ops = ops(&format!("[[operations]]\n{op}\n"));
-        SqliteDialect
-            .render(&ops[0], state)
-            .unwrap_or_else(|e| panic!("{e}"))
+        portable::render_one(&SqliteDialect, state, op)
     }
 
     #[track_caller]
@@ -419,8 +302,12 @@ foreign_keys = [{ columns = ["doctor_id"], references = "doctor", on_delete = "s
 
     #[test]
     fn create_table_then_its_indexes() {
-        let (statements, _) =
-            render_all(&SqliteDialect, &ops(CLINIC), &SchemaState::new()).expect("renders");
+        let (statements, _) = render_all(
+            &SqliteDialect,
+            &portable::clinic_ops(NAME_DEFAULT),
+            &SchemaState::new(),
+        )
+        .expect("renders");
         assert_eq!(
             statements,
             [

@@ -1,165 +1,23 @@
 //! Portable migrations on a real SQLite file: the rendered statements run
 //! through the backend, rows survive every table rebuild, and the reverse
-//! gives the schema back.
+//! gives the schema back. The fixtures and `run_ops` are shared with the
+//! other drivers (`migrate_core::testkit::portable`).
 
 use migrate_core::backend::{Backend, ConnectOptions, Dialect};
-use migrate_core::portable::{Operation, SchemaState, parse, render_all, reverse_all};
+use migrate_core::portable::{SchemaState, reverse_all};
+use migrate_core::testkit::portable::{self, ops, run_ops};
 use migrate_sqlite::SqliteBackend;
 use migrate_sqlite::render::rebuilt_table;
 use rusqlite::Connection;
 
-const INITIAL: &str = r#"
-[[operations]]
-op = "create_table"
-table = "doctor"
-columns = [
-  { name = "id", type = "auto_id" },
-  { name = "name", type = "string", length = 50 },
-  { name = "code", type = "string", length = 10, nullable = true },
-]
-unique = [["code"]]
-
-[[operations]]
-op = "create_table"
-table = "patient"
-columns = [
-  { name = "id", type = "big_auto_id" },
-  { name = "name", type = "string", length = 100 },
-  { name = "dob", type = "date", nullable = true },
-  { name = "balance", type = "decimal", precision = 10, scale = 2, default = "0" },
-  { name = "doctor_id", type = "integer", nullable = true },
-  { name = "notes", type = "text", nullable = true },
-]
-unique = [["name", "dob"]]
-indexes = [{ columns = ["dob"] }]
-checks = [{ expr = "balance >= 0" }]
-foreign_keys = [{ columns = ["doctor_id"], references = "doctor", on_delete = "set_null" }]
-"#;
-
-/// Every kind of change, several of them table rebuilds on SQLite.
-const CHANGES: &str = r#"
-[[operations]]
-op = "add_column"
-table = "patient"
-column = { name = "active", type = "boolean", default = true }
-
-[[operations]]
-op = "add_column"
-table = "patient"
-column = { name = "seen", type = "timestamp", default = { now = true } }
-
-[[operations]]
-op = "alter_column"
-table = "patient"
-column = "name"
-type = "string"
-length = 200
-nullable = true
-
-[[operations]]
-op = "alter_column"
-table = "patient"
-column = "balance"
-type = "decimal"
-precision = 12
-scale = 3
-
-[[operations]]
-op = "rename_column"
-table = "patient"
-column = "dob"
-to = "born"
-
+/// SQLite's own change: `notes`, patient's last column, is dropped (and
+/// comes back empty with the reverse).
+const DROP_NOTES: &str = r#"
 [[operations]]
 op = "drop_column"
 table = "patient"
 column = "notes"
-
-[[operations]]
-op = "create_index"
-table = "patient"
-columns = ["balance"]
-
-[[operations]]
-op = "add_unique"
-table = "doctor"
-columns = ["name"]
-
-[[operations]]
-op = "drop_foreign_key"
-table = "patient"
-columns = ["doctor_id"]
-
-[[operations]]
-op = "add_foreign_key"
-table = "patient"
-columns = ["doctor_id"]
-references = "doctor"
-on_delete = "cascade"
-
-[[operations]]
-op = "alter_column"
-table = "doctor"
-column = "name"
-type = "string"
-length = 80
-
-[[operations]]
-op = "sql"
-up = "UPDATE patient SET balance = balance + 1"
-down = "UPDATE patient SET balance = balance - 1"
-
-[[operations]]
-op = "rename_table"
-table = "doctor"
-to = "physician"
 "#;
-
-fn ops(text: &str) -> Vec<Operation> {
-    parse(text).unwrap_or_else(|e| panic!("{e:#?}")).operations
-}
-
-/// Renders `ops` from `state` and runs them as the executor runs an atomic
-/// migration, following `render`'s contract for rebuilds: foreign keys off
-/// around the transaction, and no row from `PRAGMA foreign_key_check`.
-/// Returns the state after them.
-async fn migrate(
-    backend: &mut SqliteBackend,
-    ops: &[Operation],
-    state: &SchemaState,
-) -> SchemaState {
-    let renderer = backend
-        .dialect()
-        .renderer()
-        .expect("SQLite renders portable operations");
-    let (statements, after) = render_all(renderer, ops, state).unwrap_or_else(|e| panic!("{e}"));
-    let mut rebuilds = false;
-    let mut running = state.clone();
-    for op in ops {
-        rebuilds |= rebuilt_table(op, &running).is_some();
-        running.apply(op).expect("valid");
-    }
-    if rebuilds {
-        backend
-            .execute("PRAGMA foreign_keys = OFF")
-            .await
-            .expect("fk off");
-    }
-    backend.begin().await.expect("begin");
-    for sql in &statements {
-        if let Err(e) = backend.execute(sql).await {
-            panic!("`{sql}` failed: {e}");
-        }
-    }
-    backend.commit().await.expect("commit");
-    if rebuilds {
-        backend
-            .execute("PRAGMA foreign_keys = ON")
-            .await
-            .expect("fk on");
-    }
-    after
-}
 
 /// Everything SQLite says about the user tables: columns, indexes (with
 /// columns and uniqueness) and foreign keys.
@@ -265,7 +123,7 @@ async fn rows_survive_rebuilds_and_the_reverse_restores_the_schema() {
         .expect("opens");
     let look = Connection::open(&path).unwrap();
 
-    let initial = migrate(&mut backend, &ops(INITIAL), &SchemaState::new()).await;
+    let initial = run_ops(&mut backend, &portable::initial(""), &SchemaState::new()).await;
     for sql in [
         "INSERT INTO doctor (name, code) VALUES ('House', 'H1'), ('Grey', NULL)",
         "INSERT INTO patient (name, dob, balance, doctor_id, notes) VALUES ('Ann', '1990-01-02', 10.5, 1, 'n1'), ('Bob', NULL, 0, 2, NULL), ('Cid', '2001-03-04', 3.25, NULL, 'x')",
@@ -286,7 +144,7 @@ async fn rows_survive_rebuilds_and_the_reverse_restores_the_schema() {
         ]
     );
 
-    let changes = ops(CHANGES);
+    let changes = portable::changes(DROP_NOTES);
     // Which operations rebuild a table, as the executor will ask.
     let mut state = initial.clone();
     let rebuilt: Vec<Option<String>> = changes
@@ -317,7 +175,7 @@ async fn rows_survive_rebuilds_and_the_reverse_restores_the_schema() {
         ]
     );
 
-    let after = migrate(&mut backend, &changes, &initial).await;
+    let after = run_ops(&mut backend, &changes, &initial).await;
     assert_eq!(
         rows(
             &look,
@@ -358,7 +216,7 @@ async fn rows_survive_rebuilds_and_the_reverse_restores_the_schema() {
         .expect("delete");
 
     let undo = reverse_all(&changes, &initial).expect("reversible");
-    let back = migrate(&mut backend, &undo, &after).await;
+    let back = run_ops(&mut backend, &undo, &after).await;
     assert_eq!(back, initial, "the reverse restores the schema state");
     assert_eq!(
         schema(&look),
@@ -388,7 +246,7 @@ async fn foreign_key_check_reports_rows_that_break_a_new_foreign_key() {
     let mut backend = SqliteBackend::connect(&url, &ConnectOptions::default())
         .await
         .expect("opens");
-    let state = migrate(
+    let state = run_ops(
         &mut backend,
         &ops(
             "[[operations]]\nop = \"create_table\"\ntable = \"doctor\"\ncolumns = [{ name = \"id\", type = \"auto_id\" }]\n\n[[operations]]\nop = \"create_table\"\ntable = \"patient\"\ncolumns = [{ name = \"id\", type = \"auto_id\" }, { name = \"doctor_id\", type = \"integer\" }]\n",
@@ -467,7 +325,7 @@ async fn a_rebuild_with_foreign_keys_on_would_cascade() {
     let mut backend = SqliteBackend::connect(&url, &ConnectOptions::default())
         .await
         .expect("opens");
-    let state = migrate(
+    let state = run_ops(
         &mut backend,
         &ops(
             "[[operations]]\nop = \"create_table\"\ntable = \"doctor\"\ncolumns = [{ name = \"id\", type = \"auto_id\" }, { name = \"name\", type = \"string\", length = 10 }]\n\n[[operations]]\nop = \"create_table\"\ntable = \"patient\"\ncolumns = [{ name = \"id\", type = \"auto_id\" }, { name = \"doctor_id\", type = \"integer\" }]\nforeign_keys = [{ columns = [\"doctor_id\"], references = \"doctor\", on_delete = \"cascade\" }]\n",
@@ -506,7 +364,7 @@ async fn a_rebuild_with_foreign_keys_on_would_cascade() {
         .expect("the cascade emptied patient");
     backend.rollback().await.expect("rollback");
     // Rolled back; now as the contract says.
-    migrate(&mut backend, &widen, &state).await;
+    run_ops(&mut backend, &widen, &state).await;
     let look = Connection::open(&path).unwrap();
     assert_eq!(rows(&look, "SELECT id, doctor_id FROM patient"), ["1|1"]);
     assert_eq!(rows(&look, "SELECT id, name FROM doctor"), ["1|House"]);

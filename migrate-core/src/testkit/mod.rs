@@ -8,6 +8,9 @@
 //! when the backend has it, and say so when skipped.
 //!
 //! Every check panics with a message on failure, as a test should.
+//!
+//! [`portable`] holds what the drivers' tests of portable migrations share:
+//! the fixtures and [`portable::run_ops`].
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -20,6 +23,8 @@ use crate::executor::{RunOptions, Silent, migrate};
 use crate::history::{HistoryRecord, RecordState};
 use crate::plan::Request;
 use crate::source::Source;
+
+pub mod portable;
 
 /// Opens connections to the scratch database under test.
 #[async_trait]
