@@ -244,7 +244,7 @@ fn build(
         }
         (Some((_, single)), None, None) => {
             let text = read_text(single, problems)?;
-            let parsed = parse_single(app, single, &text, dialect, problems)?;
+            let parsed = parse_single(single, &text, dialect, problems)?;
             Some(Migration {
                 app: app.to_string(),
                 name: stem.to_string(),
@@ -264,10 +264,10 @@ fn build(
                 None => None,
             };
             let (up, depends_on) =
-                parse_pair_file(app, up_path, &up_text, Section::Up, dialect, problems)?;
+                parse_pair_file(up_path, &up_text, Section::Up, dialect, problems)?;
             let down = match &down_text {
                 Some((p, text)) => {
-                    Some(parse_pair_file(app, p, text, Section::Down, dialect, problems)?.0)
+                    Some(parse_pair_file(p, text, Section::Down, dialect, problems)?.0)
                 }
                 None => None,
             };

@@ -146,7 +146,6 @@ pub(super) fn depends_line(path: &Path) -> Option<usize> {
 
 /// Splits a one-file migration into its sections.
 pub(super) fn parse_single(
-    app: &str,
     path: &Path,
     text: &str,
     dialect: SqlDialect,
@@ -215,7 +214,6 @@ pub(super) fn parse_single(
             .collect::<Vec<_>>()
             .join("\n")
     };
-    let _ = app;
     match sections.as_slice() {
         [] => {
             let up = make_script(path, &body(0, lines.len()), true, dialect, problems)?;
@@ -264,14 +262,12 @@ pub(super) fn parse_single(
 
 /// Parses one file of an `.up.sql` / `.down.sql` pair.
 pub(super) fn parse_pair_file(
-    app: &str,
     path: &Path,
     text: &str,
     section: Section,
     dialect: SqlDialect,
     problems: &mut Vec<SourceProblem>,
 ) -> Option<(Script, Vec<MigrationKey>)> {
-    let _ = app;
     let mut transaction = true;
     let mut depends_on = Vec::new();
     let mut ok = true;
