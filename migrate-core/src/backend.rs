@@ -183,6 +183,20 @@ pub trait Backend: Send {
     /// Runs one statement.
     async fn execute(&mut self, sql: &str) -> Result<()>;
 
+    /// Runs statements in order and stops at the first that fails,
+    /// returning its position (0-based) with the error. The default calls
+    /// [`Backend::execute`] for each; a backend that pays a fixed cost per
+    /// call (a hop to another thread) can run them in one go.
+    async fn execute_all(
+        &mut self,
+        statements: &[String],
+    ) -> std::result::Result<(), (usize, crate::Error)> {
+        for (i, sql) in statements.iter().enumerate() {
+            self.execute(sql).await.map_err(|e| (i, e))?;
+        }
+        Ok(())
+    }
+
     /// Opens a transaction on the migration connection.
     async fn begin(&mut self) -> Result<()>;
 

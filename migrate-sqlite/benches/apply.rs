@@ -15,7 +15,7 @@ use migrate_core::{Backend, Source};
 use migrate_sqlite::{SqliteBackend, SqliteDialect};
 
 const MIGRATIONS: usize = 200;
-const ROUNDS: usize = 5;
+const ROUNDS: usize = 10;
 
 fn statements(i: usize) -> Vec<String> {
     vec![

@@ -397,6 +397,24 @@ impl Backend for SqliteBackend {
         self.with_conn(move |c| exec(c, &sql)).await
     }
 
+    async fn execute_all(
+        &mut self,
+        statements: &[String],
+    ) -> std::result::Result<(), (usize, Error)> {
+        let statements = statements.to_vec();
+        let conn = Arc::clone(&self.conn);
+        // One hop to the blocking pool for the whole list.
+        tokio::task::spawn_blocking(move || {
+            let conn = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            for (i, sql) in statements.iter().enumerate() {
+                exec(&conn, sql).map_err(|e| (i, e))?;
+            }
+            Ok(())
+        })
+        .await
+        .map_err(|e| (0, Error::database("SQLite worker thread failed", e)))?
+    }
+
     async fn begin(&mut self) -> Result<()> {
         self.with_conn(|c| exec(c, "BEGIN IMMEDIATE")).await
     }

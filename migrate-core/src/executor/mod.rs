@@ -279,19 +279,25 @@ impl StepRunner<'_> {
     }
 
     async fn run_in_transaction(&mut self, body: std::ops::Range<usize>) -> Result<()> {
-        for i in body {
-            trace_statement(self.step, i);
-            if let Err(e) = self.backend.execute(&self.step.statements[i].sql).await {
-                return Err(statement_error(
+        let start = body.start;
+        let statements: Vec<String> = body
+            .map(|i| {
+                trace_statement(self.step, i);
+                self.step.statements[i].sql.clone()
+            })
+            .collect();
+        self.backend
+            .execute_all(&statements)
+            .await
+            .map_err(|(i, e)| {
+                statement_error(
                     self.step,
-                    i,
+                    start + i,
                     e,
                     "Nothing of this migration was applied: its transaction was rolled back."
                         .into(),
-                ));
-            }
-        }
-        Ok(())
+                )
+            })
     }
 
     /// Runs session statements just before or after the transaction.
