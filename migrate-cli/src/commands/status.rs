@@ -101,9 +101,11 @@ fn detail(e: &StatusEntry) -> String {
 fn legend(state: MigrationState) -> &'static str {
     match state {
         MigrationState::Partial => {
-            "partial: applying stopped part way; run `migrate` to see what to do"
+            "partial: applying stopped part way; `migrate repair` shows how to undo or finish it"
         }
-        MigrationState::Reverting => "unapplying stopped part way; run `migrate` to see what to do",
+        MigrationState::Reverting => {
+            "unapplying stopped part way; `migrate repair` shows how to undo or finish it"
+        }
         MigrationState::Modified => {
             "modified: the file changed after it was applied; see `migrate repair --accept`"
         }
