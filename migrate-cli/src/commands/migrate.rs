@@ -119,6 +119,9 @@ impl Progress for Printer {
         println!("Plan:");
         for step in steps {
             println!("  {}", describe(step));
+            for warning in &step.warnings {
+                println!("    warning: {warning}");
+            }
         }
     }
 
@@ -126,8 +129,11 @@ impl Progress for Printer {
         if self.json {
             return;
         }
-        for warning in &step.warnings {
-            println!("  warning: {warning}");
+        // With the plan shown, its warnings were shown with it.
+        if !self.show_plan {
+            for warning in &step.warnings {
+                println!("  warning: {warning}");
+            }
         }
         let verb = match step.direction {
             Direction::Apply => "Applying",
