@@ -81,6 +81,7 @@ impl Settings {
                     .unwrap_or_else(|| migrate_core::history::DEFAULT_TABLE.to_string()),
                 schema: global.schema.clone().or(file.schema),
                 init_statements: init,
+                create: true,
             },
             lock_timeout: global
                 .lock_timeout

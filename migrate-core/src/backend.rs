@@ -125,6 +125,11 @@ pub struct ConnectOptions {
     /// Statements run on the migration connection right after connecting
     /// (`SET FOREIGN_KEY_CHECKS = 0`, `PRAGMA foreign_keys = OFF`, ...).
     pub init_statements: Vec<String>,
+    /// Whether connecting may create the database (an engine whose
+    /// database is a file creates it on open). Commands that only read
+    /// (`status`, `log`, `--dry-run`) say `false`: a database that does not
+    /// exist then reads as empty, and nothing is created.
+    pub create: bool,
 }
 
 impl Default for ConnectOptions {
@@ -133,6 +138,7 @@ impl Default for ConnectOptions {
             history_table: crate::history::DEFAULT_TABLE.to_string(),
             schema: None,
             init_statements: Vec::new(),
+            create: true,
         }
     }
 }

@@ -105,9 +105,13 @@ impl SqliteBackend {
         let location = parse_url(url)?;
         let opened = location.clone();
         let init = options.init_statements.clone();
+        let create = options.create;
         let conn = tokio::task::spawn_blocking(move || -> Result<Connection> {
             let conn = match &opened {
                 Location::Memory => Connection::open_in_memory(),
+                // Nothing to read and nothing to create: an empty
+                // stand-in answers for the missing file.
+                Location::File(path) if !create && !path.exists() => Connection::open_in_memory(),
                 Location::File(path) => Connection::open(path),
             }
             .map_err(|e| {

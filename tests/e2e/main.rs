@@ -54,6 +54,7 @@ scenarios! {
     inputs::unreachable_database_hides_the_password,
     inputs::database_from_config_and_dotenv,
     inputs::status_json,
+    inputs::read_only_commands_create_nothing,
     inputs::sql_shows_the_transaction_wrapper,
     inputs::new_creates_the_next_file,
     recovery::guide_section_1_simple_error,

@@ -8,7 +8,7 @@ use crate::config::Settings;
 
 /// Prints every change recorded in the audit log.
 pub async fn run(global: &Global, settings: &Settings, app: Option<&str>) -> Result<(), Error> {
-    let (_source, mut backend) = super::open(settings).await?;
+    let (_source, mut backend) = super::open(settings, false).await?;
     let entries = backend.load_log().await?;
     let target = backend.target();
     let _ = backend.close().await;

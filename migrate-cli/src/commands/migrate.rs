@@ -28,7 +28,7 @@ pub async fn run(global: &Global, settings: &Settings, args: &RunArgs) -> Result
         prune: args.prune,
         allow_out_of_order: args.allow_out_of_order,
     };
-    let (source, mut backend) = super::open(settings).await?;
+    let (source, mut backend) = super::open(settings, !global.dry_run).await?;
     let json = crate::is_json(global.format);
     if global.dry_run {
         let (_, steps) = executor::prepare(

@@ -7,7 +7,7 @@ pub mod repair;
 pub mod sql;
 pub mod status;
 
-use migrate_core::backend::Backend;
+use migrate_core::backend::{Backend, ConnectOptions};
 use migrate_core::{Error, Source};
 
 use crate::config::Settings;
@@ -15,10 +15,16 @@ use crate::engine::Engine;
 
 /// Reads the source for the database's engine and connects. The source is
 /// read first: a broken file is reported without touching the database.
-pub async fn open(settings: &Settings) -> Result<(Source, Box<dyn Backend>), Error> {
+/// `writes` says whether the command may change the database; one that only
+/// reads never creates it.
+pub async fn open(settings: &Settings, writes: bool) -> Result<(Source, Box<dyn Backend>), Error> {
     let engine = Engine::of_url(&settings.url)?;
     let source = Source::load_for(&settings.dir, engine.dialect().as_ref())?;
-    let backend = engine.connect(&settings.url, &settings.connect).await?;
+    let options = ConnectOptions {
+        create: writes,
+        ..settings.connect.clone()
+    };
+    let backend = engine.connect(&settings.url, &options).await?;
     Ok((source, backend))
 }
 

@@ -13,10 +13,16 @@ use crate::config::Settings;
 
 /// Runs `migrate repair [...]`.
 pub async fn run(global: &Global, settings: &Settings, args: &RepairArgs) -> Result<(), Error> {
-    let (source, mut backend) = super::open(settings).await?;
+    let (source, mut backend) = super::open(settings, writes(global, args)).await?;
     let result = dispatch(global, settings, args, &source, backend.as_mut()).await;
     let _ = backend.close().await;
     result
+}
+
+/// Whether this repair may change the database (an action, not a dry run).
+fn writes(global: &Global, args: &RepairArgs) -> bool {
+    let action = args.undo || args.resume || args.mark_applied || args.forget || args.accept;
+    action && !global.dry_run
 }
 
 async fn dispatch(

@@ -9,7 +9,7 @@ use crate::config::Settings;
 
 /// Prints every migration and its state.
 pub async fn run(global: &Global, settings: &Settings, app: Option<&str>) -> Result<(), Error> {
-    let (source, mut backend) = super::open(settings).await?;
+    let (source, mut backend) = super::open(settings, false).await?;
     let history = backend.load_history().await?;
     let target = backend.target();
     let _ = backend.close().await;

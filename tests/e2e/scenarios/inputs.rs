@@ -235,3 +235,28 @@ pub async fn new_creates_the_next_file(ctx: Arc<Ctx>) {
         .expect_code(0)
         .expect_text("Applying patients:0004_add_email");
 }
+
+pub async fn read_only_commands_create_nothing(ctx: Arc<Ctx>) {
+    clinic(&ctx);
+    ctx.migrate(&["status"])
+        .expect_code(0)
+        .expect_text(" [ ] 0001_initial");
+    ctx.migrate(&["log"])
+        .expect_code(0)
+        .expect_text("The audit log is empty.");
+    ctx.migrate(&["--dry-run"])
+        .expect_code(0)
+        .expect_text("-- apply patients:0001_initial");
+    ctx.migrate(&["repair"])
+        .expect_code(0)
+        .expect_text("nothing to repair");
+    if ctx.kind() == Kind::Sqlite {
+        let path = ctx.db.url.strip_prefix("sqlite://").unwrap();
+        assert!(
+            !std::path::Path::new(path).exists(),
+            "reading created the database file"
+        );
+    } else {
+        assert!(!ctx.db.has_history_table().await);
+    }
+}
