@@ -6,7 +6,8 @@ mod common;
 
 use migrate_core::SqlDialect;
 use migrate_core::backend::{Backend, ConnectOptions, Dialect};
-use migrate_core::journal::{self, JournalEntry, Probe};
+use migrate_core::journal::{self, Probe};
+use migrate_core::testkit::journal::{column, exists, index, journaled, run, table, undo, view};
 use migrate_mysql::{MysqlBackend, MysqlDialect};
 use mysql_async::prelude::Queryable;
 
@@ -14,13 +15,6 @@ async fn connect(db: &common::Scratch) -> MysqlBackend {
     MysqlBackend::connect(&db.url, &ConnectOptions::default())
         .await
         .expect("connects")
-}
-
-async fn run(backend: &mut MysqlBackend, sql: &str) {
-    backend
-        .execute(sql)
-        .await
-        .unwrap_or_else(|e| panic!("`{sql}`: {e}"));
 }
 
 /// Column 1 of `SHOW CREATE TABLE|VIEW`, read on a connection of its own.
@@ -35,65 +29,12 @@ async fn show_create(db: &common::Scratch, what: &str, name: &str) -> String {
     row.get(1).expect("the definition")
 }
 
-/// The entry for `sql`, after checking that it has an inverse.
-async fn journaled(backend: &mut MysqlBackend, sql: &str) -> (JournalEntry, Vec<String>) {
-    let entry = backend
-        .journal_entry(sql)
-        .await
-        .unwrap_or_else(|e| panic!("journal entry of `{sql}`: {e}"));
-    let inverse = entry
-        .inverse
-        .clone()
-        .unwrap_or_else(|| panic!("`{sql}` got no inverse: {entry:?}"));
-    (entry, inverse)
-}
-
 /// The lines of a definition, sorted: the order of its keys is the
 /// server's choice.
 fn sorted(ddl: &str) -> Vec<&str> {
     let mut lines: Vec<&str> = ddl.lines().map(|l| l.trim_end_matches(',')).collect();
     lines.sort_unstable();
     lines
-}
-
-async fn undo(backend: &mut MysqlBackend, inverse: &[String]) {
-    for sql in inverse {
-        run(backend, sql).await;
-    }
-}
-
-async fn exists(backend: &mut MysqlBackend, probe: Probe) -> Option<bool> {
-    backend.probe(&probe).await.expect("probe")
-}
-
-fn table(name: &str) -> Probe {
-    Probe::Table {
-        name: name.into(),
-        exists_after: false,
-    }
-}
-
-fn column(table: &str, column: &str) -> Probe {
-    Probe::Column {
-        table: table.into(),
-        column: column.into(),
-        exists_after: false,
-    }
-}
-
-fn index(table: Option<&str>, name: &str) -> Probe {
-    Probe::Index {
-        table: table.map(Into::into),
-        name: name.into(),
-        exists_after: false,
-    }
-}
-
-fn view(name: &str) -> Probe {
-    Probe::View {
-        name: name.into(),
-        exists_after: false,
-    }
 }
 
 const TABLE: &str = "CREATE TABLE t (\

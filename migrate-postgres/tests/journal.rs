@@ -6,7 +6,10 @@ mod common;
 
 use migrate_core::SqlDialect;
 use migrate_core::backend::{Backend, ConnectOptions, Dialect};
-use migrate_core::journal::{self, JournalEntry, Probe};
+use migrate_core::journal::{self, Probe};
+use migrate_core::testkit::journal::{
+    column, constraint, exists, journaled, run, table, undo, view,
+};
 use migrate_postgres::{PostgresBackend, PostgresDialect};
 use tokio_postgres::Client;
 
@@ -20,69 +23,9 @@ async fn connect(url: &str, schema: Option<&str>) -> PostgresBackend {
         .unwrap_or_else(|e| panic!("connect to {url}: {e}"))
 }
 
-async fn run(backend: &mut PostgresBackend, sql: &str) {
-    backend
-        .execute(sql)
-        .await
-        .unwrap_or_else(|e| panic!("`{sql}`: {e}"));
-}
-
-/// The entry for `sql`, after checking that it has an inverse.
-async fn journaled(backend: &mut PostgresBackend, sql: &str) -> (JournalEntry, Vec<String>) {
-    let entry = backend
-        .journal_entry(sql)
-        .await
-        .unwrap_or_else(|e| panic!("journal entry of `{sql}`: {e}"));
-    let inverse = entry
-        .inverse
-        .clone()
-        .unwrap_or_else(|| panic!("`{sql}` got no inverse: {entry:?}"));
-    (entry, inverse)
-}
-
-async fn undo(backend: &mut PostgresBackend, inverse: &[String]) {
-    for sql in inverse {
-        run(backend, sql).await;
-    }
-}
-
-async fn exists(backend: &mut PostgresBackend, probe: Probe) -> Option<bool> {
-    backend.probe(&probe).await.expect("probe")
-}
-
-fn table(name: &str) -> Probe {
-    Probe::Table {
-        name: name.into(),
-        exists_after: false,
-    }
-}
-
-fn column(table: &str, column: &str) -> Probe {
-    Probe::Column {
-        table: table.into(),
-        column: column.into(),
-        exists_after: false,
-    }
-}
-
 fn index(name: &str) -> Probe {
     Probe::Index {
         table: None,
-        name: name.into(),
-        exists_after: false,
-    }
-}
-
-fn view(name: &str) -> Probe {
-    Probe::View {
-        name: name.into(),
-        exists_after: false,
-    }
-}
-
-fn constraint(table: &str, name: &str) -> Probe {
-    Probe::Constraint {
-        table: table.into(),
         name: name.into(),
         exists_after: false,
     }

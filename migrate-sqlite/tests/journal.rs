@@ -5,6 +5,7 @@
 use migrate_core::SqlDialect;
 use migrate_core::backend::{Backend, ConnectOptions, Dialect};
 use migrate_core::journal::{self, JournalEntry, Probe};
+use migrate_core::testkit::journal::{self as journal_kit, column, index, table, view};
 use migrate_sqlite::{SqliteBackend, SqliteDialect};
 
 struct Db {
@@ -81,56 +82,15 @@ impl Db {
 
     /// The entry for `sql`, after checking that it has an inverse.
     async fn journaled(&mut self, sql: &str) -> (JournalEntry, Vec<String>) {
-        let entry = self
-            .backend
-            .journal_entry(sql)
-            .await
-            .unwrap_or_else(|e| panic!("journal entry of `{sql}`: {e}"));
-        let inverse = entry
-            .inverse
-            .clone()
-            .unwrap_or_else(|| panic!("`{sql}` got no inverse: {entry:?}"));
-        (entry, inverse)
+        journal_kit::journaled(&mut self.backend, sql).await
     }
 
     async fn undo(&mut self, inverse: &[String]) {
-        for sql in inverse {
-            self.run(sql).await;
-        }
+        journal_kit::undo(&mut self.backend, inverse).await
     }
 
     async fn exists(&mut self, probe: Probe) -> Option<bool> {
-        self.backend.probe(&probe).await.expect("probe")
-    }
-}
-
-fn table(name: &str) -> Probe {
-    Probe::Table {
-        name: name.into(),
-        exists_after: false,
-    }
-}
-
-fn column(table: &str, column: &str) -> Probe {
-    Probe::Column {
-        table: table.into(),
-        column: column.into(),
-        exists_after: false,
-    }
-}
-
-fn index(table: Option<&str>, name: &str) -> Probe {
-    Probe::Index {
-        table: table.map(Into::into),
-        name: name.into(),
-        exists_after: false,
-    }
-}
-
-fn view(name: &str) -> Probe {
-    Probe::View {
-        name: name.into(),
-        exists_after: false,
+        journal_kit::exists(&mut self.backend, probe).await
     }
 }
 

@@ -24,6 +24,7 @@ use crate::history::{HistoryRecord, RecordState};
 use crate::plan::Request;
 use crate::source::Source;
 
+pub mod journal;
 pub mod portable;
 
 /// Opens connections to the scratch database under test.
