@@ -3,17 +3,50 @@
 //! A driver crate implements two traits:
 //! - [`Dialect`]: static facts about the engine's SQL, usable without a
 //!   connection (so `migrate sql --dialect mysql` works offline);
-//! - [`Backend`]: a live connection that runs statements, stores the
-//!   history and holds the migration lock.
+//! - [`Backend`]: a live connection that runs statements and queries, and
+//!   takes a lock by its identity.
 //!
-//! The executor drives transactions itself through [`Backend::begin`],
-//! [`Backend::commit`] and [`Backend::rollback`], so a backend holds no
-//! migration logic: it only runs what it is told, on one connection.
+//! Everything else is the core's, written once for every engine and reached
+//! through [`BackendExt`], which every backend gets for free: the history
+//! and audit-log tables ([`crate::store`]), the lock protocol
+//! ([`crate::lock`]), transactions, and the journal glue
+//! ([`crate::journal::entry`]).
 //!
-//! Stability: new methods added to these traits will come with default
+//! # Invariants a backend keeps
+//! - **One connection.** Every statement, query and transaction statement
+//!   runs on one connection, in the order called. The core writes the
+//!   history row and the audit-log row of an atomic migration *inside* the
+//!   transaction it opened, with [`Backend::query`] on that connection, so
+//!   they commit or roll back with the migration's statements.
+//! - **The lock lives apart.** [`Backend::try_lock`] may take the lock on a
+//!   connection of its own (server engines do, so that the migration
+//!   connection can commit, fail or reconnect without touching it); it is
+//!   released by [`Backend::release_lock`], by closing, or when the process
+//!   dies.
+//! - **Transactions are statements.** The core opens, commits and rolls back
+//!   transactions by sending [`Dialect::begin_statement`], `COMMIT` and
+//!   `ROLLBACK` through [`Backend::execute`] (the provided
+//!   [`Backend::begin`], [`Backend::commit`], [`Backend::rollback`]), so a
+//!   backend needs no driver-level transaction object. The core calls
+//!   `rollback` only after a `begin` it issued, but the engine may already
+//!   have ended that transaction on an error: `rollback` must then succeed.
+//! - **Errors.** Only [`crate::Error::Database`] reaches the user as "the
+//!   engine said"; build it with [`crate::Error::driver`] so that the
+//!   driver's error stays its source.
+//! - **`ConnectOptions::schema`** (engines with [`Capabilities::schemas`]):
+//!   the connection's search path is set to that schema alone, and the
+//!   history tables live there; the core creates the schema with the
+//!   history tables when it is missing. Engines without schemas refuse the
+//!   option with [`crate::Error::Unsupported`].
+//! - **`ConnectOptions::create`**: `false` for commands that only read. An
+//!   engine whose database is a file must then create nothing (a missing
+//!   file reads as an empty database); a server engine never creates the
+//!   database itself, whatever this says.
+//!
+//! Stability: methods added to these traits later come with default
 //! implementations, so a backend written against this version keeps
-//! compiling. Run the conformance suite (`testkit` feature) from your
-//! backend's tests.
+//! compiling. Run the conformance suite ([`crate::conformance_tests!`],
+//! `testkit` feature) from your backend's tests.
 
 use std::time::Duration;
 
@@ -21,14 +54,19 @@ use async_trait::async_trait;
 
 use crate::dialect::SqlDialect;
 use crate::error::Result;
-use crate::history::HistoryRecord;
-use crate::journal::{JournalEntry, Probe};
+use crate::history::{ColumnTypes, HistoryRecord, Value};
+use crate::journal::{Capture, JournalEntry, Probe, Restore};
+use crate::lock::LockId;
 use crate::log::LogEntry;
 
 /// What an engine can do, as plain facts. Tests and the executor decide on
-/// these, never on an engine's name.
+/// these, never on an engine's name. Build it with named fields:
+///
+/// ```
+/// # use migrate_core::Capabilities;
+/// let caps = Capabilities { transactional_ddl: true, ..Capabilities::NONE };
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct Capabilities {
     /// DDL statements can be rolled back with the transaction around them
     /// (PostgreSQL, SQLite; not MySQL).
@@ -41,14 +79,12 @@ pub struct Capabilities {
 }
 
 impl Capabilities {
-    /// Builds a capability set; fields not named here default to `false`.
-    pub const fn new(transactional_ddl: bool, server_lock: bool, schemas: bool) -> Self {
-        Capabilities {
-            transactional_ddl,
-            server_lock,
-            schemas,
-        }
-    }
+    /// No capability at all; the start of a struct-update expression.
+    pub const NONE: Capabilities = Capabilities {
+        transactional_ddl: false,
+        server_lock: false,
+        schemas: false,
+    };
 }
 
 /// How a statement behaves with respect to transactions on an engine.
@@ -72,6 +108,10 @@ pub enum StatementClass {
 }
 
 /// Static facts about an engine's SQL.
+///
+/// Three methods are required; the rest describe the engine's SQL for the
+/// core's own statements (history tables, transactions) and default to the
+/// SQL standard as PostgreSQL speaks it.
 pub trait Dialect: Send + Sync {
     /// The engine's name as users write it: `sqlite`, `postgres`, `mysql`.
     fn name(&self) -> &'static str;
@@ -101,7 +141,7 @@ pub trait Dialect: Send + Sync {
     }
 
     /// The statement that opens a transaction, as shown by `migrate sql`
-    /// and sent by backends that have no driver-level transactions.
+    /// and sent by [`Backend::begin`].
     fn begin_statement(&self) -> &'static str {
         "BEGIN"
     }
@@ -112,6 +152,84 @@ pub trait Dialect: Send + Sync {
     fn renderer(&self) -> Option<&dyn crate::portable::Renderer> {
         None
     }
+
+    /// The `n`th (1-based) query parameter: `$1` by default, `?` on MySQL,
+    /// `?1` on SQLite.
+    fn placeholder(&self, n: usize) -> String {
+        format!("${n}")
+    }
+
+    /// Column types of the history and audit-log tables.
+    fn column_types(&self) -> ColumnTypes {
+        ColumnTypes {
+            name: "TEXT",
+            short_text: "TEXT",
+            long_text: "TEXT",
+            integer: "BIGINT",
+            auto_id: "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
+        }
+    }
+
+    /// What follows the column list of the core's `CREATE TABLE`s (MySQL's
+    /// engine and collation). Empty by default.
+    fn table_options(&self) -> &'static str {
+        ""
+    }
+
+    /// `INSERT` of `columns` into `table` that replaces the row with the
+    /// same `key`. The default is `ON CONFLICT (key) DO UPDATE`, which
+    /// PostgreSQL and SQLite share.
+    fn upsert_sql(&self, table: &str, columns: &[&str], key: &[&str]) -> String {
+        let q = |c: &str| self.quote_identifier(c);
+        let updates = columns
+            .iter()
+            .filter(|c| !key.contains(c))
+            .map(|c| format!("{0} = EXCLUDED.{0}", q(c)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        format!(
+            "{} ON CONFLICT ({}) DO UPDATE SET {updates}",
+            crate::store::insert_sql(self, table, columns),
+            key.iter().map(|c| q(c)).collect::<Vec<_>>().join(", ")
+        )
+    }
+
+    /// A query with one row whose first column is non-zero when `table`
+    /// exists (in `schema`, or where unqualified names are created), with
+    /// its parameters. The default reads `information_schema.tables`.
+    fn table_exists_query(&self, schema: Option<&str>, table: &str) -> (String, Vec<Value>) {
+        let (p1, p2) = (self.placeholder(1), self.placeholder(2));
+        match schema {
+            Some(schema) => (
+                format!(
+                    "SELECT COUNT(*) FROM information_schema.tables \
+                     WHERE table_schema = {p1} AND table_name = {p2}"
+                ),
+                vec![Value::from(schema), Value::from(table)],
+            ),
+            None => (
+                format!(
+                    "SELECT COUNT(*) FROM information_schema.tables \
+                     WHERE table_schema = current_schema() AND table_name = {p1}"
+                ),
+                vec![Value::from(table)],
+            ),
+        }
+    }
+}
+
+/// A query with one row whose first column is non-zero when `schema`
+/// exists, with its parameter; the default reads
+/// `information_schema.schemata`. Asked only of engines with
+/// [`Capabilities::schemas`].
+pub fn schema_exists_query(d: &dyn Dialect, schema: &str) -> (String, Vec<Value>) {
+    (
+        format!(
+            "SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = {}",
+            d.placeholder(1)
+        ),
+        vec![Value::from(schema)],
+    )
 }
 
 /// Settings every backend accepts when it connects.
@@ -119,8 +237,8 @@ pub trait Dialect: Send + Sync {
 pub struct ConnectOptions {
     /// Name of the history table (unquoted).
     pub history_table: String,
-    /// Schema that holds the history table and is searched first, on
-    /// engines with [`Capabilities::schemas`].
+    /// Schema that holds the history table and becomes the connection's
+    /// search path, on engines with [`Capabilities::schemas`].
     pub schema: Option<String>,
     /// Statements run on the migration connection right after connecting
     /// (`SET FOREIGN_KEY_CHECKS = 0`, `PRAGMA foreign_keys = OFF`, ...).
@@ -143,10 +261,39 @@ impl Default for ConnectOptions {
     }
 }
 
+/// Where a connection's history lives, as the backend found it on
+/// connecting. The core names its tables and the lock from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryLocation {
+    /// The database: its name on a server, its file's path for an engine
+    /// whose database is a file, empty for a private in-memory database.
+    pub database: String,
+    /// The schema that holds the history table: the one asked for, or the
+    /// one unqualified names go to; `None` on engines without schemas.
+    pub schema: Option<String>,
+    /// The history table's name (unquoted).
+    pub table: String,
+}
+
+impl HistoryLocation {
+    /// The location a backend reports on engines without schemas.
+    pub fn new(database: impl Into<String>, table: impl Into<String>) -> Self {
+        HistoryLocation {
+            database: database.into(),
+            schema: None,
+            table: table.into(),
+        }
+    }
+}
+
 /// A live connection to one database, used by one run of the tool.
 ///
-/// All statements of a run go through one connection, except the lock,
-/// which an engine may hold on a connection of its own.
+/// Seven methods are required: what the engine is ([`Backend::dialect`]),
+/// where it is ([`Backend::target`], [`Backend::location`]), two ways to
+/// run SQL ([`Backend::execute`], [`Backend::query`]) and the lock primitive
+/// ([`Backend::try_lock`], [`Backend::release_lock`]). The others have
+/// defaults that are right for most engines. See the module documentation
+/// for the invariants.
 #[async_trait]
 pub trait Backend: Send {
     /// Static facts about this engine.
@@ -156,38 +303,33 @@ pub trait Backend: Send {
     /// path with any password removed.
     fn target(&self) -> String;
 
-    /// Creates the history table and the audit log table when they do not
-    /// exist yet.
-    async fn ensure_history(&mut self) -> Result<()>;
+    /// Where the history lives ([`HistoryLocation`]).
+    fn location(&self) -> &HistoryLocation;
 
-    /// Reads every history row in one query. A missing history table means
-    /// an empty history, not an error, and is not created.
-    async fn load_history(&mut self) -> Result<Vec<HistoryRecord>>;
-
-    /// Inserts the row of `record`'s migration, or replaces it.
-    async fn write_record(&mut self, record: &HistoryRecord) -> Result<()>;
-
-    /// Deletes the row of one migration (no error when there is none).
-    async fn delete_record(&mut self, app: &str, name: &str) -> Result<()>;
-
-    /// Appends an entry to the audit log table (created by
-    /// [`Backend::ensure_history`] next to the history table, named by
-    /// [`crate::log::table_name`]).
-    async fn append_log(&mut self, entry: &LogEntry) -> Result<()>;
-
-    /// Reads the whole audit log, oldest first, in one query. A missing
-    /// log table means an empty log, not an error.
-    async fn load_log(&mut self) -> Result<Vec<LogEntry>>;
-
-    /// Takes the migration lock, waiting at most `timeout`; fails with
-    /// [`crate::Error::LockTimeout`]. Only one run may hold it per database.
-    async fn lock(&mut self, timeout: Duration) -> Result<()>;
-
-    /// Releases the migration lock (no error when it is not held).
-    async fn unlock(&mut self) -> Result<()>;
-
-    /// Runs one statement.
+    /// Runs one statement (or a client-side script the engine accepts as
+    /// one), discarding any rows it returns.
     async fn execute(&mut self, sql: &str) -> Result<()>;
+
+    /// Runs a query with positional parameters (written with
+    /// [`Dialect::placeholder`]) and returns every row, each column as a
+    /// [`Value`]: integers and booleans as [`Value::Int`], text as
+    /// [`Value::Text`], NULL as [`Value::Null`].
+    async fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>>;
+
+    /// Tries once to take the lock `id` names ([`crate::lock`]), without
+    /// waiting: `true` when this backend now holds it (or already did),
+    /// `false` when someone else does. The core polls.
+    async fn try_lock(&mut self, id: &LockId) -> Result<bool>;
+
+    /// Releases the lock (no error when it is not held).
+    async fn release_lock(&mut self, id: &LockId) -> Result<()>;
+
+    /// Who holds the lock, for the message of a run that gave up waiting.
+    /// The default cannot tell.
+    async fn lock_holder(&mut self, id: &LockId) -> Option<String> {
+        let _ = id;
+        None
+    }
 
     /// Runs statements in order and stops at the first that fails,
     /// returning its position (0-based) with the error. The default calls
@@ -203,28 +345,35 @@ pub trait Backend: Send {
         Ok(())
     }
 
-    /// Opens a transaction on the migration connection.
-    async fn begin(&mut self) -> Result<()>;
+    /// Opens a transaction: sends [`Dialect::begin_statement`].
+    async fn begin(&mut self) -> Result<()> {
+        let sql = self.dialect().begin_statement();
+        self.execute(sql).await
+    }
 
     /// Commits the open transaction.
-    async fn commit(&mut self) -> Result<()>;
+    async fn commit(&mut self) -> Result<()> {
+        self.execute("COMMIT").await
+    }
 
-    /// Rolls the open transaction back.
-    async fn rollback(&mut self) -> Result<()>;
+    /// Rolls the open transaction back. Must succeed when the engine has
+    /// already ended the transaction.
+    async fn rollback(&mut self) -> Result<()> {
+        self.execute("ROLLBACK").await
+    }
 
-    /// Called before each statement of a journaled migration runs: what
-    /// undoes it and how to tell whether it took effect. The default uses
-    /// what the statement's text alone tells ([`crate::journal::derive`]);
-    /// a backend that can read definitions from its server overrides this
-    /// to handle [`crate::journal::Derived::NeedsCapture`].
-    async fn journal_entry(&mut self, sql: &str) -> Result<JournalEntry> {
-        let dialect = self.dialect();
-        let quote = |s: &str| dialect.quote_identifier(s);
-        Ok(crate::journal::entry_from_text(
-            sql,
-            dialect.sql_dialect(),
-            &quote,
-        ))
+    /// Reads the definition a destructive statement is about to replace or
+    /// drop, and builds what restores it ([`crate::journal::Restore`]);
+    /// `Err` says why it could not. Called by the core, before the statement
+    /// runs, for statements whose inverse their text alone cannot give. The
+    /// default cannot read definitions.
+    async fn capture(
+        &mut self,
+        capture: &Capture,
+        statement: &str,
+    ) -> std::result::Result<Restore, String> {
+        let _ = (capture, statement);
+        Err("undoing it needs the definition it replaces, which this engine cannot read".into())
     }
 
     /// Looks at the database to answer a probe: `Some(true)` when the
@@ -235,11 +384,71 @@ pub trait Backend: Send {
         Ok(None)
     }
 
-    /// Closes the connection; the default just drops it.
+    /// Closes the connection, releasing the lock if it is held; the
+    /// default just drops it.
     async fn close(self: Box<Self>) -> Result<()> {
         Ok(())
     }
 }
+
+/// What the core does with every backend, written once: the history and
+/// the audit log, the lock protocol and the journal. Implemented for every
+/// [`Backend`]; there is nothing to implement.
+#[async_trait]
+pub trait BackendExt: Backend {
+    /// Creates the history table and the audit log table (and, with
+    /// `--schema`, their schema) when they do not exist yet.
+    async fn ensure_history(&mut self) -> Result<()> {
+        crate::store::ensure(self).await
+    }
+
+    /// Reads every history row in one query. A missing history table means
+    /// an empty history, not an error, and is not created.
+    async fn load_history(&mut self) -> Result<Vec<HistoryRecord>> {
+        crate::store::load_history(self).await
+    }
+
+    /// Inserts the row of `record`'s migration, or replaces it.
+    async fn write_record(&mut self, record: &HistoryRecord) -> Result<()> {
+        crate::store::write_record(self, record).await
+    }
+
+    /// Deletes the row of one migration (no error when there is none).
+    async fn delete_record(&mut self, app: &str, name: &str) -> Result<()> {
+        crate::store::delete_record(self, app, name).await
+    }
+
+    /// Appends an entry to the audit log.
+    async fn append_log(&mut self, entry: &LogEntry) -> Result<()> {
+        crate::store::append_log(self, entry).await
+    }
+
+    /// Reads the whole audit log, oldest first, in one query. A missing
+    /// log table means an empty log, not an error.
+    async fn load_log(&mut self) -> Result<Vec<LogEntry>> {
+        crate::store::load_log(self).await
+    }
+
+    /// Takes the migration lock of this connection's history, waiting at
+    /// most `timeout`; fails with [`crate::Error::LockTimeout`].
+    async fn lock(&mut self, timeout: Duration) -> Result<()> {
+        crate::lock::acquire(self, timeout).await
+    }
+
+    /// Releases the migration lock (no error when it is not held).
+    async fn unlock(&mut self) -> Result<()> {
+        let id = crate::lock::LockId::of(self.location());
+        self.release_lock(&id).await
+    }
+
+    /// The journal entry of a statement about to run in a journaled
+    /// migration: what undoes it and how to tell whether it took effect.
+    async fn journal_entry(&mut self, sql: &str) -> Result<JournalEntry> {
+        Ok(crate::journal::entry(self, sql).await)
+    }
+}
+
+impl<B: Backend + ?Sized> BackendExt for B {}
 
 /// How long to wait for the migration lock unless told otherwise.
 pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(60);

@@ -68,6 +68,9 @@ pub enum Error {
         context: String,
         /// The driver's message.
         message: String,
+        /// The driver's own error, when there is one.
+        #[source]
+        source: Option<DriverError>,
     },
 
     /// The engine cannot do what was asked.
@@ -126,11 +129,59 @@ impl Error {
         }
     }
 
-    /// Builds a [`Error::Database`] from any displayable driver error.
+    /// Builds a [`Error::Database`] from a message.
     pub fn database(context: impl Into<String>, err: impl fmt::Display) -> Self {
         Error::Database {
             context: context.into(),
             message: err.to_string(),
+            source: None,
         }
+    }
+
+    /// Builds a [`Error::Database`] from a driver's error, shown as
+    /// `message` and kept as the source.
+    pub fn driver(
+        context: impl Into<String>,
+        message: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Error::Database {
+            context: context.into(),
+            message: message.into(),
+            source: Some(DriverError(std::sync::Arc::new(source))),
+        }
+    }
+
+    /// The same error, saying what was being done when it happened: the
+    /// context of a [`Error::Database`] is replaced, other errors are
+    /// returned unchanged.
+    pub fn in_context(self, context: impl Into<String>) -> Self {
+        match self {
+            Error::Database {
+                message, source, ..
+            } => Error::Database {
+                context: context.into(),
+                message,
+                source,
+            },
+            other => other,
+        }
+    }
+}
+
+/// A driver's error kept as the source of an [`Error::Database`]; cheap to
+/// clone.
+#[derive(Debug, Clone)]
+pub struct DriverError(pub std::sync::Arc<dyn std::error::Error + Send + Sync>);
+
+impl fmt::Display for DriverError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for DriverError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
     }
 }

@@ -110,6 +110,60 @@ impl Value {
     fn opt_text(s: Option<&str>) -> Value {
         s.map_or(Value::Null, Value::text)
     }
+
+    /// The text, when this is text.
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            Value::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The integer, when this is an integer or text that spells one.
+    pub fn as_int(&self) -> Option<i64> {
+        match self {
+            Value::Int(n) => Some(*n),
+            Value::Text(s) => s.trim().parse().ok(),
+            Value::Null => None,
+        }
+    }
+
+    /// Whether this is a true boolean as engines return them: a non-zero
+    /// integer, or the text `t`, `true` or a non-zero number.
+    pub fn is_true(&self) -> bool {
+        match self {
+            Value::Int(n) => *n != 0,
+            Value::Text(s) => {
+                matches!(s.as_str(), "t" | "true" | "TRUE")
+                    || s.parse::<i64>().is_ok_and(|n| n != 0)
+            }
+            Value::Null => false,
+        }
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Value {
+        Value::Text(s.to_string())
+    }
+}
+
+impl From<String> for Value {
+    fn from(s: String) -> Value {
+        Value::Text(s)
+    }
+}
+
+impl From<i64> for Value {
+    fn from(n: i64) -> Value {
+        Value::Int(n)
+    }
+}
+
+impl<T: Into<Value>> From<Option<T>> for Value {
+    fn from(v: Option<T>) -> Value {
+        v.map_or(Value::Null, Into::into)
+    }
 }
 
 /// How a column is stored; each backend maps these to its own types

@@ -28,6 +28,7 @@ pub mod error;
 pub mod executor;
 pub mod history;
 pub mod journal;
+pub mod lock;
 pub mod log;
 pub mod migration;
 pub mod plan;
@@ -37,14 +38,18 @@ pub mod repair;
 pub mod source;
 pub mod split;
 pub mod status;
+pub mod store;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 
-pub use backend::{Backend, Capabilities, ConnectOptions, Dialect, StatementClass};
+pub use backend::{
+    Backend, BackendExt, Capabilities, ConnectOptions, Dialect, HistoryLocation, StatementClass,
+};
 pub use dialect::SqlDialect;
 pub use error::{Error, Result, SourceProblem, StatementFailure};
 pub use executor::{ExecutionMode, Progress, RunOptions, StepReport};
-pub use history::{HistoryRecord, RecordState};
+pub use history::{HistoryRecord, RecordState, Value};
+pub use lock::LockId;
 pub use migration::{Migration, Script};
 pub use plan::{Direction, Plan, PlanOptions, Request, Step};
 pub use source::Source;

@@ -3,6 +3,7 @@
 
 use migrate_core::backend::{Capabilities, Dialect, StatementClass};
 use migrate_core::dialect::{SqlDialect, leading_keywords};
+use migrate_core::history::{ColumnTypes, Value};
 
 /// MySQL's and MariaDB's SQL, usable without a connection.
 #[derive(Debug, Clone, Copy, Default)]
@@ -20,7 +21,10 @@ impl Dialect for MysqlDialect {
     fn capabilities(&self) -> Capabilities {
         // DDL commits by itself; GET_LOCK is held by the server; the
         // database in the URL is the only schema.
-        Capabilities::new(false, true, false)
+        Capabilities {
+            server_lock: true,
+            ..Capabilities::NONE
+        }
     }
 
     /// Portable operations as MySQL SQL (`render.rs`).
@@ -38,6 +42,52 @@ impl Dialect for MysqlDialect {
 
     fn begin_statement(&self) -> &'static str {
         "START TRANSACTION"
+    }
+
+    fn placeholder(&self, _n: usize) -> String {
+        "?".to_string()
+    }
+
+    fn column_types(&self) -> ColumnTypes {
+        ColumnTypes {
+            name: "VARCHAR(191)",
+            short_text: "VARCHAR(255)",
+            long_text: "LONGTEXT",
+            integer: "BIGINT",
+            auto_id: "BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY",
+        }
+    }
+
+    /// A transactional engine, full Unicode, and binary comparison so that
+    /// migration names are case-sensitive and sort as on every other
+    /// engine.
+    fn table_options(&self) -> &'static str {
+        " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
+    }
+
+    fn upsert_sql(&self, table: &str, columns: &[&str], key: &[&str]) -> String {
+        let updates = columns
+            .iter()
+            .filter(|c| !key.contains(c))
+            .map(|c| {
+                let c = self.quote_identifier(c);
+                format!("{c} = VALUES({c})")
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        format!(
+            "{} ON DUPLICATE KEY UPDATE {updates}",
+            migrate_core::store::insert_sql(self, table, columns)
+        )
+    }
+
+    fn table_exists_query(&self, _schema: Option<&str>, table: &str) -> (String, Vec<Value>) {
+        (
+            "SELECT COUNT(*) FROM information_schema.TABLES \
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?"
+                .to_string(),
+            vec![Value::from(table)],
+        )
     }
 }
 
@@ -215,7 +265,10 @@ mod tests {
         assert_eq!(MysqlDialect.sql_dialect(), SqlDialect::Mysql);
         assert_eq!(
             MysqlDialect.capabilities(),
-            Capabilities::new(false, true, false)
+            Capabilities {
+                server_lock: true,
+                ..Capabilities::NONE
+            }
         );
         assert_eq!(MysqlDialect.begin_statement(), "START TRANSACTION");
     }

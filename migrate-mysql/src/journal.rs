@@ -3,14 +3,18 @@
 //! from `SHOW CREATE TABLE` / `SHOW CREATE VIEW`, read before the statement
 //! runs.
 
+use migrate_core::Error;
 use migrate_core::Result;
 use migrate_core::backend::Dialect;
-use migrate_core::journal::{self, Capture, Derived, JournalEntry, Probe};
-use migrate_core::{Error, SqlDialect};
+use migrate_core::journal::{Capture, Probe, Restore};
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Row};
 
-use crate::{MysqlDialect, error, q};
+use crate::{MysqlDialect, error};
+
+fn q(ident: &str) -> String {
+    MysqlDialect.quote_identifier(ident)
+}
 
 /// `ER_WRONG_OBJECT`: '%s.%s' is not VIEW (SHOW CREATE VIEW of a table).
 const WRONG_OBJECT: u16 = 1347;
@@ -74,52 +78,12 @@ pub(crate) async fn probe(conn: &mut Conn, probe: &Probe) -> Result<Option<bool>
     Ok(Some(count.unwrap_or(0) > 0))
 }
 
-/// The journal entry of `sql`, with the definitions it destroys read from
-/// the server now.
-pub(crate) async fn entry(conn: &mut Conn, sql: &str) -> Result<JournalEntry> {
-    let quote = |s: &str| MysqlDialect.quote_identifier(s);
-    let (capture, probe) = match journal::derive(sql, SqlDialect::Mysql, &quote) {
-        Derived::NeedsCapture { capture, probe } => (capture, probe),
-        _ => return Ok(journal::entry_from_text(sql, SqlDialect::Mysql, &quote)),
-    };
-    Ok(match restore(conn, &capture).await {
-        Ok(restore) => JournalEntry {
-            hash: journal::statement_hash(sql),
-            inverse: Some(restore.inverse),
-            lossy: restore.lossy,
-            note: restore.note,
-            probe,
-        },
-        Err(why) => JournalEntry::without_inverse(sql, why, probe),
-    })
-}
-
-/// What undoes a statement, built from a captured definition.
-#[derive(Debug, Default, PartialEq, Eq)]
-struct Restore {
-    inverse: Vec<String>,
-    lossy: bool,
-    note: Option<String>,
-}
-
-impl Restore {
-    /// The object is not there: the statement changes nothing (or fails).
-    fn nothing() -> Self {
-        Restore::default()
-    }
-
-    fn lossy(inverse: Vec<String>, note: String) -> Self {
-        Restore {
-            inverse,
-            lossy: true,
-            note: Some(note),
-        }
-    }
-}
-
 /// Reads what `capture` names and builds its inverse; `Err` says what
 /// could not be read.
-async fn restore(conn: &mut Conn, capture: &Capture) -> std::result::Result<Restore, String> {
+pub(crate) async fn restore(
+    conn: &mut Conn,
+    capture: &Capture,
+) -> std::result::Result<Restore, String> {
     #[allow(unreachable_patterns)]
     match capture {
         Capture::Table { table } => {
@@ -156,7 +120,7 @@ async fn restore(conn: &mut Conn, capture: &Capture) -> std::result::Result<Rest
                 rechange_column(table, column, current, &parts).map(|sql| {
                     Restore::lossy(
                         vec![sql],
-                        "values converted by the change may not convert back exactly".into(),
+                        "values converted by the change may not convert back exactly",
                     )
                 })
             };

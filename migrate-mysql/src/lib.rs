@@ -11,11 +11,13 @@ mod url;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use migrate_core::backend::{Backend, ConnectOptions, Dialect};
-use migrate_core::history::{self, Column, ColumnKind, ColumnTypes, HistoryRecord, Value};
-use migrate_core::log::{self, LogEntry};
+use migrate_core::backend::{Backend, ConnectOptions, Dialect, HistoryLocation};
+use migrate_core::history::Value;
+use migrate_core::journal::{Capture, Probe, Restore};
+use migrate_core::lock::LockId;
 use migrate_core::redact::redact_url;
 use migrate_core::{Error, Result};
+use mysql_async::consts::ColumnType;
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Row, Value as MyValue};
 
@@ -26,20 +28,15 @@ use crate::url::Target;
 /// How long to wait for the server to answer a connection attempt.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// What follows the history table's column list: a transactional engine,
-/// full Unicode, and binary comparison so that migration names are
-/// case-sensitive and sort as on every other engine.
-const TABLE_OPTIONS: &str = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
-
 /// A connection to one MySQL or MariaDB database, plus, while the migration
-/// lock is held, a second connection that holds it.
+/// lock is held or awaited, a second connection for the lock.
 pub struct MysqlBackend {
     conn: Conn,
     lock_conn: Option<Conn>,
     target: Target,
     /// The URL with its password removed, for every message.
     redacted: String,
-    table: String,
+    location: HistoryLocation,
 }
 
 impl MysqlBackend {
@@ -63,55 +60,31 @@ impl MysqlBackend {
         for sql in &options.init_statements {
             if let Err(e) = conn.query_drop(sql.as_str()).await {
                 let _ = conn.disconnect().await;
-                return Err(Error::database(
+                return Err(driver_error(
                     format!("init statement `{sql}` failed on {redacted}"),
-                    error::message(&e),
+                    e,
                 ));
             }
         }
         Ok(MysqlBackend {
+            location: HistoryLocation::new(&target.database, &options.history_table),
             conn,
             lock_conn: None,
             target,
             redacted,
-            table: options.history_table.clone(),
         })
     }
 
-    fn quoted_table(&self) -> String {
-        q(&self.table)
+    fn failed(&self, doing: &str, e: mysql_async::Error) -> Error {
+        driver_error(format!("cannot {doing} on {}", self.redacted), e)
     }
+}
 
-    fn quoted_log_table(&self) -> String {
-        q(&log::table_name(&self.table))
-    }
-
-    /// Every row of a query on a table that may not exist yet (then: none).
-    async fn select_all(&mut self, sql: String, what: &str) -> Result<Vec<Row>> {
-        match self.conn.query(sql).await {
-            Ok(rows) => Ok(rows),
-            Err(e) if error::is_server_error(&e, error::NO_SUCH_TABLE) => Ok(Vec::new()),
-            Err(e) => Err(Error::database(
-                format!("cannot read the {what} on {}", self.redacted),
-                error::message(&e),
-            )),
-        }
-    }
-
-    fn lock_name(&self) -> String {
-        lock::name(&self.target.database, &self.table)
-    }
-
-    /// Runs a statement of the tool's own (transaction control) on the
-    /// migration connection.
-    async fn run(&mut self, sql: &str, doing: &str) -> Result<()> {
-        self.conn.query_drop(sql).await.map_err(|e| {
-            Error::database(
-                format!("cannot {doing} on {}", self.redacted),
-                error::message(&e),
-            )
-        })
-    }
+/// A driver error as the core's error, the driver's error kept as its
+/// source.
+fn driver_error(context: String, e: mysql_async::Error) -> Error {
+    let message = error::message(&e);
+    Error::driver(context, message, e)
 }
 
 /// Opens one connection, mapping failures to plain messages.
@@ -134,60 +107,51 @@ async fn open(target: &Target, redacted: &str) -> Result<Conn> {
     }
 }
 
-/// Column types of the history and log tables.
-const TYPES: ColumnTypes = ColumnTypes {
-    name: "VARCHAR(191)",
-    short_text: "VARCHAR(255)",
-    long_text: "LONGTEXT",
-    integer: "BIGINT",
-    auto_id: "BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY",
-};
-
-fn q(ident: &str) -> String {
-    MysqlDialect.quote_identifier(ident)
-}
-
-/// A row's columns as plain values, each read as its column's kind.
-fn row_values(row: Row, columns: &[Column]) -> Result<Vec<Value>, String> {
-    let values = row.unwrap();
-    if values.len() != columns.len() {
-        return Err(format!(
-            "expected {} columns, read {}",
-            columns.len(),
-            values.len()
-        ));
-    }
-    values
+/// A row's columns as plain values: numbers sent as text (the text
+/// protocol) are read back as numbers by their column's type.
+fn row_values(row: Row) -> std::result::Result<Vec<Value>, String> {
+    let columns = row.columns();
+    row.unwrap()
         .into_iter()
-        .zip(columns)
+        .zip(columns.iter())
         .map(|(value, column)| match value {
             MyValue::NULL => Ok(Value::Null),
             MyValue::Int(n) => Ok(Value::Int(n)),
             MyValue::UInt(n) => i64::try_from(n)
                 .map(Value::Int)
-                .map_err(|_| format!("column `{}`: {n} is out of range", column.name)),
-            MyValue::Bytes(bytes) if column.kind == ColumnKind::Integer => {
-                // The text protocol sends numbers as text.
+                .map_err(|_| format!("column `{}`: {n} is out of range", column.name_str())),
+            MyValue::Bytes(bytes) if is_integer(column.column_type()) => {
                 String::from_utf8_lossy(&bytes)
                     .parse()
                     .map(Value::Int)
-                    .map_err(|e| format!("column `{}`: {e}", column.name))
+                    .map_err(|e| format!("column `{}`: {e}", column.name_str()))
             }
             MyValue::Bytes(bytes) => String::from_utf8(bytes)
                 .map(Value::Text)
-                .map_err(|_| format!("column `{}` is not UTF-8", column.name)),
-            other => Err(format!("column `{}` holds {other:?}", column.name)),
+                .map_err(|_| format!("column `{}` is not UTF-8", column.name_str())),
+            other => Ok(Value::Text(other.as_sql(true))),
         })
         .collect()
 }
 
-/// Plain values as query parameters.
-fn params(values: Vec<Value>) -> Vec<MyValue> {
+fn is_integer(ty: ColumnType) -> bool {
+    use ColumnType::*;
+    matches!(
+        ty,
+        MYSQL_TYPE_TINY
+            | MYSQL_TYPE_SHORT
+            | MYSQL_TYPE_LONG
+            | MYSQL_TYPE_INT24
+            | MYSQL_TYPE_LONGLONG
+    )
+}
+
+fn params(values: &[Value]) -> Vec<MyValue> {
     values
-        .into_iter()
+        .iter()
         .map(|v| match v {
-            Value::Text(s) => MyValue::Bytes(s.into_bytes()),
-            Value::Int(n) => MyValue::Int(n),
+            Value::Text(s) => MyValue::Bytes(s.clone().into_bytes()),
+            Value::Int(n) => MyValue::Int(*n),
             Value::Null => MyValue::NULL,
         })
         .collect()
@@ -203,147 +167,49 @@ impl Backend for MysqlBackend {
         self.redacted.clone()
     }
 
-    async fn ensure_history(&mut self) -> Result<()> {
-        let create = history::create_history_sql(&self.quoted_table(), &q, &TYPES) + TABLE_OPTIONS;
-        let doing = format!("create the history table `{}`", self.table);
-        self.run(&create, &doing).await?;
-        let create = log::create_log_sql(&self.quoted_log_table(), &q, &TYPES) + TABLE_OPTIONS;
-        let doing = format!(
-            "create the audit log table `{}`",
-            log::table_name(&self.table)
-        );
-        self.run(&create, &doing).await
+    fn location(&self) -> &HistoryLocation {
+        &self.location
     }
 
-    async fn load_history(&mut self) -> Result<Vec<HistoryRecord>> {
-        let sql = format!(
-            "SELECT {} FROM {} ORDER BY `app`, `name`",
-            history::column_list(&history::COLUMNS, &q),
-            self.quoted_table()
-        );
-        let rows = self.select_all(sql, "history table").await?;
-        rows.into_iter()
-            .map(|row| {
-                row_values(row, &history::COLUMNS)
-                    .and_then(HistoryRecord::from_values)
-                    .map_err(|e| Error::database("cannot read the history table", e))
-            })
-            .collect()
+    async fn execute(&mut self, sql: &str) -> Result<()> {
+        let result = self.conn.query_drop(sql).await;
+        result.map_err(|e| self.failed("run a statement", e))
     }
 
-    async fn write_record(&mut self, record: &HistoryRecord) -> Result<()> {
-        let placeholders = vec!["?"; history::COLUMNS.len()].join(", ");
-        let updates = history::COLUMNS
-            .iter()
-            .filter(|c| !matches!(c.name, "app" | "name"))
-            .map(|c| {
-                let c = q(c.name);
-                format!("{c} = VALUES({c})")
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!(
-            "INSERT INTO {} ({}) VALUES ({placeholders}) ON DUPLICATE KEY UPDATE {updates}",
-            self.quoted_table(),
-            history::column_list(&history::COLUMNS, &q)
-        );
-        self.conn
-            .exec_drop(sql, params(record.to_values()))
-            .await
-            .map_err(|e| {
-                Error::database(
-                    format!("cannot record {} in the history", record.key()),
-                    error::message(&e),
-                )
-            })
-    }
-
-    async fn append_log(&mut self, entry: &LogEntry) -> Result<()> {
-        let sql = format!(
-            "INSERT INTO {} ({}) VALUES ({})",
-            self.quoted_log_table(),
-            history::column_list(&log::COLUMNS, &q),
-            vec!["?"; log::COLUMNS.len()].join(", ")
-        );
-        self.conn
-            .exec_drop(sql, params(entry.to_values()))
-            .await
-            .map_err(|e| Error::database("cannot write the audit log", error::message(&e)))
-    }
-
-    async fn load_log(&mut self) -> Result<Vec<LogEntry>> {
-        let sql = format!(
-            "SELECT {} FROM {} ORDER BY `id`",
-            history::column_list(&log::COLUMNS, &q),
-            self.quoted_log_table()
-        );
-        let rows = self.select_all(sql, "audit log").await?;
-        rows.into_iter()
-            .map(|row| {
-                row_values(row, &log::COLUMNS)
-                    .and_then(LogEntry::from_values)
-                    .map_err(|e| Error::database("cannot read the audit log", e))
-            })
-            .collect()
-    }
-
-    async fn delete_record(&mut self, app: &str, name: &str) -> Result<()> {
-        let sql = format!(
-            "DELETE FROM {} WHERE `app` = ? AND `name` = ?",
-            self.quoted_table()
-        );
-        self.conn.exec_drop(sql, (app, name)).await.map_err(|e| {
-            Error::database(
-                format!("cannot remove {app}:{name} from the history"),
-                error::message(&e),
-            )
-        })
-    }
-
-    async fn lock(&mut self, timeout: Duration) -> Result<()> {
-        if self.lock_conn.is_some() {
-            return Ok(());
-        }
-        let mut conn = open(&self.target, &self.redacted).await?;
-        let name = self.lock_name();
-        let secs = lock::wait_secs(timeout);
-        let failed = |message: String| {
-            Error::database(
-                format!("cannot take the migration lock on {}", self.redacted),
-                message,
-            )
+    async fn query(&mut self, sql: &str, values: &[Value]) -> Result<Vec<Vec<Value>>> {
+        let result: mysql_async::Result<Vec<Row>> = if values.is_empty() {
+            self.conn.query(sql).await
+        } else {
+            self.conn.exec(sql, params(values)).await
         };
-        match lock::get(&mut conn, &name, secs).await {
-            Ok(Some(1)) => {
-                self.lock_conn = Some(conn);
-                Ok(())
-            }
-            Ok(Some(_)) => {
-                let holder = lock::holder(&mut conn, &name).await;
-                let _ = conn.disconnect().await;
-                Err(Error::LockTimeout {
-                    target: self.redacted.clone(),
-                    waited_secs: secs,
-                    holder,
-                })
-            }
-            Ok(None) => {
-                let _ = conn.disconnect().await;
-                Err(failed(format!("GET_LOCK('{name}') was interrupted")))
-            }
-            Err(e) => {
-                let _ = conn.disconnect().await;
-                Err(failed(error::message(&e)))
-            }
+        let rows = result.map_err(|e| self.failed("run a query", e))?;
+        rows.into_iter()
+            .map(row_values)
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|e| Error::database(format!("cannot read a result on {}", self.redacted), e))
+    }
+
+    async fn try_lock(&mut self, id: &LockId) -> Result<bool> {
+        if self.lock_conn.is_none() {
+            self.lock_conn = Some(open(&self.target, &self.redacted).await?);
+        }
+        let conn = self.lock_conn.as_mut().expect("opened above");
+        match lock::get(conn, &id.name).await {
+            Ok(Some(1)) => Ok(true),
+            Ok(Some(_)) => Ok(false),
+            Ok(None) => Err(Error::database(
+                format!("cannot take the migration lock on {}", self.redacted),
+                format!("GET_LOCK('{}') was interrupted", id.name),
+            )),
+            Err(e) => Err(self.failed("take the migration lock", e)),
         }
     }
 
-    async fn unlock(&mut self) -> Result<()> {
+    async fn release_lock(&mut self, id: &LockId) -> Result<()> {
         let Some(mut conn) = self.lock_conn.take() else {
             return Ok(());
         };
-        let name = self.lock_name();
-        let released = lock::release(&mut conn, &name).await;
+        let released = lock::release(&mut conn, &id.name).await;
         // Closing the connection releases the lock too, so a failed
         // RELEASE_LOCK matters only if the connection cannot be closed.
         let closed = conn.disconnect().await;
@@ -351,7 +217,7 @@ impl Backend for MysqlBackend {
             (Ok(Some(1)), _) | (_, Ok(())) => Ok(()),
             (released, Err(e)) => {
                 let why = match released {
-                    Ok(_) => format!("the lock `{name}` was no longer held by this run"),
+                    Ok(_) => format!("the lock `{}` was no longer held by this run", id.name),
                     Err(release) => error::message(&release),
                 };
                 Err(Error::database(
@@ -365,44 +231,30 @@ impl Backend for MysqlBackend {
         }
     }
 
-    async fn execute(&mut self, sql: &str) -> Result<()> {
-        self.conn.query_drop(sql).await.map_err(|e| {
-            Error::database(
-                format!("statement failed on {}", self.redacted),
-                error::message(&e),
-            )
-        })
+    async fn lock_holder(&mut self, id: &LockId) -> Option<String> {
+        lock::holder(self.lock_conn.as_mut()?, &id.name).await
     }
 
-    async fn begin(&mut self) -> Result<()> {
-        self.run("START TRANSACTION", "start a transaction").await
+    async fn capture(
+        &mut self,
+        capture: &Capture,
+        _statement: &str,
+    ) -> std::result::Result<Restore, String> {
+        journal::restore(&mut self.conn, capture).await
     }
 
-    async fn commit(&mut self) -> Result<()> {
-        self.run("COMMIT", "commit").await
-    }
-
-    async fn rollback(&mut self) -> Result<()> {
-        self.run("ROLLBACK", "roll back").await
-    }
-
-    async fn journal_entry(&mut self, sql: &str) -> Result<migrate_core::journal::JournalEntry> {
-        journal::entry(&mut self.conn, sql).await
-    }
-
-    async fn probe(&mut self, probe: &migrate_core::journal::Probe) -> Result<Option<bool>> {
+    async fn probe(&mut self, probe: &Probe) -> Result<Option<bool>> {
         journal::probe(&mut self.conn, probe).await
     }
 
     async fn close(mut self: Box<Self>) -> Result<()> {
-        let unlocked = self.unlock().await;
+        let id = LockId::of(&self.location);
+        let unlocked = self.release_lock(&id).await;
         let MysqlBackend { conn, redacted, .. } = *self;
-        let closed = conn.disconnect().await.map_err(|e| {
-            Error::database(
-                format!("cannot close the connection to {redacted}"),
-                error::message(&e),
-            )
-        });
+        let closed = conn
+            .disconnect()
+            .await
+            .map_err(|e| driver_error(format!("cannot close the connection to {redacted}"), e));
         unlocked?;
         closed
     }
@@ -412,7 +264,7 @@ impl std::fmt::Debug for MysqlBackend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MysqlBackend")
             .field("target", &self.redacted)
-            .field("history_table", &self.table)
+            .field("location", &self.location)
             .field("locked", &self.lock_conn.is_some())
             .finish_non_exhaustive()
     }

@@ -19,7 +19,9 @@ async fn unreachable_server_names_host_and_port() {
     let e = connect_err(url, &ConnectOptions::default()).await;
     let shown = e.to_string();
     match &e {
-        Error::Database { context, message } => {
+        Error::Database {
+            context, message, ..
+        } => {
             assert_eq!(
                 context,
                 "cannot connect to mysql://root:***@127.0.0.1:1/app"
@@ -45,7 +47,9 @@ async fn wrong_password_says_access_denied_without_the_password() {
     let e = connect_err(&url, &ConnectOptions::default()).await;
     let shown = e.to_string();
     match &e {
-        Error::Database { context, message } => {
+        Error::Database {
+            context, message, ..
+        } => {
             assert!(context.starts_with("cannot connect to "), "{context}");
             assert!(context.contains(":***@"), "{context}");
             assert!(
@@ -68,7 +72,9 @@ async fn unknown_database_is_named() {
     let missing = format!("{}_missing", db.name);
     let e = connect_err(&db.url_for_database(&missing), &ConnectOptions::default()).await;
     match &e {
-        Error::Database { context, message } => {
+        Error::Database {
+            context, message, ..
+        } => {
             assert!(context.starts_with("cannot connect to "), "{context}");
             assert!(message.contains("ERROR 1049"), "{message}");
             assert!(
@@ -174,7 +180,9 @@ async fn failing_init_statement_is_named() {
     };
     let e = connect_err(&db.url, &options).await;
     match &e {
-        Error::Database { context, message } => {
+        Error::Database {
+            context, message, ..
+        } => {
             assert!(
                 context.contains("`SET no_such_variable_here = 1`"),
                 "{context}"

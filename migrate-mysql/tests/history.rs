@@ -2,6 +2,7 @@
 
 mod common;
 
+use migrate_core::BackendExt;
 use migrate_core::backend::{Backend, ConnectOptions};
 use migrate_core::history::{HistoryRecord, RecordState};
 use migrate_mysql::MysqlBackend;

@@ -4,6 +4,7 @@
 
 mod common;
 
+use migrate_core::BackendExt;
 use migrate_core::SqlDialect;
 use migrate_core::backend::{Backend, ConnectOptions, Dialect};
 use migrate_core::journal::{self, Probe};

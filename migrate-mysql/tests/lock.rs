@@ -2,6 +2,7 @@
 
 mod common;
 
+use migrate_core::BackendExt;
 use std::time::{Duration, Instant};
 
 use migrate_core::Error;

@@ -28,10 +28,17 @@ impl Conn {
             TlsMode::Plain => start(target, NoTls).await,
             _ => start(target, crate::tls::connector(target)?).await,
         };
-        opened.map_err(|e| Error::Database {
-            context: format!("cannot connect to {}", target.redacted),
-            message: connect_message(&e, target),
+        opened.map_err(|e| {
+            let message = connect_message(&e, target);
+            Error::driver(format!("cannot connect to {}", target.redacted), message, e)
         })
+    }
+
+    /// A driver error on this connection as the core's error, the driver's
+    /// error kept as its source.
+    pub fn error(&self, context: impl Into<String>, e: tokio_postgres::Error) -> Error {
+        let message = self.describe(&e);
+        Error::driver(context, message, e)
     }
 
     /// Describes a driver error of a statement on this connection,

@@ -17,7 +17,11 @@ impl Dialect for PostgresDialect {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities::new(true, true, true)
+        Capabilities {
+            transactional_ddl: true,
+            server_lock: true,
+            schemas: true,
+        }
     }
 
     /// Portable operations as PostgreSQL SQL (`render.rs`).
@@ -213,7 +217,14 @@ mod tests {
         let d = PostgresDialect;
         assert_eq!(d.name(), "postgres");
         assert_eq!(d.sql_dialect(), SqlDialect::Postgres);
-        assert_eq!(d.capabilities(), Capabilities::new(true, true, true));
+        assert_eq!(
+            d.capabilities(),
+            Capabilities {
+                transactional_ddl: true,
+                server_lock: true,
+                schemas: true,
+            }
+        );
         assert_eq!(d.quote_identifier("a\"b"), "\"a\"\"b\"");
         assert_eq!(d.begin_statement(), "BEGIN");
     }

@@ -13,9 +13,9 @@
 //! comments. Partitioned, inherited, typed and temporary tables, and tables
 //! with row security or rules, get no inverse and a note saying why.
 
+use migrate_core::Result;
 use migrate_core::backend::Dialect;
-use migrate_core::journal::{self, Capture, Derived, JournalEntry, Probe};
-use migrate_core::{Error, Result, SqlDialect};
+use migrate_core::journal::{Capture, Probe, Restore};
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
@@ -62,60 +62,14 @@ pub(crate) async fn probe(conn: &Conn, probe: &Probe) -> Result<Option<bool>> {
         .client
         .query_one(&sql, &params)
         .await
-        .map_err(|e| Error::database("cannot look for the object", conn.describe(&e)))?;
+        .map_err(|e| conn.error("cannot look for the object", e))?;
     Ok(Some(row.get(0)))
 }
 
-/// The journal entry of `sql`, with the definitions it destroys read from
-/// the catalog now.
-pub(crate) async fn entry(conn: &Conn, sql: &str) -> Result<JournalEntry> {
-    let quote = |s: &str| PostgresDialect.quote_identifier(s);
-    let (capture, probe) = match journal::derive(sql, SqlDialect::Postgres, &quote) {
-        Derived::NeedsCapture { capture, probe } => (capture, probe),
-        _ => return Ok(journal::entry_from_text(sql, SqlDialect::Postgres, &quote)),
-    };
-    Ok(
-        match restore(&Catalog { conn }, &capture, changes_type(sql)).await {
-            Ok(restore) => JournalEntry {
-                hash: journal::statement_hash(sql),
-                inverse: Some(restore.inverse),
-                lossy: restore.lossy,
-                note: restore.note,
-                probe,
-            },
-            Err(why) => JournalEntry::without_inverse(sql, why, probe),
-        },
-    )
-}
-
-/// What undoes a statement, built from a captured definition.
-#[derive(Debug, Default, PartialEq, Eq)]
-struct Restore {
-    inverse: Vec<String>,
-    lossy: bool,
-    note: Option<String>,
-}
-
-impl Restore {
-    /// The object is not there: the statement changes nothing (or fails).
-    fn nothing() -> Self {
-        Restore::default()
-    }
-
-    fn exact(inverse: Vec<String>) -> Self {
-        Restore {
-            inverse,
-            ..Restore::default()
-        }
-    }
-
-    fn lossy(inverse: Vec<String>, note: String) -> Self {
-        Restore {
-            inverse,
-            lossy: true,
-            note: Some(note),
-        }
-    }
+/// Reads what `capture` names and builds what restores it; `Err` says what
+/// could not be read.
+pub(crate) async fn restore(conn: &Conn, capture: &Capture, statement: &str) -> Captured<Restore> {
+    restore_capture(&Catalog { conn }, capture, changes_type(statement)).await
 }
 
 type Captured<T> = std::result::Result<T, String>;
@@ -174,7 +128,11 @@ async fn relation(cat: &Catalog<'_>, name: &str, kinds: &str) -> Captured<Option
 
 /// Reads what `capture` names and builds its inverse; `Err` says what
 /// could not be read or rebuilt.
-async fn restore(cat: &Catalog<'_>, capture: &Capture, changes_type: bool) -> Captured<Restore> {
+async fn restore_capture(
+    cat: &Catalog<'_>,
+    capture: &Capture,
+    changes_type: bool,
+) -> Captured<Restore> {
     #[allow(unreachable_patterns)]
     match capture {
         Capture::Index { name, .. } => restore_index(cat, name).await,
@@ -556,7 +514,7 @@ async fn restore_changed_column(
     Ok(if changes_type {
         Restore::lossy(
             inverse,
-            "values converted by the change may not convert back exactly".into(),
+            "values converted by the change may not convert back exactly",
         )
     } else {
         Restore::exact(inverse)

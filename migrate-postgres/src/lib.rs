@@ -1,42 +1,35 @@
 #![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
 
 mod conn;
 mod dialect;
-mod history;
 mod journal;
 mod lock;
-mod render;
+pub mod render;
 mod tls;
 mod url;
 
-use std::time::Duration;
-
 use async_trait::async_trait;
-use migrate_core::backend::{Backend, ConnectOptions, Dialect};
-use migrate_core::history::HistoryRecord;
-use migrate_core::log::LogEntry;
+use migrate_core::backend::{Backend, ConnectOptions, Dialect, HistoryLocation};
+use migrate_core::history::Value;
+use migrate_core::journal::{Capture, Probe, Restore};
+use migrate_core::lock::LockId;
 use migrate_core::{Error, Result};
-use tokio_postgres::error::SqlState;
+use tokio_postgres::types::{ToSql, Type};
 
 pub use dialect::PostgresDialect;
 
 use conn::Conn;
-use lock::HeldLock;
 use url::Target;
 
 /// A connection to one PostgreSQL database: one connection for statements
-/// and the history, and, while the migration lock is held, a second one that
-/// holds it.
+/// and the history, and, while the migration lock is held or awaited, a
+/// second one for the lock.
 pub struct PostgresBackend {
     conn: Conn,
     target: Target,
-    /// `"schema"."table"` or `"table"`.
-    table: String,
-    /// The audit log table, qualified the same way.
-    log_table: String,
-    schema: Option<String>,
-    lock_key: i64,
-    lock: Option<HeldLock>,
+    location: HistoryLocation,
+    lock: Option<Conn>,
 }
 
 impl PostgresBackend {
@@ -46,77 +39,45 @@ impl PostgresBackend {
     pub async fn connect(url: &str, options: &ConnectOptions) -> Result<PostgresBackend> {
         let target = url::parse_url(url)?;
         let conn = Conn::open(&target).await?;
-        let q = |s: &str| PostgresDialect.quote_identifier(s);
+        let failed = |what: &str, sql: &str, conn: &Conn, e: tokio_postgres::Error| {
+            conn.error(format!("{what}`{sql}` failed on {}", target.redacted), e)
+        };
         if let Some(schema) = &options.schema {
-            let sql = format!("SET search_path TO {}", q(schema));
-            conn.client
-                .batch_execute(&sql)
-                .await
-                .map_err(|e| Error::Database {
-                    context: format!("`{sql}` failed on {}", target.redacted),
-                    message: conn.describe(&e),
-                })?;
+            let sql = format!(
+                "SET search_path TO {}",
+                PostgresDialect.quote_identifier(schema)
+            );
+            if let Err(e) = conn.client.batch_execute(&sql).await {
+                return Err(failed("", &sql, &conn, e));
+            }
         }
         for sql in &options.init_statements {
-            conn.client
-                .batch_execute(sql)
-                .await
-                .map_err(|e| Error::Database {
-                    context: format!("init statement `{sql}` failed on {}", target.redacted),
-                    message: conn.describe(&e),
-                })?;
+            if let Err(e) = conn.client.batch_execute(sql).await {
+                return Err(failed("init statement ", sql, &conn, e));
+            }
         }
-        let row = conn
-            .client
-            .query_one(
-                "SELECT current_database()::text, current_schema()::text",
-                &[],
-            )
-            .await
-            .map_err(|e| Error::Database {
-                context: format!("cannot read the current database of {}", target.redacted),
-                message: conn.describe(&e),
-            })?;
+        let sql = "SELECT current_database()::text, current_schema()::text";
+        let row = match conn.client.query_one(sql, &[]).await {
+            Ok(row) => row,
+            Err(e) => return Err(failed("", sql, &conn, e)),
+        };
         let database: String = row.get(0);
         let current_schema: Option<String> = row.get(1);
-        let schema_for_key = options
-            .schema
-            .clone()
-            .or(current_schema)
-            .unwrap_or_default();
         Ok(PostgresBackend {
-            lock_key: lock::lock_key(&database, &schema_for_key, &options.history_table),
-            table: history::qualified_table(options.schema.as_deref(), &options.history_table),
-            log_table: history::qualified_table(
-                options.schema.as_deref(),
-                &migrate_core::log::table_name(&options.history_table),
-            ),
-            schema: options.schema.clone(),
+            location: HistoryLocation {
+                database,
+                schema: options.schema.clone().or(current_schema),
+                table: options.history_table.clone(),
+            },
             conn,
             target,
             lock: None,
         })
     }
 
-    /// Runs SQL text with the simple query protocol.
-    async fn simple(&self, sql: &str) -> Result<()> {
-        self.conn
-            .client
-            .batch_execute(sql)
-            .await
-            .map_err(|e| self.statement_error(&e))
-    }
-
     /// A statement's error: `ERROR <SQLSTATE>: message` and the details.
-    fn statement_error(&self, e: &tokio_postgres::Error) -> Error {
-        Error::database("PostgreSQL", self.conn.describe(e))
-    }
-
-    fn history_error(&self, doing: &str, e: &tokio_postgres::Error) -> Error {
-        Error::Database {
-            context: format!("{doing} ({} on {})", self.table, self.target.redacted),
-            message: self.conn.describe(e),
-        }
+    fn statement_error(&self, e: tokio_postgres::Error) -> Error {
+        self.conn.error("PostgreSQL", e)
     }
 }
 
@@ -130,169 +91,105 @@ impl Backend for PostgresBackend {
         self.target.redacted.clone()
     }
 
-    async fn ensure_history(&mut self) -> Result<()> {
-        // Checking first spares the server's "already exists" notices and
-        // the CREATE privilege once the tables are there.
-        let exists = self
-            .conn
-            .client
-            .query_one(
-                "SELECT to_regclass($1) IS NOT NULL AND to_regclass($2) IS NOT NULL",
-                &[&self.table, &self.log_table],
-            )
-            .await
-            .map_err(|e| self.history_error("cannot look for the history table", &e))?;
-        if exists.get::<_, bool>(0) {
-            return Ok(());
-        }
-        if let Some(schema) = &self.schema {
-            let sql = format!(
-                "CREATE SCHEMA IF NOT EXISTS {}",
-                PostgresDialect.quote_identifier(schema)
-            );
-            self.conn
-                .client
-                .batch_execute(&sql)
-                .await
-                .map_err(|e| self.history_error("cannot create the history table's schema", &e))?;
-        }
-        self.conn
-            .client
-            .batch_execute(&history::create_sql(&self.table, &self.log_table))
-            .await
-            .map_err(|e| self.history_error("cannot create the history tables", &e))
+    fn location(&self) -> &HistoryLocation {
+        &self.location
     }
 
-    async fn load_history(&mut self) -> Result<Vec<HistoryRecord>> {
-        let rows = match self
-            .conn
-            .client
-            .query(&history::select_sql(&self.table), &[])
-            .await
-        {
-            Ok(rows) => rows,
-            Err(e) if e.code() == Some(&SqlState::UNDEFINED_TABLE) => return Ok(Vec::new()),
-            Err(e) => return Err(self.history_error("cannot read the history table", &e)),
-        };
+    async fn execute(&mut self, sql: &str) -> Result<()> {
+        // The simple query protocol: a statement may hold several commands
+        // and needs no parameters.
+        let result = self.conn.client.batch_execute(sql).await;
+        result.map_err(|e| self.statement_error(e))
+    }
+
+    async fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>> {
+        const NULL: Option<String> = None;
+        let params: Vec<&(dyn ToSql + Sync)> = params
+            .iter()
+            .map(|v| match v {
+                Value::Text(s) => s as &(dyn ToSql + Sync),
+                Value::Int(n) => n as &(dyn ToSql + Sync),
+                Value::Null => &NULL as &(dyn ToSql + Sync),
+            })
+            .collect();
+        let result = self.conn.client.query(sql, &params).await;
+        let rows = result.map_err(|e| self.statement_error(e))?;
         rows.iter()
-            .map(|row| {
-                let values = history::values(row, &migrate_core::history::COLUMNS)
-                    .map_err(|e| self.history_error("cannot read the history table", &e))?;
-                HistoryRecord::from_values(values)
-                    .map_err(|e| Error::database("cannot read the history table", e))
-            })
-            .collect()
+            .map(|row| (0..row.len()).map(|i| read_value(row, i)).collect())
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|e| self.statement_error(e))
     }
 
-    async fn write_record(&mut self, record: &HistoryRecord) -> Result<()> {
-        let values = record.to_values();
-        self.conn
-            .client
-            .execute(&history::upsert_sql(&self.table), &history::params(&values))
-            .await
-            .map(|_| ())
-            .map_err(|e| {
-                self.history_error(
-                    &format!("cannot record {} in the history", record.key()),
-                    &e,
-                )
-            })
-    }
-
-    async fn append_log(&mut self, entry: &LogEntry) -> Result<()> {
-        let values = entry.to_values();
-        self.conn
-            .client
-            .execute(
-                &history::insert_log_sql(&self.log_table),
-                &history::params(&values),
-            )
-            .await
-            .map(|_| ())
-            .map_err(|e| self.history_error("cannot write the audit log", &e))
-    }
-
-    async fn load_log(&mut self) -> Result<Vec<LogEntry>> {
-        let rows = match self
-            .conn
-            .client
-            .query(&history::select_log_sql(&self.log_table), &[])
-            .await
-        {
-            Ok(rows) => rows,
-            Err(e) if e.code() == Some(&SqlState::UNDEFINED_TABLE) => return Ok(Vec::new()),
-            Err(e) => return Err(self.history_error("cannot read the audit log", &e)),
-        };
-        rows.iter()
-            .map(|row| {
-                let values = history::values(row, &migrate_core::log::COLUMNS)
-                    .map_err(|e| self.history_error("cannot read the audit log", &e))?;
-                LogEntry::from_values(values)
-                    .map_err(|e| Error::database("cannot read the audit log", e))
-            })
-            .collect()
-    }
-
-    async fn delete_record(&mut self, app: &str, name: &str) -> Result<()> {
-        self.conn
-            .client
-            .execute(&history::delete_sql(&self.table), &[&app, &name])
-            .await
-            .map(|_| ())
-            .map_err(|e| {
-                self.history_error(&format!("cannot remove {app}:{name} from the history"), &e)
-            })
-    }
-
-    async fn lock(&mut self, timeout: Duration) -> Result<()> {
+    async fn try_lock(&mut self, id: &LockId) -> Result<bool> {
         if self.lock.is_none() {
-            self.lock = Some(HeldLock::acquire(&self.target, self.lock_key, timeout).await?);
+            self.lock = Some(Conn::open(&self.target).await?);
         }
-        Ok(())
+        let conn = self.lock.as_ref().expect("opened above");
+        lock::try_lock(conn, id.key).await.map_err(|e| {
+            conn.error(
+                format!("cannot take the migration lock on {}", self.target.redacted),
+                e,
+            )
+        })
     }
 
-    async fn unlock(&mut self) -> Result<()> {
+    async fn release_lock(&mut self, id: &LockId) -> Result<()> {
         match self.lock.take() {
-            Some(lock) => lock.release(&self.target).await,
+            Some(conn) => lock::release(conn, id.key, &self.target).await,
             None => Ok(()),
         }
     }
 
-    async fn execute(&mut self, sql: &str) -> Result<()> {
-        self.simple(sql).await
+    async fn lock_holder(&mut self, id: &LockId) -> Option<String> {
+        lock::holder(self.lock.as_ref()?, id.key).await
     }
 
-    async fn begin(&mut self) -> Result<()> {
-        self.simple("BEGIN").await
+    async fn capture(
+        &mut self,
+        capture: &Capture,
+        statement: &str,
+    ) -> std::result::Result<Restore, String> {
+        journal::restore(&self.conn, capture, statement).await
     }
 
-    async fn commit(&mut self) -> Result<()> {
-        self.simple("COMMIT").await
-    }
-
-    async fn rollback(&mut self) -> Result<()> {
-        // Outside a transaction the server only warns (SQLSTATE 25P01),
-        // which the notice log keeps quiet.
-        self.simple("ROLLBACK").await
-    }
-
-    async fn journal_entry(&mut self, sql: &str) -> Result<migrate_core::journal::JournalEntry> {
-        journal::entry(&self.conn, sql).await
-    }
-
-    async fn probe(&mut self, probe: &migrate_core::journal::Probe) -> Result<Option<bool>> {
+    async fn probe(&mut self, probe: &Probe) -> Result<Option<bool>> {
         journal::probe(&self.conn, probe).await
     }
 
     async fn close(self: Box<Self>) -> Result<()> {
         let PostgresBackend {
-            conn, lock, target, ..
+            conn,
+            lock,
+            target,
+            location,
         } = *self;
         let released = match lock {
-            Some(lock) => lock.release(&target).await,
+            Some(lock_conn) => lock::release(lock_conn, LockId::of(&location).key, &target).await,
             None => Ok(()),
         };
         conn.close().await;
         released
     }
+}
+
+/// One column of a row as a plain value, by its type.
+fn read_value(
+    row: &tokio_postgres::Row,
+    i: usize,
+) -> std::result::Result<Value, tokio_postgres::Error> {
+    let ty = row.columns()[i].type_();
+    Ok(match *ty {
+        Type::INT2 => row.try_get::<_, Option<i16>>(i)?.map(i64::from).into(),
+        Type::INT4 => row.try_get::<_, Option<i32>>(i)?.map(i64::from).into(),
+        Type::INT8 => row.try_get::<_, Option<i64>>(i)?.into(),
+        Type::OID => row.try_get::<_, Option<u32>>(i)?.map(i64::from).into(),
+        Type::BOOL => row.try_get::<_, Option<bool>>(i)?.map(i64::from).into(),
+        Type::CHAR => row
+            .try_get::<_, Option<i8>>(i)?
+            .map(|c| (c as u8 as char).to_string())
+            .into(),
+        // Text of any kind; anything else fails here with the driver's
+        // "cannot convert" error, which names the type to cast.
+        _ => row.try_get::<_, Option<String>>(i)?.into(),
+    })
 }

@@ -6,100 +6,42 @@
 //! or a snapshot: `CREATE INDEX CONCURRENTLY` on the migration connection,
 //! which waits for every older snapshot, does not wait for it.
 
-use std::time::{Duration, Instant};
-
-use migrate_core::{Error, Result};
-
 use crate::conn::Conn;
 use crate::url::Target;
 
-/// How often a waiting run asks for the lock again.
-const POLL: Duration = Duration::from_millis(100);
-
-/// The advisory lock key of a history table: FNV-1a (64 bits) of the
-/// database, schema and table names, stable across builds and versions.
-pub fn lock_key(database: &str, schema: &str, table: &str) -> i64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in ["migrate", database, schema, table] {
-        for byte in part.bytes().chain([0]) {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-    hash as i64
+/// `pg_try_advisory_lock(key)`: whether this connection now holds it.
+pub(crate) async fn try_lock(conn: &Conn, key: i64) -> Result<bool, tokio_postgres::Error> {
+    let row = conn
+        .client
+        .query_one("SELECT pg_try_advisory_lock($1)", &[&key])
+        .await?;
+    Ok(row.get(0))
 }
 
-/// A held lock: its connection and key.
-pub struct HeldLock {
-    conn: Conn,
-    key: i64,
-}
-
-impl HeldLock {
-    /// Opens a dedicated connection and polls for the lock until `timeout`.
-    pub async fn acquire(target: &Target, key: i64, timeout: Duration) -> Result<HeldLock> {
-        let conn = Conn::open(target).await?;
-        let failed = |conn: &Conn, e: tokio_postgres::Error| Error::Database {
-            context: format!("cannot take the migration lock on {}", target.redacted),
-            message: conn.describe(&e),
-        };
-        let started = Instant::now();
-        loop {
-            let got: bool = match conn
-                .client
-                .query_one("SELECT pg_try_advisory_lock($1)", &[&key])
-                .await
-            {
-                Ok(row) => row.get(0),
-                Err(e) => {
-                    let err = failed(&conn, e);
-                    conn.close().await;
-                    return Err(err);
-                }
-            };
-            if got {
-                return Ok(HeldLock { conn, key });
-            }
-            let waited = started.elapsed();
-            if waited >= timeout {
-                let holder = holder(&conn, key).await;
-                conn.close().await;
-                return Err(Error::LockTimeout {
-                    target: target.redacted.clone(),
-                    waited_secs: timeout.as_secs(),
-                    holder,
-                });
-            }
-            tokio::time::sleep(POLL.min(timeout - waited)).await;
-        }
-    }
-
-    /// Releases the lock and closes its connection (closing alone would
-    /// release it too).
-    pub async fn release(self, target: &Target) -> Result<()> {
-        let unlocked = self
-            .conn
-            .client
-            .query_one("SELECT pg_advisory_unlock($1)", &[&self.key])
-            .await;
-        let result = match unlocked {
-            Ok(_) => Ok(()),
-            // The connection is gone, and the lock with it.
-            Err(e) if e.is_closed() => Ok(()),
-            Err(e) => Err(Error::Database {
-                context: format!("cannot release the migration lock on {}", target.redacted),
-                message: self.conn.describe(&e),
-            }),
-        };
-        self.conn.close().await;
-        result
-    }
+/// Releases the lock and closes its connection (closing alone would
+/// release it too).
+pub(crate) async fn release(conn: Conn, key: i64, target: &Target) -> migrate_core::Result<()> {
+    let unlocked = conn
+        .client
+        .query_one("SELECT pg_advisory_unlock($1)", &[&key])
+        .await;
+    let result = match unlocked {
+        Ok(_) => Ok(()),
+        // The connection is gone, and the lock with it.
+        Err(e) if e.is_closed() => Ok(()),
+        Err(e) => Err(conn.error(
+            format!("cannot release the migration lock on {}", target.redacted),
+            e,
+        )),
+    };
+    conn.close().await;
+    result
 }
 
 /// Who holds the lock, from `pg_locks` and `pg_stat_activity`. The holder's
 /// lock connection ran nothing since it got the lock, so its last query's
 /// start is when it took it.
-async fn holder(conn: &Conn, key: i64) -> Option<String> {
+pub(crate) async fn holder(conn: &Conn, key: i64) -> Option<String> {
     let bits = key as u64;
     let (high, low) = ((bits >> 32) as i64, (bits & 0xffff_ffff) as i64);
     let sql = "SELECT a.pid, a.application_name, a.usename::text, host(a.client_addr), \
@@ -156,26 +98,4 @@ async fn holder(conn: &Conn, key: i64) -> Option<String> {
     } else {
         format!("server process {pid}: {}", parts.join(", "))
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::lock_key;
-
-    #[test]
-    fn key_is_stable_and_distinguishes_parts() {
-        // Pinned: a changed key would let an old and a new version of the
-        // tool migrate the same database at once.
-        assert_eq!(
-            lock_key("db", "public", "migrate_history"),
-            lock_key("db", "public", "migrate_history")
-        );
-        assert_eq!(lock_key("", "", ""), 0x20ff_5b18_2039_01de);
-        assert_ne!(lock_key("db", "public", "t"), lock_key("db", "publict", ""));
-        assert_ne!(
-            lock_key("db1", "public", "t"),
-            lock_key("db2", "public", "t")
-        );
-        assert_ne!(lock_key("db", "a", "t"), lock_key("db", "b", "t"));
-    }
 }

@@ -55,10 +55,10 @@ pub fn connector(target: &Target) -> Result<MakeRustlsConnect> {
 }
 
 fn tls_setup_error(target: &Target, e: impl std::fmt::Display) -> Error {
-    Error::Database {
-        context: format!("cannot connect to {}", target.redacted),
-        message: format!("cannot set up TLS: {e}"),
-    }
+    Error::database(
+        format!("cannot connect to {}", target.redacted),
+        format!("cannot set up TLS: {e}"),
+    )
 }
 
 fn load_roots(target: &Target) -> Result<RootCertStore> {

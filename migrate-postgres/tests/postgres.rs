@@ -3,6 +3,7 @@
 
 mod common;
 
+use migrate_core::BackendExt;
 use std::time::Duration;
 
 use migrate_core::backend::{Backend, ConnectOptions, Dialect, StatementClass};
@@ -25,7 +26,9 @@ async fn connect(url: &str) -> PostgresBackend {
 
 fn database_error(e: Error) -> (String, String) {
     match e {
-        Error::Database { context, message } => (context, message),
+        Error::Database {
+            context, message, ..
+        } => (context, message),
         other => panic!("expected a database error, got {other:?}"),
     }
 }

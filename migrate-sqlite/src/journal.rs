@@ -4,20 +4,19 @@
 //! runs.
 
 use migrate_core::backend::Dialect;
-use migrate_core::journal::{self, Capture, Derived, JournalEntry, Probe};
-use migrate_core::{Error, Result, SqlDialect};
+use migrate_core::journal::{Capture, Probe, Restore};
+use migrate_core::{Error, Result};
 use rusqlite::{Connection, params};
 
-use crate::{SqliteBackend, SqliteDialect, q};
+use crate::SqliteDialect;
+
+fn q(ident: &str) -> String {
+    SqliteDialect.quote_identifier(ident)
+}
 
 /// Whether the object a probe names exists now, in the main database.
 /// Constraints have no names SQLite keeps: those it cannot tell.
-pub(crate) async fn probe(backend: &SqliteBackend, probe: &Probe) -> Result<Option<bool>> {
-    let probe = probe.clone();
-    backend.with_conn(move |c| probe_on(c, &probe)).await
-}
-
-fn probe_on(c: &Connection, probe: &Probe) -> Result<Option<bool>> {
+pub(crate) fn probe(c: &Connection, probe: &Probe) -> Result<Option<bool>> {
     const OBJECT: &str = "SELECT EXISTS (SELECT 1 FROM sqlite_master \
          WHERE type = ?1 AND name = ?2 COLLATE NOCASE)";
     let (sql, params): (&str, Vec<&str>) = match probe {
@@ -46,52 +45,11 @@ fn probe_on(c: &Connection, probe: &Probe) -> Result<Option<bool>> {
         .map_err(|e| Error::database("cannot look for the object", e))
 }
 
-/// The journal entry of `sql`, with the definitions it destroys read from
-/// the database now.
-pub(crate) async fn entry(backend: &SqliteBackend, sql: &str) -> Result<JournalEntry> {
-    let quote = |s: &str| SqliteDialect.quote_identifier(s);
-    let (capture, probe) = match journal::derive(sql, SqlDialect::Sqlite, &quote) {
-        Derived::NeedsCapture { capture, probe } => (capture, probe),
-        _ => return Ok(journal::entry_from_text(sql, SqlDialect::Sqlite, &quote)),
-    };
-    let restored = backend
-        .with_conn(move |c| Ok(restore(c, &capture)))
-        .await
-        .unwrap_or_else(|e| Err(format!("cannot read the definition: {e}")));
-    Ok(match restored {
-        Ok(restore) => JournalEntry {
-            hash: journal::statement_hash(sql),
-            inverse: Some(restore.inverse),
-            lossy: restore.lossy,
-            note: restore.note,
-            probe,
-        },
-        Err(why) => JournalEntry::without_inverse(sql, why, probe),
-    })
-}
-
-/// What undoes a statement, built from a captured definition.
-#[derive(Debug, Default, PartialEq, Eq)]
-struct Restore {
-    inverse: Vec<String>,
-    lossy: bool,
-    note: Option<String>,
-}
-
-impl Restore {
-    fn exact(inverse: Vec<String>) -> Self {
-        Restore {
-            inverse,
-            ..Restore::default()
-        }
-    }
-}
-
 type Captured<T> = std::result::Result<T, String>;
 
 /// Reads what `capture` names and builds its inverse; `Err` says what
 /// could not be read or rebuilt.
-fn restore(c: &Connection, capture: &Capture) -> Captured<Restore> {
+pub(crate) fn restore(c: &Connection, capture: &Capture) -> Captured<Restore> {
     #[allow(unreachable_patterns)]
     match capture {
         // An absent object makes the statement a no-op (or a failure):

@@ -2,6 +2,7 @@
 //! destructive statement runs puts the definition back, and probes see
 //! objects come and go.
 
+use migrate_core::BackendExt;
 use migrate_core::SqlDialect;
 use migrate_core::backend::{Backend, ConnectOptions, Dialect};
 use migrate_core::journal::{self, JournalEntry, Probe};

@@ -1,5 +1,6 @@
 //! `migrate log [APP]`: the audit log, oldest first.
 
+use migrate_core::BackendExt;
 use migrate_core::Error;
 use serde_json::json;
 

@@ -1,5 +1,6 @@
 //! `migrate status [APP]` (alias `showmigrations`).
 
+use migrate_core::BackendExt;
 use migrate_core::Error;
 use migrate_core::status::{MigrationState, StatusEntry, status};
 use serde_json::json;

@@ -7,7 +7,7 @@ mod prepare;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use crate::backend::Backend;
+use crate::backend::{Backend, BackendExt};
 use crate::error::{Error, Result};
 use crate::history::{HistoryRecord, RecordState};
 use crate::log::{Action, LogEntry};

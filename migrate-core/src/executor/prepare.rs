@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use super::ExecutionMode;
-use crate::backend::{Backend, Dialect, StatementClass};
+use crate::backend::{Backend, BackendExt, Dialect, StatementClass};
 use crate::dialect::leading_keywords;
 use crate::error::{Error, Result, SourceProblem};
 use crate::history::HistoryRecord;

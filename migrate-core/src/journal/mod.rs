@@ -68,6 +68,76 @@ pub fn entry_from_text(
     }
 }
 
+/// What undoes a destructive statement, built by [`crate::Backend::capture`]
+/// from the definition it is about to replace or drop.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Restore {
+    /// Statements that bring the definition back, in order; empty when the
+    /// object is not there (the statement changes nothing, or fails).
+    pub inverse: Vec<String>,
+    /// The inverse restores the definition but not the data.
+    pub lossy: bool,
+    /// What the inverse cannot bring back.
+    pub note: Option<String>,
+}
+
+impl Restore {
+    /// The object is not there: nothing to undo.
+    pub fn nothing() -> Self {
+        Restore::default()
+    }
+
+    /// An inverse that restores everything.
+    pub fn exact(inverse: Vec<String>) -> Self {
+        Restore {
+            inverse,
+            ..Restore::default()
+        }
+    }
+
+    /// An inverse that restores the definition but loses what `note` says.
+    pub fn lossy(inverse: Vec<String>, note: impl Into<String>) -> Self {
+        Restore {
+            inverse,
+            lossy: true,
+            note: Some(note.into()),
+        }
+    }
+}
+
+/// The journal entry of `sql`, about to run on `backend`: from the text
+/// alone when it gives the inverse, otherwise from the definition the
+/// backend captures now ([`crate::Backend::capture`]).
+pub async fn entry<B: crate::Backend + ?Sized>(backend: &mut B, sql: &str) -> JournalEntry {
+    let dialect = backend.dialect();
+    let quote = |s: &str| dialect.quote_identifier(s);
+    let (capture, probe) = match derive(sql, dialect.sql_dialect(), &quote) {
+        Derived::NeedsCapture { capture, probe } => (capture, probe),
+        Derived::Exact { inverse, probe } => {
+            return JournalEntry {
+                hash: statement_hash(sql),
+                inverse: Some(inverse),
+                lossy: false,
+                note: None,
+                probe,
+            };
+        }
+        Derived::Unknown { reason, probe } => {
+            return JournalEntry::without_inverse(sql, reason, probe);
+        }
+    };
+    match backend.capture(&capture, sql).await {
+        Ok(restore) => JournalEntry {
+            hash: statement_hash(sql),
+            inverse: Some(restore.inverse),
+            lossy: restore.lossy,
+            note: restore.note,
+            probe,
+        },
+        Err(why) => JournalEntry::without_inverse(sql, why, probe),
+    }
+}
+
 /// Hex SHA-256 of a statement's text.
 pub fn statement_hash(sql: &str) -> String {
     hex::encode(Sha256::digest(sql.as_bytes()))

@@ -1,7 +1,7 @@
 //! Deliberate corrections of the history, each under the migration lock and
 //! written to the audit log.
 
-use crate::backend::Backend;
+use crate::backend::{Backend, BackendExt};
 use crate::error::{Error, Result};
 use crate::executor::now;
 use crate::history::RecordState;

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::backend::Backend;
+use crate::backend::{Backend, BackendExt};
 use crate::error::{Error, Result};
 use crate::executor::{ExecutionMode, PreparedStatement, PreparedStep, StepRunner, now};
 use crate::history::{HistoryRecord, RecordState};

@@ -2,7 +2,7 @@
 //! destructive statement gets, running its inverse, and probes of objects
 //! that a statement removes.
 
-use crate::backend::Backend;
+use crate::backend::{Backend, BackendExt};
 use crate::journal::{JournalEntry, Probe};
 
 /// Runs one statement; panics with it when it fails.

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use crate::backend::{Backend, ConnectOptions};
+use crate::backend::{Backend, BackendExt, ConnectOptions};
 use crate::error::Error;
 use crate::executor::{RunOptions, Silent, migrate};
 use crate::history::{HistoryRecord, RecordState};

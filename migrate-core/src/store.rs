@@ -1,0 +1,240 @@
+//! The history and audit-log tables, stored through any [`Backend`]: one set
+//! of SQL for every engine, with what varies (placeholders, the upsert,
+//! column types, quoting, table options) asked of its [`Dialect`].
+//!
+//! Reached through [`crate::BackendExt`]; the functions are public so that
+//! tools built on the core can use them on a backend they hold generically.
+
+use crate::backend::{Backend, Dialect};
+use crate::error::{Error, Result};
+use crate::history::{self, Column, HistoryRecord, Value};
+use crate::log::{self, LogEntry};
+
+/// The history table, quoted and qualified by its schema when it has one.
+pub fn history_table<B: Backend + ?Sized>(backend: &B) -> String {
+    let location = backend.location();
+    qualified(
+        backend.dialect(),
+        location.schema.as_deref(),
+        &location.table,
+    )
+}
+
+/// The audit log table, quoted and qualified like the history table.
+pub fn log_table<B: Backend + ?Sized>(backend: &B) -> String {
+    let location = backend.location();
+    qualified(
+        backend.dialect(),
+        location.schema.as_deref(),
+        &log::table_name(&location.table),
+    )
+}
+
+fn qualified(d: &dyn Dialect, schema: Option<&str>, table: &str) -> String {
+    match schema {
+        Some(schema) => format!(
+            "{}.{}",
+            d.quote_identifier(schema),
+            d.quote_identifier(table)
+        ),
+        None => d.quote_identifier(table),
+    }
+}
+
+/// `INSERT INTO table (columns) VALUES (placeholders)`.
+pub fn insert_sql(d: &(impl Dialect + ?Sized), table: &str, columns: &[&str]) -> String {
+    let names: Vec<String> = columns.iter().map(|c| d.quote_identifier(c)).collect();
+    let params: Vec<String> = (1..=columns.len()).map(|i| d.placeholder(i)).collect();
+    format!(
+        "INSERT INTO {table} ({}) VALUES ({})",
+        names.join(", "),
+        params.join(", ")
+    )
+}
+
+fn names(columns: &[Column]) -> Vec<&'static str> {
+    columns.iter().map(|c| c.name).collect()
+}
+
+/// Creates whichever of the two tables is missing (and the schema).
+/// Looking first spares the server's "already exists" notices and the
+/// CREATE privilege once the tables are there.
+pub async fn ensure<B: Backend + ?Sized>(backend: &mut B) -> Result<()> {
+    let location = backend.location().clone();
+    let log_name = log::table_name(&location.table);
+    let history_there = exists(backend, &location.table).await?;
+    let log_there = exists(backend, &log_name).await?;
+    if history_there && log_there {
+        return Ok(());
+    }
+    let mut statements = Vec::new();
+    // Created only when missing: creating needs a privilege that using
+    // does not.
+    if let Some(schema) = location.schema.as_deref()
+        && backend.dialect().capabilities().schemas
+        && !schema_exists(backend, schema).await?
+    {
+        let quoted = backend.dialect().quote_identifier(schema);
+        statements.push(format!("CREATE SCHEMA IF NOT EXISTS {quoted}"));
+    }
+    let d = backend.dialect();
+    let q = |s: &str| d.quote_identifier(s);
+    let types = d.column_types();
+    let options = d.table_options();
+    if !history_there {
+        let sql = history::create_history_sql(&history_table(backend), &q, &types);
+        statements.push(sql + options);
+    }
+    if !log_there {
+        let sql = log::create_log_sql(&log_table(backend), &q, &types);
+        statements.push(sql + options);
+    }
+    for sql in statements {
+        backend.execute(&sql).await.map_err(|e| {
+            e.in_context(format!(
+                "cannot create the history tables on {}",
+                backend.target()
+            ))
+        })?;
+    }
+    Ok(())
+}
+
+async fn exists<B: Backend + ?Sized>(backend: &mut B, table: &str) -> Result<bool> {
+    let schema = backend.location().schema.clone();
+    let (sql, params) = backend
+        .dialect()
+        .table_exists_query(schema.as_deref(), table);
+    let rows = backend.query(&sql, &params).await.map_err(|e| {
+        e.in_context(format!(
+            "cannot look for the table {table} on {}",
+            backend.target()
+        ))
+    })?;
+    Ok(first_is_true(rows))
+}
+
+async fn schema_exists<B: Backend + ?Sized>(backend: &mut B, schema: &str) -> Result<bool> {
+    let (sql, params) = crate::backend::schema_exists_query(backend.dialect(), schema);
+    Ok(first_is_true(backend.query(&sql, &params).await?))
+}
+
+fn first_is_true(rows: Vec<Vec<Value>>) -> bool {
+    rows.first()
+        .and_then(|row| row.first())
+        .is_some_and(Value::is_true)
+}
+
+/// Reads every row of one of the tables, or none when the table does not
+/// exist. A failed read is told apart from a missing table by looking for
+/// the table only then, so a present table costs one query.
+async fn select_all<B: Backend + ?Sized>(
+    backend: &mut B,
+    sql: &str,
+    table: &str,
+    what: &str,
+) -> Result<Vec<Vec<Value>>> {
+    match backend.query(sql, &[]).await {
+        Ok(rows) => Ok(rows),
+        Err(e) => {
+            if !exists(backend, table).await.unwrap_or(true) {
+                return Ok(Vec::new());
+            }
+            Err(e.in_context(format!("cannot read the {what} on {}", backend.target())))
+        }
+    }
+}
+
+/// Every history row, in key order.
+pub async fn load_history<B: Backend + ?Sized>(backend: &mut B) -> Result<Vec<HistoryRecord>> {
+    let d = backend.dialect();
+    let q = |s: &str| d.quote_identifier(s);
+    let sql = format!(
+        "SELECT {} FROM {} ORDER BY {}, {}",
+        history::column_list(&history::COLUMNS, &q),
+        history_table(backend),
+        q("app"),
+        q("name")
+    );
+    let table = backend.location().table.clone();
+    let rows = select_all(backend, &sql, &table, "history table").await?;
+    rows.into_iter()
+        .map(|values| {
+            HistoryRecord::from_values(values)
+                .map_err(|e| Error::database("cannot read the history table", e))
+        })
+        .collect()
+}
+
+/// Inserts or replaces the row of `record`'s migration.
+pub async fn write_record<B: Backend + ?Sized>(
+    backend: &mut B,
+    record: &HistoryRecord,
+) -> Result<()> {
+    let sql = backend.dialect().upsert_sql(
+        &history_table(backend),
+        &names(&history::COLUMNS),
+        &["app", "name"],
+    );
+    backend
+        .query(&sql, &record.to_values())
+        .await
+        .map(drop)
+        .map_err(|e| e.in_context(format!("cannot record {} in the history", record.key())))
+}
+
+/// Deletes the row of one migration.
+pub async fn delete_record<B: Backend + ?Sized>(
+    backend: &mut B,
+    app: &str,
+    name: &str,
+) -> Result<()> {
+    let d = backend.dialect();
+    let sql = format!(
+        "DELETE FROM {} WHERE {} = {} AND {} = {}",
+        history_table(backend),
+        d.quote_identifier("app"),
+        d.placeholder(1),
+        d.quote_identifier("name"),
+        d.placeholder(2)
+    );
+    backend
+        .query(&sql, &[Value::from(app), Value::from(name)])
+        .await
+        .map(drop)
+        .map_err(|e| e.in_context(format!("cannot remove {app}:{name} from the history")))
+}
+
+/// Appends an entry to the audit log.
+pub async fn append_log<B: Backend + ?Sized>(backend: &mut B, entry: &LogEntry) -> Result<()> {
+    let sql = insert_sql(
+        backend.dialect(),
+        &log_table(backend),
+        &names(&log::COLUMNS),
+    );
+    backend
+        .query(&sql, &entry.to_values())
+        .await
+        .map(drop)
+        .map_err(|e| e.in_context("cannot write the audit log".to_string()))
+}
+
+/// The whole audit log, oldest first.
+pub async fn load_log<B: Backend + ?Sized>(backend: &mut B) -> Result<Vec<LogEntry>> {
+    let d = backend.dialect();
+    let q = |s: &str| d.quote_identifier(s);
+    let sql = format!(
+        "SELECT {} FROM {} ORDER BY {}",
+        history::column_list(&log::COLUMNS, &q),
+        log_table(backend),
+        q("id")
+    );
+    let table = log::table_name(&backend.location().table);
+    let rows = select_all(backend, &sql, &table, "audit log").await?;
+    rows.into_iter()
+        .map(|values| {
+            LogEntry::from_values(values)
+                .map_err(|e| Error::database("cannot read the audit log", e))
+        })
+        .collect()
+}

@@ -1,0 +1,63 @@
+//! The migration lock: an exclusive OS lock on `<database>.migrate.lock`
+//! ([`migrate_core::lock`]), which the OS releases when the process dies.
+
+use std::fs::File;
+use std::io::Write;
+use std::path::Path;
+
+use migrate_core::{Error, Result};
+
+/// Tries once to lock the file at `path` (creating it): `Some(file)` while
+/// held, `None` when another process holds it.
+pub(crate) fn try_lock(path: &Path) -> Result<Option<File>> {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .read(true)
+        .write(true)
+        .open(path)
+        .map_err(|e| Error::Io {
+            path: path.to_path_buf(),
+            source: e,
+        })?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => return Ok(None),
+        Err(std::fs::TryLockError::Error(e)) => {
+            return Err(Error::Io {
+                path: path.to_path_buf(),
+                source: e,
+            });
+        }
+    }
+    // Say who holds it, for the message a waiting run prints.
+    let _ = file.set_len(0);
+    let _ = writeln!(&file, "process {} on {}", std::process::id(), hostname());
+    Ok(Some(file))
+}
+
+/// Releases a held lock file.
+pub(crate) fn release(file: File) -> Result<()> {
+    let _ = file.set_len(0);
+    file.unlock()
+        .map_err(|e| Error::driver("cannot release the migration lock", e.to_string(), e))
+}
+
+/// Who holds the lock, as its holder wrote it into the file.
+pub(crate) fn holder(path: &Path) -> Option<String> {
+    std::fs::read_to_string(path)
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+}
+
+fn hostname() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| {
+            std::fs::read_to_string("/etc/hostname")
+                .ok()
+                .map(|s| s.trim().to_string())
+        })
+        .unwrap_or_else(|| "this machine".to_string())
+}
