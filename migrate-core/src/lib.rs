@@ -24,6 +24,7 @@
 
 pub mod backend;
 pub mod dialect;
+pub mod engines;
 pub mod error;
 pub mod executor;
 pub mod history;

@@ -1,11 +1,9 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
-mod dialect;
 mod error;
 mod journal;
 mod lock;
-mod render;
 mod url;
 
 use std::time::Duration;
@@ -21,7 +19,7 @@ use mysql_async::consts::ColumnType;
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Row, Value as MyValue};
 
-pub use dialect::MysqlDialect;
+pub use migrate_core::engines::mysql::{MysqlDialect, render};
 
 use crate::url::Target;
 

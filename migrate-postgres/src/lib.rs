@@ -2,10 +2,8 @@
 #![warn(missing_docs)]
 
 mod conn;
-mod dialect;
 mod journal;
 mod lock;
-pub mod render;
 mod tls;
 mod url;
 
@@ -17,7 +15,7 @@ use migrate_core::lock::LockId;
 use migrate_core::{Error, Result};
 use tokio_postgres::types::{ToSql, Type};
 
-pub use dialect::PostgresDialect;
+pub use migrate_core::engines::postgres::{PostgresDialect, render};
 
 use conn::Conn;
 use url::Target;

@@ -1,10 +1,8 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
-mod dialect;
 mod journal;
 mod lock;
-pub mod render;
 mod url;
 
 use std::fs::File;
@@ -13,6 +11,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use migrate_core::backend::{Backend, ConnectOptions, Dialect, HistoryLocation};
+use migrate_core::engines::sqlite;
 use migrate_core::history::Value;
 use migrate_core::journal::{Capture, Probe, Restore};
 use migrate_core::lock::LockId;
@@ -20,7 +19,7 @@ use migrate_core::{Error, Result};
 use rusqlite::Connection;
 use rusqlite::types::ValueRef;
 
-pub use dialect::SqliteDialect;
+pub use migrate_core::engines::sqlite::{SqliteDialect, render};
 pub use url::{Location, parse_url};
 
 /// A connection to one SQLite database.
@@ -243,27 +242,17 @@ fn to_sql(value: &Value) -> rusqlite::types::Value {
 /// a migration is legal and must not fail).
 fn exec(c: &Connection, sql: &str) -> Result<()> {
     let mut stmt = c.prepare(sql).map_err(sqlite_error)?;
-    let check = dialect::is_foreign_key_check(sql);
+    let check = sqlite::is_foreign_key_check(sql);
     let mut rows = stmt.raw_query();
     let mut violations = Vec::new();
     while let Some(row) = rows.next().map_err(sqlite_error)? {
-        if check && violations.len() < 5 {
-            let table: String = row.get(0).unwrap_or_default();
-            let rowid: Option<i64> = row.get(1).unwrap_or_default();
-            let parent: String = row.get(2).unwrap_or_default();
-            violations.push(format!(
-                "row {} of {table} references a missing row of {parent}",
-                rowid.map_or("?".to_string(), |r| r.to_string())
+        if check {
+            violations.push((
+                row.get(0).unwrap_or_default(),
+                row.get(1).unwrap_or_default(),
+                row.get(2).unwrap_or_default(),
             ));
         }
     }
-    // `foreign_key_check` reports violations as rows, never as an error;
-    // in a migration they must stop it.
-    if !violations.is_empty() {
-        return Err(Error::database(
-            "SQLite",
-            format!("FOREIGN KEY constraint failed: {}", violations.join("; ")),
-        ));
-    }
-    Ok(())
+    sqlite::foreign_key_check_result(violations)
 }

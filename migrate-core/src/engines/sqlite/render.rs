@@ -69,16 +69,16 @@
 //! must be dropped before and re-created after (with `sql` operations):
 //! the schema state does not know them.
 
-use migrate_core::backend::Dialect;
-use migrate_core::portable::render::{
+use crate::backend::Dialect;
+use crate::portable::render::{
     ColumnSyntax, create_index, prepare, primary_key_clause, quote_list, sql_statements,
     standard_statement,
 };
-use migrate_core::portable::{
+use crate::portable::{
     Change, Column, ColumnDefault, ColumnType, Operation, Renderer, SchemaState, Table,
 };
 
-use crate::SqliteDialect;
+use super::SqliteDialect;
 
 /// How SQLite writes a column. An auto column is the rowid.
 const SYNTAX: ColumnSyntax = ColumnSyntax {
@@ -223,7 +223,7 @@ fn temporary_name(before: &SchemaState, table: &str) -> String {
 /// unique constraints and indexes are separate statements: [`indexes`]).
 fn create_table(d: &SqliteDialect, name: &str, table: &Table) -> String {
     let primary_key = primary_key_clause(d, table).filter(|_| table.auto_column().is_none());
-    migrate_core::portable::render::create_table(d, &SYNTAX, name, table, primary_key)
+    crate::portable::render::create_table(d, &SYNTAX, name, table, primary_key)
 }
 
 /// The unique constraints (as unique indexes) and indexes of `table`.
@@ -264,8 +264,8 @@ fn type_name(ty: ColumnType) -> String {
 
 #[cfg(test)]
 mod tests {
-    use migrate_core::portable::{SchemaState, render_all};
-    use migrate_core::testkit::portable::{self, ops};
+    use crate::portable::{SchemaState, render_all};
+    use crate::testkit::portable::{self, ops};
 
     use super::*;
 

@@ -29,14 +29,14 @@
 //! columns no index starts with; `drop_foreign_key` leaves that index in
 //! place (harmless, and reused when the key is added again).
 
-use migrate_core::backend::Dialect;
-use migrate_core::portable::render::{
+use crate::backend::Dialect;
+use crate::portable::render::{
     ColumnSyntax, column_definition, create_table, foreign_key_clause, prepare, primary_key_clause,
     quote_list, sql_statements, standard_statement, unique_clause,
 };
-use migrate_core::portable::{Change, ColumnType, Operation, Renderer, SchemaState, Table};
+use crate::portable::{Change, ColumnType, Operation, Renderer, SchemaState, Table};
 
-use crate::MysqlDialect;
+use super::MysqlDialect;
 
 /// What follows the column list of every created table: the transactional
 /// engine (foreign keys need it) and full Unicode.
@@ -145,8 +145,8 @@ fn type_name(ty: ColumnType) -> String {
 
 #[cfg(test)]
 mod tests {
-    use migrate_core::portable::{SchemaState, render_all};
-    use migrate_core::testkit::portable::{self, ops};
+    use crate::portable::{SchemaState, render_all};
+    use crate::testkit::portable::{self, ops};
 
     use super::*;
 

@@ -1,7 +1,7 @@
 //! PostgreSQL's SQL, usable without a connection.
 
-use migrate_core::backend::{Capabilities, Dialect, StatementClass};
-use migrate_core::dialect::{SqlDialect, leading_keywords};
+use crate::backend::{Capabilities, Dialect, StatementClass};
+use crate::dialect::{SqlDialect, leading_keywords};
 
 /// PostgreSQL's SQL, usable without a connection.
 #[derive(Debug, Clone, Copy, Default)]
@@ -25,7 +25,7 @@ impl Dialect for PostgresDialect {
     }
 
     /// Portable operations as PostgreSQL SQL (`render.rs`).
-    fn renderer(&self) -> Option<&dyn migrate_core::portable::Renderer> {
+    fn renderer(&self) -> Option<&dyn crate::portable::Renderer> {
         Some(self)
     }
 

@@ -1,8 +1,8 @@
 //! SQLite's SQL, usable without a connection.
 
-use migrate_core::backend::{Capabilities, Dialect, StatementClass};
-use migrate_core::dialect::{SqlDialect, leading_keywords};
-use migrate_core::history::{ColumnTypes, Value};
+use crate::backend::{Capabilities, Dialect, StatementClass};
+use crate::dialect::{SqlDialect, leading_keywords};
+use crate::history::{ColumnTypes, Value};
 
 /// SQLite's SQL.
 #[derive(Debug, Clone, Copy, Default)]
@@ -25,7 +25,7 @@ impl Dialect for SqliteDialect {
     }
 
     /// Portable operations as SQLite SQL ([`crate::render`]).
-    fn renderer(&self) -> Option<&dyn migrate_core::portable::Renderer> {
+    fn renderer(&self) -> Option<&dyn crate::portable::Renderer> {
         Some(self)
     }
 
@@ -76,10 +76,36 @@ impl Dialect for SqliteDialect {
 }
 
 /// `PRAGMA foreign_key_check...`, whose rows are violations.
-pub(crate) fn is_foreign_key_check(sql: &str) -> bool {
+pub fn is_foreign_key_check(sql: &str) -> bool {
     let words = leading_keywords(sql, 3);
     words.first().is_some_and(|w| w == "PRAGMA")
         && words
             .get(1)
             .is_some_and(|w| w.rsplit('.').next() == Some("FOREIGN_KEY_CHECK"))
+}
+
+/// The error of a `PRAGMA foreign_key_check` that returned rows, each
+/// `(table, rowid, parent)`: SQLite reports violations as rows, never as
+/// an error, and in a migration they must stop it. `Ok` when there are
+/// none. Every SQLite backend runs a foreign key check's rows through this.
+pub fn foreign_key_check_result(
+    violations: impl IntoIterator<Item = (String, Option<i64>, String)>,
+) -> crate::Result<()> {
+    let found: Vec<String> = violations
+        .into_iter()
+        .take(5)
+        .map(|(table, rowid, parent)| {
+            format!(
+                "row {} of {table} references a missing row of {parent}",
+                rowid.map_or("?".to_string(), |r| r.to_string())
+            )
+        })
+        .collect();
+    if found.is_empty() {
+        return Ok(());
+    }
+    Err(crate::Error::database(
+        "SQLite",
+        format!("FOREIGN KEY constraint failed: {}", found.join("; ")),
+    ))
 }

@@ -20,14 +20,14 @@
 //! drops it first and sets it again after, since PostgreSQL cannot always
 //! cast a default.
 
-use migrate_core::backend::Dialect;
-use migrate_core::portable::render::{
+use crate::backend::Dialect;
+use crate::portable::render::{
     ColumnSyntax, create_index, create_table, default_sql, foreign_key_clause, prepare,
     primary_key_clause, sql_statements, standard_statement, unique_clause,
 };
-use migrate_core::portable::{Change, ColumnType, Operation, Renderer, SchemaState};
+use crate::portable::{Change, ColumnType, Operation, Renderer, SchemaState};
 
-use crate::PostgresDialect;
+use super::PostgresDialect;
 
 /// How PostgreSQL writes a column; auto columns are identities.
 const SYNTAX: ColumnSyntax = ColumnSyntax {
@@ -158,8 +158,8 @@ fn type_name(ty: ColumnType) -> String {
 
 #[cfg(test)]
 mod tests {
-    use migrate_core::portable::{SchemaState, render_all};
-    use migrate_core::testkit::portable::{self, ops};
+    use crate::portable::{SchemaState, render_all};
+    use crate::testkit::portable::{self, ops};
 
     use super::*;
 

@@ -1,9 +1,9 @@
 //! MySQL's SQL as the engine-neutral code sees it: quoting, and which
 //! statements commit the open transaction by themselves.
 
-use migrate_core::backend::{Capabilities, Dialect, StatementClass};
-use migrate_core::dialect::{SqlDialect, leading_keywords};
-use migrate_core::history::{ColumnTypes, Value};
+use crate::backend::{Capabilities, Dialect, StatementClass};
+use crate::dialect::{SqlDialect, leading_keywords};
+use crate::history::{ColumnTypes, Value};
 
 /// MySQL's and MariaDB's SQL, usable without a connection.
 #[derive(Debug, Clone, Copy, Default)]
@@ -28,7 +28,7 @@ impl Dialect for MysqlDialect {
     }
 
     /// Portable operations as MySQL SQL (`render.rs`).
-    fn renderer(&self) -> Option<&dyn migrate_core::portable::Renderer> {
+    fn renderer(&self) -> Option<&dyn crate::portable::Renderer> {
         Some(self)
     }
 
@@ -77,7 +77,7 @@ impl Dialect for MysqlDialect {
             .join(", ");
         format!(
             "{} ON DUPLICATE KEY UPDATE {updates}",
-            migrate_core::store::insert_sql(self, table, columns)
+            crate::store::insert_sql(self, table, columns)
         )
     }
 

@@ -1,0 +1,7 @@
+//! SQLite: its SQL (classification, quoting, the history tables' types),
+//! portable rendering, and what backends of SQLite share.
+
+mod dialect;
+pub mod render;
+
+pub use dialect::{SqliteDialect, foreign_key_check_result, is_foreign_key_check};
