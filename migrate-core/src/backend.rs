@@ -76,6 +76,14 @@ pub struct Capabilities {
     pub server_lock: bool,
     /// The history table can live in a named schema (`--schema`).
     pub schemas: bool,
+    /// [`Backend::probe`] tells whether tables, columns, indexes and views
+    /// exist, so that a statement in doubt after a crash is settled by
+    /// looking.
+    pub probes: bool,
+    /// [`Backend::capture`] reads the definitions that destructive
+    /// statements drop (tables, columns, indexes, views), so that they
+    /// have an inverse.
+    pub captures: bool,
 }
 
 impl Capabilities {
@@ -84,6 +92,8 @@ impl Capabilities {
         transactional_ddl: false,
         server_lock: false,
         schemas: false,
+        probes: false,
+        captures: false,
     };
 }
 

@@ -40,7 +40,7 @@ pub mod source;
 pub mod split;
 pub mod status;
 pub mod store;
-#[cfg(feature = "testkit")]
+#[cfg(any(test, feature = "testkit"))]
 pub mod testkit;
 
 pub use backend::{

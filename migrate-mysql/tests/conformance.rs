@@ -1,29 +1,44 @@
-//! The backend conformance suite of `migrate_core::testkit`, on a scratch
-//! database.
+//! The backend conformance suite (`migrate_core::conformance_tests!`), each
+//! check on a scratch database of its own.
 
 mod common;
 
 use async_trait::async_trait;
+use migrate_core::Error;
 use migrate_core::backend::{Backend, ConnectOptions};
-use migrate_core::testkit::{Connector, run_all};
+use migrate_core::testkit::Connector;
 use migrate_mysql::MysqlBackend;
 
-struct Scratch<'a>(&'a common::Scratch);
+struct Scratch(common::Scratch);
 
 #[async_trait]
-impl Connector for Scratch<'_> {
-    async fn connect(&self, options: &ConnectOptions) -> Box<dyn Backend> {
-        match MysqlBackend::connect(&self.0.url, options).await {
-            Ok(backend) => Box::new(backend),
-            Err(e) => panic!("cannot connect to the scratch database: {e}"),
-        }
+impl Connector for Scratch {
+    async fn connect(&self, options: &ConnectOptions) -> Result<Box<dyn Backend>, Error> {
+        Ok(Box::new(MysqlBackend::connect(&self.0.url, options).await?))
     }
 }
 
-#[tokio::test]
-async fn conformance() {
-    let Some(db) = common::scratch().await else {
+async fn connector() -> Option<Scratch> {
+    common::scratch().await.map(Scratch)
+}
+
+migrate_core::conformance_tests!(connector;
+    transactional_ddl = false, schemas = false, probes = true, captures = true,
+    portable = true, peer = false, no_transaction = false);
+
+/// A backend that classifies DDL as transactional on MySQL claims
+/// rollbacks that did not happen; the implicit-commit check catches it.
+#[test]
+fn a_backend_that_classifies_everything_transactional_fails() {
+    use migrate_core::testkit::mutants::{Fault, Mutant, fails};
+    let Some(inner) = migrate_core::testkit::block_on(connector()) else {
         return;
     };
-    run_all(&Scratch(&db)).await;
+    assert!(fails(async {
+        let mutant = Mutant {
+            inner,
+            fault: Fault::EverythingTransactional,
+        };
+        migrate_core::testkit::checks::implicit_commits_are_journaled(&mutant).await
+    }));
 }

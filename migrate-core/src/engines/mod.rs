@@ -9,3 +9,13 @@
 pub mod mysql;
 pub mod postgres;
 pub mod sqlite;
+
+/// The dialect of an engine the core knows, by its family of syntax.
+pub fn dialect(family: crate::SqlDialect) -> Option<&'static dyn crate::Dialect> {
+    match family {
+        crate::SqlDialect::Sqlite => Some(&sqlite::SqliteDialect),
+        crate::SqlDialect::Postgres => Some(&postgres::PostgresDialect),
+        crate::SqlDialect::Mysql => Some(&mysql::MysqlDialect),
+        _ => None,
+    }
+}

@@ -1,55 +1,236 @@
-//! Conformance tests every backend runs against a real database
-//! (feature `testkit`).
+//! The conformance suite every backend runs against a real database
+//! (feature `testkit`), and helpers for a backend's own tests.
 //!
-//! A driver crate calls [`run_all`] from its own `tests/` with a
-//! [`Connector`] that opens connections to one scratch database. Each check
-//! uses its own history table and object names, so they share the database
-//! without seeing each other. Checks that depend on a capability run only
-//! when the backend has it, and say so when skipped.
+//! A backend's test file expands [`crate::conformance_tests!`] once, naming
+//! an async function that returns its [`Connector`] and the capabilities it
+//! claims. The macro writes one `#[test]` per check, so each check passes or
+//! fails on its own, under its own name; a check that needs a capability the
+//! backend does not claim is `#[ignore]`d, and shows as skipped in the test
+//! list. [`checks::declared_capabilities_match`] keeps the claims honest.
 //!
-//! Every check panics with a message on failure, as a test should.
+//! Every check uses object and history-table names of its own, made unique
+//! per run ([`Kit`]), so checks run in parallel on one database and the
+//! suite reruns on the same database. Every check panics with a message on
+//! failure, as a test should.
 //!
-//! [`portable`] holds what the drivers' tests of portable migrations share:
-//! the fixtures and [`portable::run_ops`].
+//! [`journal`] and [`portable`] hold what the drivers' own tests of their
+//! statement journal and portable renderer share.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use async_trait::async_trait;
 
-use crate::backend::{Backend, BackendExt, ConnectOptions};
+use crate::backend::{Backend, ConnectOptions};
 use crate::error::Error;
-use crate::executor::{RunOptions, Silent, migrate};
-use crate::history::{HistoryRecord, RecordState};
-use crate::plan::Request;
+use crate::history::{HistoryRecord, RecordState, Value};
 use crate::source::Source;
 
+pub mod checks;
 pub mod journal;
+pub mod mutants;
 pub mod portable;
 
-/// Opens connections to the scratch database under test.
+/// Opens connections to the database under test.
 #[async_trait]
-pub trait Connector: Sync {
-    /// A new connection with these options; panics when it cannot connect.
-    async fn connect(&self, options: &ConnectOptions) -> Box<dyn Backend>;
-}
+pub trait Connector: Send + Sync {
+    /// A new connection with these options.
+    async fn connect(&self, options: &ConnectOptions) -> Result<Box<dyn Backend>, Error>;
 
-/// Runs every check, in order.
-pub async fn run_all(connector: &dyn Connector) {
-    missing_history_is_empty_and_not_created(connector).await;
-    history_round_trip(connector).await;
-    odd_history_table_name(connector).await;
-    lock_is_exclusive(connector).await;
-    atomic_failure_leaves_nothing(connector).await;
-    journaled_failure_records_partial(connector).await;
-    stored_down_statements_are_used(connector).await;
-}
-
-fn options(table: &str) -> ConnectOptions {
-    ConnectOptions {
-        history_table: table.to_string(),
-        ..ConnectOptions::default()
+    /// A connection to the same database through another backend of the
+    /// same engine (the in-tree driver for a third-party backend, and the
+    /// other way round), for the checks that two backends exclude each
+    /// other. `None` when there is none; the test then claims `peer = false`.
+    async fn peer(&self, options: &ConnectOptions) -> Option<Box<dyn Backend>> {
+        let _ = options;
+        None
     }
+
+    /// A statement that this engine refuses inside a transaction, written
+    /// to act on the table `table` (which has an integer column `id`):
+    /// `VACUUM` on SQLite, `CREATE INDEX CONCURRENTLY` on PostgreSQL. `None`
+    /// when the engine has none; the test then claims
+    /// `no_transaction = false`.
+    fn no_transaction_statement(&self, table: &str) -> Option<String> {
+        let _ = table;
+        None
+    }
+}
+
+/// Runs a check (or any future) to its end on a new multi-threaded Tokio
+/// runtime; what each test written by [`crate::conformance_tests!`] does.
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a Tokio runtime")
+        .block_on(future)
+}
+
+/// Writes one `#[test]` per conformance check for a backend.
+///
+/// ```ignore
+/// async fn connector() -> Option<MyConnector> { /* None: no server, skip */ }
+///
+/// migrate_core::conformance_tests!(connector;
+///     transactional_ddl = true, schemas = false, probes = true,
+///     captures = true, portable = true, peer = false, no_transaction = true);
+/// ```
+///
+/// Each flag says whether the backend has that capability; the checks that
+/// need one it lacks are written `#[ignore]`, so the test list shows them
+/// as skipped. The connector function runs once per check; returning `None`
+/// (no server configured) makes the check pass with a note on stderr.
+#[macro_export]
+macro_rules! conformance_tests {
+    ($connector:path;
+        transactional_ddl = $tx:tt, schemas = $sc:tt, probes = $pr:tt,
+        captures = $ca:tt, portable = $po:tt, peer = $pe:tt, no_transaction = $nt:tt $(,)?) => {
+        mod conformance {
+            #[allow(unused_imports)]
+            use super::*;
+
+            $crate::__check!(true, $connector, declared_capabilities_match, "", {
+                $crate::testkit::checks::Claims {
+                    transactional_ddl: $tx,
+                    schemas: $sc,
+                    probes: $pr,
+                    captures: $ca,
+                    portable: $po,
+                    peer: $pe,
+                    no_transaction: $nt,
+                }
+            });
+            $crate::__check!(true, $connector, missing_history_is_empty_and_not_created);
+            $crate::__check!(true, $connector, history_round_trip);
+            $crate::__check!(true, $connector, odd_history_table_name);
+            $crate::__check!(true, $connector, audit_log_round_trip);
+            $crate::__check!(true, $connector, init_statements_run_in_order);
+            $crate::__check!(true, $connector, create_false_creates_nothing);
+            $crate::__check!(true, $connector, lock_is_exclusive);
+            $crate::__check!(true, $connector, closing_releases_the_lock);
+            $crate::__check!($pe, $connector, lock_excludes_a_peer_backend, "peer");
+            $crate::__check!(
+                $tx,
+                $connector,
+                atomic_failure_leaves_nothing,
+                "transactional_ddl"
+            );
+            $crate::__check!(
+                !$tx,
+                $connector,
+                implicit_commits_are_journaled,
+                "no transactional_ddl"
+            );
+            $crate::__check!(true, $connector, journaled_failure_records_partial);
+            $crate::__check!(true, $connector, stored_down_statements_are_used);
+            $crate::__check!($nt, $connector, no_transaction_statements, "no_transaction");
+            $crate::__check!($sc, $connector, schema_holds_the_history, "schemas");
+            $crate::__check!(!$sc, $connector, schema_is_refused, "no schemas");
+            $crate::__check!($pr, $connector, probes_see_objects, "probes");
+            $crate::__check!(
+                $ca,
+                $connector,
+                captures_restore_dropped_objects,
+                "captures"
+            );
+            $crate::__check!(true, $connector, repair_undoes_and_resumes);
+            $crate::__check!(
+                $po,
+                $connector,
+                portable_migration_applies_and_reverts,
+                "portable"
+            );
+        }
+    };
+}
+
+/// One conformance test; used by [`crate::conformance_tests!`].
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __check {
+    (!true, $($rest:tt)*) => { $crate::__check!(false, $($rest)*); };
+    (!false, $($rest:tt)*) => { $crate::__check!(true, $($rest)*); };
+    (true, $connector:path, $name:ident $(, $needs:literal)?) => {
+        #[test]
+        fn $name() {
+            $crate::testkit::block_on(async {
+                match $connector().await {
+                    Some(c) => $crate::testkit::checks::$name(&c).await,
+                    None => eprintln!("{}: no database configured, not run", stringify!($name)),
+                }
+            });
+        }
+    };
+    (false, $connector:path, $name:ident, $needs:literal) => {
+        #[test]
+        #[ignore = concat!("the backend does not claim ", $needs)]
+        fn $name() {}
+    };
+    (true, $connector:path, $name:ident, $needs:literal, $arg:block) => {
+        #[test]
+        fn $name() {
+            $crate::testkit::block_on(async {
+                match $connector().await {
+                    Some(c) => $crate::testkit::checks::$name(&c, $arg).await,
+                    None => eprintln!("{}: no database configured, not run", stringify!($name)),
+                }
+            });
+        }
+    };
+}
+
+/// Unique names for one check's objects, and small helpers on them.
+pub struct Kit {
+    /// A suffix unique to this run of this check: `<tag>_<hex>`.
+    pub tag: String,
+}
+
+impl Kit {
+    /// Names for the check `tag` (a few lowercase letters).
+    pub fn new(tag: &str) -> Kit {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let unique = (u64::from(std::process::id()) << 32 | u64::from(nanos)) % 0xff_ffff_ffff;
+        Kit {
+            tag: format!("{tag}_{unique:x}"),
+        }
+    }
+
+    /// `kit_<tag>_<name>`: a table, index or schema name of this check.
+    pub fn name(&self, name: &str) -> String {
+        format!("kit_{}_{name}", self.tag)
+    }
+
+    /// Connection options whose history table is this check's own.
+    pub fn options(&self) -> ConnectOptions {
+        ConnectOptions {
+            history_table: self.name("history"),
+            ..ConnectOptions::default()
+        }
+    }
+}
+
+/// Connects, or panics saying why.
+pub async fn connect(c: &dyn Connector, options: &ConnectOptions) -> Box<dyn Backend> {
+    c.connect(options)
+        .await
+        .unwrap_or_else(|e| panic!("cannot connect: {e}"))
+}
+
+/// Whether `table` exists where the backend creates unqualified tables.
+pub async fn table_exists(b: &mut dyn Backend, table: &str) -> bool {
+    let schema = b.location().schema.clone();
+    let (sql, params) = b.dialect().table_exists_query(schema.as_deref(), table);
+    let rows = b
+        .query(&sql, &params)
+        .await
+        .unwrap_or_else(|e| panic!("cannot look for {table}: {e}"));
+    rows.first()
+        .and_then(|r| r.first())
+        .is_some_and(Value::is_true)
 }
 
 /// A record with text that tends to break quoting: quotes, backslashes,
@@ -75,95 +256,6 @@ pub fn sample_record(app: &str, name: &str) -> HistoryRecord {
         source_commit: Some("0123abcd".to_string()),
         journal: Vec::new(),
     }
-}
-
-/// Reading a history table that does not exist gives an empty history and
-/// does not create the table.
-pub async fn missing_history_is_empty_and_not_created(connector: &dyn Connector) {
-    let mut b = connector.connect(&options("kit_never_created")).await;
-    let history = b
-        .load_history()
-        .await
-        .expect("load_history on a missing table");
-    assert!(
-        history.is_empty(),
-        "missing table must read as empty history"
-    );
-    assert!(
-        b.execute("SELECT app FROM kit_never_created")
-            .await
-            .is_err(),
-        "load_history must not create the history table"
-    );
-}
-
-/// Records written are read back exactly; rewriting replaces; deleting
-/// removes; `ensure_history` is idempotent.
-pub async fn history_round_trip(connector: &dyn Connector) {
-    let mut b = connector.connect(&options("kit_history")).await;
-    b.ensure_history().await.expect("ensure_history");
-    b.ensure_history().await.expect("ensure_history twice");
-    let first = sample_record("patients", "0001_initial");
-    let mut second = sample_record("tasks", "0002_x");
-    second.down_sql = None;
-    second.applied_by = None;
-    second.state = RecordState::Partial;
-    second.statements_done = 1;
-    second.last_error = Some("statement 2 failed: boom 'quoted'".to_string());
-    b.write_record(&first).await.expect("write first");
-    b.write_record(&second).await.expect("write second");
-    assert_eq!(
-        sorted(b.load_history().await.unwrap()),
-        vec![first.clone(), second.clone()]
-    );
-
-    second.state = RecordState::Applied;
-    second.statements_done = 2;
-    second.last_error = None;
-    b.write_record(&second).await.expect("rewrite");
-    assert_eq!(
-        sorted(b.load_history().await.unwrap()),
-        vec![first.clone(), second.clone()]
-    );
-
-    b.delete_record("patients", "0001_initial")
-        .await
-        .expect("delete");
-    b.delete_record("patients", "0001_initial")
-        .await
-        .expect("delete again is no error");
-    assert_eq!(b.load_history().await.unwrap(), vec![second]);
-}
-
-/// A history table whose name needs quoting works.
-pub async fn odd_history_table_name(connector: &dyn Connector) {
-    let name = "kit odd \"hist\" `t`";
-    let mut b = connector.connect(&options(name)).await;
-    b.ensure_history()
-        .await
-        .expect("ensure_history with an odd name");
-    let record = sample_record("app", "0001_a");
-    b.write_record(&record)
-        .await
-        .expect("write with an odd table name");
-    assert_eq!(b.load_history().await.unwrap(), vec![record]);
-}
-
-/// Only one connection holds the lock; the other times out, then gets it
-/// once released.
-pub async fn lock_is_exclusive(connector: &dyn Connector) {
-    let mut a = connector.connect(&options("kit_lock")).await;
-    let mut b = connector.connect(&options("kit_lock")).await;
-    a.lock(Duration::from_secs(5)).await.expect("first lock");
-    match b.lock(Duration::from_millis(1200)).await {
-        Err(Error::LockTimeout { .. }) => {}
-        other => panic!("second lock must time out while the first holds it, got {other:?}"),
-    }
-    a.unlock().await.expect("unlock");
-    b.lock(Duration::from_secs(5))
-        .await
-        .expect("lock after release");
-    b.unlock().await.expect("unlock second");
 }
 
 /// Writes migration files into a fresh folder and loads them.
@@ -207,127 +299,4 @@ impl Drop for Scratch {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
-}
-
-async fn run(b: &mut dyn Backend, source: &Source, request: Request) -> Result<(), Error> {
-    migrate(b, source, &request, &RunOptions::default(), &mut Silent)
-        .await
-        .map(|_| ())
-}
-
-/// On an engine with transactional DDL, a failing statement leaves neither
-/// the migration's earlier statements nor a history row.
-pub async fn atomic_failure_leaves_nothing(connector: &dyn Connector) {
-    let mut b = connector.connect(&options("kit_atomic")).await;
-    if !b.dialect().capabilities().transactional_ddl {
-        eprintln!("testkit: atomic_failure_leaves_nothing skipped: no transactional DDL");
-        return;
-    }
-    let files = Scratch::new("atomic");
-    files.write(
-        "kit",
-        "0001_fails.sql",
-        "-- migrate:up\nCREATE TABLE kit_atomic_t (id INTEGER PRIMARY KEY);\nINSERT INTO kit_no_such_table VALUES (1);\n-- migrate:down\nDROP TABLE kit_atomic_t;\n",
-    );
-    let source = files.load(b.as_ref());
-    match run(b.as_mut(), &source, Request::All).await {
-        Err(Error::Statement(f)) if (f.index, f.total) == (2, 2) => {}
-        other => panic!("expected statement 2 to fail, got {other:?}"),
-    }
-    assert!(
-        b.load_history().await.unwrap().is_empty(),
-        "no history row after a rolled back migration"
-    );
-    assert!(
-        b.execute("SELECT id FROM kit_atomic_t").await.is_err(),
-        "the table created by statement 1 must be rolled back"
-    );
-}
-
-/// A journaled migration that fails at statement 3 leaves a `partial` row
-/// with 2 statements done and the error, statements 1-2 in effect, and the
-/// next run refuses.
-pub async fn journaled_failure_records_partial(connector: &dyn Connector) {
-    let mut b = connector.connect(&options("kit_journal")).await;
-    let files = Scratch::new("journal");
-    files.write(
-        "kit",
-        "0001_partial.sql",
-        "-- migrate:up transaction=false\nCREATE TABLE kit_j1 (id INTEGER PRIMARY KEY);\nCREATE TABLE kit_j2 (id INTEGER PRIMARY KEY);\nINSERT INTO kit_no_such_table VALUES (1);\nCREATE TABLE kit_j3 (id INTEGER PRIMARY KEY);\n-- migrate:down\nDROP TABLE kit_j2;\nDROP TABLE kit_j1;\n",
-    );
-    let source = files.load(b.as_ref());
-    match run(b.as_mut(), &source, Request::All).await {
-        Err(Error::Statement(f)) if (f.index, f.total) == (3, 4) => {}
-        other => panic!("expected statement 3 of 4 to fail, got {other:?}"),
-    }
-    let history = b.load_history().await.unwrap();
-    assert_eq!(history.len(), 1, "one partial row: {history:?}");
-    let row = &history[0];
-    assert_eq!(row.state, RecordState::Partial);
-    assert_eq!((row.statements_done, row.statements_total), (2, 4));
-    let error = row.last_error.as_deref().unwrap_or("");
-    assert!(
-        error.starts_with("statement 3 failed"),
-        "last_error names the statement: {error}"
-    );
-    b.execute("SELECT id FROM kit_j1")
-        .await
-        .expect("statement 1 stays applied");
-    b.execute("SELECT id FROM kit_j2")
-        .await
-        .expect("statement 2 stays applied");
-    assert!(
-        b.execute("SELECT id FROM kit_j3").await.is_err(),
-        "statement 4 never ran"
-    );
-    match run(b.as_mut(), &source, Request::All).await {
-        Err(Error::Refused(message)) => assert!(message.contains("partially applied"), "{message}"),
-        other => panic!("a partial migration must block the next run, got {other:?}"),
-    }
-}
-
-/// Unapplying runs the down statements stored at apply time, even after
-/// the file's down section changed.
-pub async fn stored_down_statements_are_used(connector: &dyn Connector) {
-    let mut b = connector.connect(&options("kit_down")).await;
-    let files = Scratch::new("down");
-    files.write(
-        "kit",
-        "0001_t.sql",
-        "-- migrate:up\nCREATE TABLE kit_down_t (note VARCHAR(50));\n-- migrate:down\nDROP TABLE kit_down_t;\n",
-    );
-    let source = files.load(b.as_ref());
-    run(b.as_mut(), &source, Request::All).await.expect("apply");
-    let history = b.load_history().await.unwrap();
-    assert_eq!(
-        history[0].down_sql,
-        Some(vec!["DROP TABLE kit_down_t".to_string()])
-    );
-    // The file now says something else; what ran must be undone as stored.
-    files.write(
-        "kit",
-        "0001_t.sql",
-        "-- migrate:up\nCREATE TABLE kit_down_t (note VARCHAR(50));\n-- migrate:down\nDROP TABLE kit_no_such_table_either;\n",
-    );
-    let edited = files.load(b.as_ref());
-    run(
-        b.as_mut(),
-        &edited,
-        Request::To {
-            app: "kit".into(),
-            target: "zero".into(),
-        },
-    )
-    .await
-    .expect("unapply with the stored down statements");
-    assert!(
-        b.execute("SELECT note FROM kit_down_t").await.is_err(),
-        "table dropped"
-    );
-    assert!(b.load_history().await.unwrap().is_empty());
-}
-
-fn sorted(mut records: Vec<HistoryRecord>) -> Vec<HistoryRecord> {
-    records.sort_by(|a, b| (&a.app, &a.name).cmp(&(&b.app, &b.name)));
-    records
 }

@@ -23,6 +23,8 @@ impl Dialect for MysqlDialect {
         // database in the URL is the only schema.
         Capabilities {
             server_lock: true,
+            probes: true,
+            captures: true,
             ..Capabilities::NONE
         }
     }
@@ -267,6 +269,8 @@ mod tests {
             MysqlDialect.capabilities(),
             Capabilities {
                 server_lock: true,
+                probes: true,
+                captures: true,
                 ..Capabilities::NONE
             }
         );

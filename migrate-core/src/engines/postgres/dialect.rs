@@ -21,6 +21,8 @@ impl Dialect for PostgresDialect {
             transactional_ddl: true,
             server_lock: true,
             schemas: true,
+            probes: true,
+            captures: true,
         }
     }
 
@@ -223,6 +225,8 @@ mod tests {
                 transactional_ddl: true,
                 server_lock: true,
                 schemas: true,
+                probes: true,
+                captures: true,
             }
         );
         assert_eq!(d.quote_identifier("a\"b"), "\"a\"\"b\"");

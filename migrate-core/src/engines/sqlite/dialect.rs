@@ -20,6 +20,8 @@ impl Dialect for SqliteDialect {
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             transactional_ddl: true,
+            probes: true,
+            captures: true,
             ..Capabilities::NONE
         }
     }
