@@ -22,6 +22,8 @@
 //! the timeout and asks [`Backend::lock_holder`] who holds it when it gives
 //! up.
 
+pub mod file;
+
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
