@@ -1,7 +1,6 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
-mod journal;
 mod lock;
 mod url;
 
@@ -196,17 +195,13 @@ impl Backend for SqliteBackend {
     async fn capture(
         &mut self,
         capture: &Capture,
-        _statement: &str,
+        statement: &str,
     ) -> std::result::Result<Restore, String> {
-        let capture = capture.clone();
-        self.with_conn(move |c| Ok(journal::restore(c, &capture)))
-            .await
-            .unwrap_or_else(|e| Err(format!("cannot read the definition: {e}")))
+        sqlite::catalog::capture(self, capture, statement).await
     }
 
     async fn probe(&mut self, probe: &Probe) -> Result<Option<bool>> {
-        let probe = probe.clone();
-        self.with_conn(move |c| journal::probe(c, &probe)).await
+        sqlite::catalog::probe(self, probe).await
     }
 
     async fn close(mut self: Box<Self>) -> Result<()> {

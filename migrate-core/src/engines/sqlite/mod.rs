@@ -1,6 +1,8 @@
 //! SQLite: its SQL (classification, quoting, the history tables' types),
-//! portable rendering, and what backends of SQLite share.
+//! portable rendering, the catalog queries of the journal, and what
+//! backends of SQLite share.
 
+pub mod catalog;
 mod dialect;
 pub mod render;
 

@@ -1,22 +1,27 @@
-//! The statement journal on SQLite: probes answered from `sqlite_master`
-//! and `pragma_table_xinfo`, and the inverses of destructive statements
-//! built from the `CREATE` texts SQLite keeps, read before the statement
-//! runs.
+//! SQLite's catalog for the statement journal: probes answered from
+//! `sqlite_master` and `pragma_table_xinfo`, and the inverses of
+//! destructive statements built from the `CREATE` texts SQLite keeps, read
+//! before the statement runs. Everything goes through [`Backend::query`],
+//! so that every backend of SQLite answers the same way.
 
-use migrate_core::backend::Dialect;
-use migrate_core::journal::{Capture, Probe, Restore};
-use migrate_core::{Error, Result};
-use rusqlite::{Connection, params};
+use crate::backend::{Backend, Dialect};
+use crate::history::Value;
+use crate::journal::{Capture, Probe, Restore};
+use crate::{Error, Result};
 
-use crate::SqliteDialect;
+use super::SqliteDialect;
 
 fn q(ident: &str) -> String {
     SqliteDialect.quote_identifier(ident)
 }
 
+/// What a driver says when a query that must return a row returns none
+/// (rusqlite's words, which these messages have always carried).
+const NO_ROWS: &str = "Query returned no rows";
+
 /// Whether the object a probe names exists now, in the main database.
 /// Constraints have no names SQLite keeps: those it cannot tell.
-pub(crate) fn probe(c: &Connection, probe: &Probe) -> Result<Option<bool>> {
+pub async fn probe<B: Backend + ?Sized>(backend: &mut B, probe: &Probe) -> Result<Option<bool>> {
     const OBJECT: &str = "SELECT EXISTS (SELECT 1 FROM sqlite_master \
          WHERE type = ?1 AND name = ?2 COLLATE NOCASE)";
     let (sql, params): (&str, Vec<&str>) = match probe {
@@ -40,22 +45,34 @@ pub(crate) fn probe(c: &Connection, probe: &Probe) -> Result<Option<bool>> {
         ),
         Probe::Constraint { .. } => return Ok(None),
     };
-    c.query_row(sql, rusqlite::params_from_iter(params), |row| row.get(0))
-        .map(Some)
-        .map_err(|e| Error::database("cannot look for the object", e))
+    let params: Vec<Value> = params.into_iter().map(Value::from).collect();
+    let rows = backend
+        .query(sql, &params)
+        .await
+        .map_err(|e| e.in_context("cannot look for the object"))?;
+    match rows.first().and_then(|row| row.first()) {
+        Some(exists) => Ok(Some(exists.is_true())),
+        None => Err(Error::database("cannot look for the object", NO_ROWS)),
+    }
 }
 
 type Captured<T> = std::result::Result<T, String>;
 
 /// Reads what `capture` names and builds its inverse; `Err` says what
-/// could not be read or rebuilt.
-pub(crate) fn restore(c: &Connection, capture: &Capture) -> Captured<Restore> {
+/// could not be read or rebuilt. SQLite's catalog tells all it needs, so
+/// `statement` is not read.
+pub async fn capture<B: Backend + ?Sized>(
+    backend: &mut B,
+    capture: &Capture,
+    statement: &str,
+) -> std::result::Result<Restore, String> {
+    let _ = statement;
     #[allow(unreachable_patterns)]
     match capture {
         // An absent object makes the statement a no-op (or a failure):
         // nothing to undo.
         Capture::Table { table } => {
-            let inverse = schema_sql(c, table, "table")?;
+            let inverse = schema_sql(backend, table, "table").await?;
             Ok(if inverse.is_empty() {
                 Restore::default()
             } else {
@@ -66,20 +83,21 @@ pub(crate) fn restore(c: &Connection, capture: &Capture) -> Captured<Restore> {
                 }
             })
         }
-        Capture::View { name } => schema_sql(c, name, "view").map(Restore::exact),
+        Capture::View { name } => schema_sql(backend, name, "view").await.map(Restore::exact),
         Capture::Index { name, .. } => {
-            let sql: Option<String> = c
-                .query_row(
-                    "SELECT sql FROM sqlite_master WHERE type = 'index' \
-                     AND name = ?1 COLLATE NOCASE AND sql IS NOT NULL",
-                    params![name],
-                    |row| row.get(0),
-                )
-                .map(Some)
-                .or_else(|e| match e {
-                    rusqlite::Error::QueryReturnedNoRows => Ok(None),
-                    e => Err(format!("cannot read the definition of {name}: {e}")),
-                })?;
+            let rows = read(
+                backend,
+                "SELECT sql FROM sqlite_master WHERE type = 'index' \
+                 AND name = ?1 COLLATE NOCASE AND sql IS NOT NULL",
+                &[Value::from(name.as_str())],
+                name,
+            )
+            .await?;
+            let sql = match rows.first().map(Vec::as_slice) {
+                None => None,
+                Some([Value::Text(sql)]) => Some(sql.clone()),
+                Some(row) => return Err(cannot(name, unexpected(row))),
+            };
             Ok(Restore::exact(sql.into_iter().collect()))
         }
         Capture::Column {
@@ -87,7 +105,7 @@ pub(crate) fn restore(c: &Connection, capture: &Capture) -> Captured<Restore> {
             column,
             dropped: true,
             ..
-        } => restore_dropped_column(c, table, column),
+        } => restore_dropped_column(backend, table, column).await,
         Capture::Column { .. } => Err(
             "SQLite has no ALTER COLUMN: a changed column cannot be changed back in place".into(),
         ),
@@ -95,24 +113,60 @@ pub(crate) fn restore(c: &Connection, capture: &Capture) -> Captured<Restore> {
     }
 }
 
+/// Runs a query that reads the definition of `what`; a failure says so,
+/// with what the engine said.
+async fn read<B: Backend + ?Sized>(
+    backend: &mut B,
+    sql: &str,
+    params: &[Value],
+    what: &str,
+) -> Captured<Vec<Vec<Value>>> {
+    backend.query(sql, params).await.map_err(|e| {
+        // The engine's own words, without the context the backend put
+        // before them: the message names what was being read.
+        let said = match e {
+            Error::Database { message, .. } => message,
+            other => other.to_string(),
+        };
+        cannot(what, said)
+    })
+}
+
+/// The message of a definition that could not be read, and why.
+fn cannot(what: &str, why: impl std::fmt::Display) -> String {
+    format!("cannot read the definition of {what}: {why}")
+}
+
+/// Why a row of the catalog cannot be read: it does not have the types
+/// its query gives.
+fn unexpected(row: &[Value]) -> String {
+    format!("unexpected row {row:?}")
+}
+
 /// The `CREATE` text of the table or view `name` (`kind`), then those of
 /// the indexes and triggers that go with it; empty when there is no such
 /// object.
-fn schema_sql(c: &Connection, name: &str, kind: &str) -> Captured<Vec<String>> {
-    let cannot = |e: rusqlite::Error| format!("cannot read the definition of {name}: {e}");
-    let mut stmt = c
-        .prepare(
-            "SELECT type, sql FROM sqlite_master WHERE tbl_name = ?1 COLLATE NOCASE \
-             AND sql IS NOT NULL AND type IN (?2, 'index', 'trigger') \
-             ORDER BY type = ?2 DESC, type = 'index' DESC, rowid",
-        )
-        .map_err(cannot)?;
-    let rows = stmt
-        .query_map(params![name, kind], |row| {
-            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+async fn schema_sql<B: Backend + ?Sized>(
+    backend: &mut B,
+    name: &str,
+    kind: &str,
+) -> Captured<Vec<String>> {
+    let rows = read(
+        backend,
+        "SELECT type, sql FROM sqlite_master WHERE tbl_name = ?1 COLLATE NOCASE \
+         AND sql IS NOT NULL AND type IN (?2, 'index', 'trigger') \
+         ORDER BY type = ?2 DESC, type = 'index' DESC, rowid",
+        &[Value::from(name), Value::from(kind)],
+        name,
+    )
+    .await?;
+    let rows = rows
+        .iter()
+        .map(|row| match row.as_slice() {
+            [Value::Text(t), Value::Text(sql)] => Ok((t.clone(), sql.clone())),
+            row => Err(cannot(name, unexpected(row))),
         })
-        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-        .map_err(cannot)?;
+        .collect::<Captured<Vec<_>>>()?;
     if rows.first().is_none_or(|(t, _)| t != kind) {
         return Ok(Vec::new());
     }
@@ -130,40 +184,68 @@ struct ColumnInfo {
     hidden: i64,
 }
 
-fn restore_dropped_column(c: &Connection, table: &str, column: &str) -> Captured<Restore> {
-    let cannot =
-        |e: rusqlite::Error| format!("cannot read the definition of {table}.{column}: {e}");
-    let info = c
-        .query_row(
-            "SELECT name, type, \"notnull\", dflt_value, hidden FROM pragma_table_xinfo(?1) \
-             WHERE name = ?2 COLLATE NOCASE",
-            params![table, column],
-            |row| {
-                Ok(ColumnInfo {
-                    name: row.get(0)?,
-                    data_type: row.get(1)?,
-                    not_null: row.get(2)?,
-                    default: row.get(3)?,
-                    hidden: row.get(4)?,
-                })
-            },
-        )
-        .map(Some)
-        .or_else(|e| match e {
-            rusqlite::Error::QueryReturnedNoRows => Ok(None),
-            e => Err(cannot(e)),
-        })?;
-    let Some(info) = info else {
+impl ColumnInfo {
+    /// A row of `SELECT name, type, "notnull", dflt_value, hidden FROM
+    /// pragma_table_xinfo(...)`; `None` when a column has another type.
+    fn from_row(row: &[Value]) -> Option<ColumnInfo> {
+        let text = |value: &Value| value.as_text().map(str::to_string);
+        match row {
+            [
+                name,
+                data_type,
+                Value::Int(not_null),
+                default,
+                Value::Int(hidden),
+            ] => Some(ColumnInfo {
+                name: text(name)?,
+                data_type: text(data_type)?,
+                not_null: *not_null != 0,
+                default: match default {
+                    Value::Null => None,
+                    default => Some(text(default)?),
+                },
+                hidden: *hidden,
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// The inverse of dropping `table`.`column`: an `ADD COLUMN` of its
+/// definition, as written in the `CREATE TABLE` when SQLite can add that
+/// back, otherwise rebuilt from `pragma_table_xinfo`.
+async fn restore_dropped_column<B: Backend + ?Sized>(
+    backend: &mut B,
+    table: &str,
+    column: &str,
+) -> Captured<Restore> {
+    let what = format!("{table}.{column}");
+    let rows = read(
+        backend,
+        "SELECT name, type, \"notnull\", dflt_value, hidden FROM pragma_table_xinfo(?1) \
+         WHERE name = ?2 COLLATE NOCASE",
+        &[Value::from(table), Value::from(column)],
+        &what,
+    )
+    .await?;
+    let Some(row) = rows.first() else {
         return Ok(Restore::default());
     };
-    let create: Option<String> = c
-        .query_row(
-            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?1 COLLATE NOCASE",
-            params![table],
-            |row| row.get(0),
-        )
-        .map_err(cannot)?;
-    let written = create.as_deref().and_then(|sql| column_text(sql, column));
+    let info = ColumnInfo::from_row(row).ok_or_else(|| cannot(&what, unexpected(row)))?;
+    let rows = read(
+        backend,
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?1 COLLATE NOCASE",
+        &[Value::from(table)],
+        &what,
+    )
+    .await?;
+    let create = match rows.first().map(Vec::as_slice) {
+        None => return Err(cannot(&what, NO_ROWS)),
+        Some([Value::Null]) => None,
+        Some([Value::Text(sql)]) => Some(sql.as_str()),
+        Some(row) => return Err(cannot(&what, unexpected(row))),
+    };
+    let written = create.and_then(|sql| column_text(sql, column));
     let (definition, note) = add_column(&info, written.as_deref())?;
     Ok(Restore {
         inverse: vec![format!("ALTER TABLE {} ADD COLUMN {definition}", q(table))],
