@@ -1,7 +1,6 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
-mod lock;
 mod url;
 
 use std::fs::File;
@@ -42,7 +41,7 @@ impl SqliteBackend {
         let opened = url.clone();
         let init = options.init_statements.clone();
         let create = options.create;
-        let conn = tokio::task::spawn_blocking(move || -> Result<Connection> {
+        let (conn, file) = tokio::task::spawn_blocking(move || -> Result<(Connection, String)> {
             let conn = match &opened {
                 Location::Memory => Connection::open_in_memory(),
                 // Nothing to read and nothing to create: an empty
@@ -63,13 +62,22 @@ impl SqliteBackend {
                     Error::driver(format!("init statement `{sql}` failed"), e.to_string(), e)
                 })?;
             }
-            Ok(conn)
+            // The file as SQLite names it (absolute; empty in memory), the
+            // same name every SQLite backend locks by.
+            let file = conn
+                .query_row(
+                    "SELECT file FROM pragma_database_list WHERE name = 'main'",
+                    [],
+                    |r| r.get(0),
+                )
+                .map_err(sqlite_error)?;
+            Ok((conn, file))
         })
         .await
         .map_err(|e| Error::database("SQLite worker thread failed", e))??;
         Ok(SqliteBackend {
             conn: Arc::new(Mutex::new(conn)),
-            location: HistoryLocation::new(url.database(), &options.history_table),
+            location: HistoryLocation::new(file, &options.history_table),
             url,
             lock_file: None,
         })
@@ -141,19 +149,21 @@ impl Backend for SqliteBackend {
         if self.lock_file.is_some() {
             return Ok(true);
         }
-        self.lock_file = lock::try_lock(path)?;
+        self.lock_file = migrate_core::lock::file::try_lock(path)?;
         Ok(self.lock_file.is_some())
     }
 
     async fn release_lock(&mut self, _id: &LockId) -> Result<()> {
         match self.lock_file.take() {
-            Some(file) => lock::release(file),
+            Some(file) => migrate_core::lock::file::release(file),
             None => Ok(()),
         }
     }
 
     async fn lock_holder(&mut self, id: &LockId) -> Option<String> {
-        id.file.as_deref().and_then(lock::holder)
+        id.file
+            .as_deref()
+            .and_then(migrate_core::lock::file::holder)
     }
 
     async fn execute_all(

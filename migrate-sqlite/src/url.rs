@@ -21,18 +21,6 @@ impl Location {
             Location::File(p) => format!("sqlite://{}", p.display()),
         }
     }
-
-    /// The database's identity in the history's location: the file's
-    /// absolute path, or nothing for a private in-memory database.
-    pub fn database(&self) -> String {
-        match self {
-            Location::Memory => String::new(),
-            Location::File(p) => std::path::absolute(p)
-                .unwrap_or_else(|_| p.clone())
-                .display()
-                .to_string(),
-        }
-    }
 }
 
 /// Parses `sqlite://path`, `sqlite:///abs`, `sqlite:path` or `sqlite::memory:`.
