@@ -2,13 +2,13 @@
 #![warn(missing_docs)]
 
 mod conn;
-mod journal;
 mod lock;
 mod tls;
 mod url;
 
 use async_trait::async_trait;
 use migrate_core::backend::{Backend, ConnectOptions, Dialect, HistoryLocation};
+use migrate_core::engines::postgres::catalog;
 use migrate_core::history::Value;
 use migrate_core::journal::{Capture, Probe, Restore};
 use migrate_core::lock::LockId;
@@ -139,7 +139,7 @@ impl Backend for PostgresBackend {
     }
 
     async fn lock_holder(&mut self, id: &LockId) -> Option<String> {
-        lock::holder(self.lock.as_ref()?, id.key).await
+        catalog::lock_holder(self, id).await
     }
 
     async fn capture(
@@ -147,11 +147,11 @@ impl Backend for PostgresBackend {
         capture: &Capture,
         statement: &str,
     ) -> std::result::Result<Restore, String> {
-        journal::restore(&self.conn, capture, statement).await
+        catalog::capture(self, capture, statement).await
     }
 
     async fn probe(&mut self, probe: &Probe) -> Result<Option<bool>> {
-        journal::probe(&self.conn, probe).await
+        catalog::probe(self, probe).await
     }
 
     async fn close(self: Box<Self>) -> Result<()> {
