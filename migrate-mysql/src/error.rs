@@ -37,14 +37,6 @@ pub(crate) fn connect_message(e: &DriverError, address: &str) -> String {
     }
 }
 
-/// Whether `e` is the server's error number `code`.
-pub(crate) fn is_server_error(e: &DriverError, code: u16) -> bool {
-    matches!(e, DriverError::Server(server) if server.code == code)
-}
-
-/// `ER_NO_SUCH_TABLE`: Table '%s.%s' doesn't exist.
-pub(crate) const NO_SUCH_TABLE: u16 = 1146;
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -62,8 +54,6 @@ mod tests {
             connect_message(&e, "h:3306"),
             "ERROR 1050 (42S01): Table 'x' already exists"
         );
-        assert!(is_server_error(&e, 1050));
-        assert!(!is_server_error(&e, NO_SUCH_TABLE));
     }
 
     #[test]

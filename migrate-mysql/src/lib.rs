@@ -2,7 +2,6 @@
 #![warn(missing_docs)]
 
 mod error;
-mod journal;
 mod lock;
 mod url;
 
@@ -19,6 +18,7 @@ use mysql_async::consts::ColumnType;
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Row, Value as MyValue};
 
+use migrate_core::engines::mysql::catalog;
 pub use migrate_core::engines::mysql::{MysqlDialect, render};
 
 use crate::url::Target;
@@ -230,19 +230,20 @@ impl Backend for MysqlBackend {
     }
 
     async fn lock_holder(&mut self, id: &LockId) -> Option<String> {
-        lock::holder(self.lock_conn.as_mut()?, &id.name).await
+        // The server answers on any connection, so the migration one asks.
+        catalog::lock_holder(self, id).await
     }
 
     async fn capture(
         &mut self,
         capture: &Capture,
-        _statement: &str,
+        statement: &str,
     ) -> std::result::Result<Restore, String> {
-        journal::restore(&mut self.conn, capture).await
+        catalog::capture(self, capture, statement).await
     }
 
     async fn probe(&mut self, probe: &Probe) -> Result<Option<bool>> {
-        journal::probe(&mut self.conn, probe).await
+        catalog::probe(self, probe).await
     }
 
     async fn close(mut self: Box<Self>) -> Result<()> {
