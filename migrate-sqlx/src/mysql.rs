@@ -1,0 +1,121 @@
+//! MySQL and MariaDB through sqlx: init statements, values moved between
+//! sqlx and the core, the named lock.
+
+use migrate_core::backend::{ConnectOptions, HistoryLocation};
+use migrate_core::{Error, LockId, Result, Value};
+use sqlx::mysql::{MySqlArguments, MySqlDatabaseError, MySqlRow};
+use sqlx::query::Query;
+use sqlx::{AssertSqlSafe, Column, MySql, MySqlConnection, Row, TypeInfo, ValueRef};
+
+use crate::driver_error;
+
+/// Runs the init statements; where the history is (the connection's
+/// database).
+pub(crate) async fn open(
+    c: &mut MySqlConnection,
+    options: &ConnectOptions,
+) -> Result<HistoryLocation> {
+    for sql in &options.init_statements {
+        execute(c, sql)
+            .await
+            .map_err(|e| e.in_context(format!("init statement `{sql}` failed")))?;
+    }
+    let rows = query(c, "SELECT DATABASE()", &[]).await?;
+    let database = rows
+        .first()
+        .and_then(|r| r.first())
+        .and_then(Value::as_text)
+        .ok_or_else(|| Error::Usage("the pool's connections name no database".into()))?;
+    Ok(HistoryLocation::new(database, &options.history_table))
+}
+
+/// `ERROR 1050 (42S01): Table 'x' already exists`, as the `mysql` client
+/// and the in-tree backend word it.
+pub(crate) fn message(e: &MySqlDatabaseError) -> String {
+    format!(
+        "ERROR {} ({}): {}",
+        e.number(),
+        e.code().unwrap_or("HY000"),
+        e.message()
+    )
+}
+
+pub(crate) async fn execute(c: &mut MySqlConnection, sql: &str) -> Result<()> {
+    sqlx::raw_sql(AssertSqlSafe(sql))
+        .execute(c)
+        .await
+        .map(drop)
+        .map_err(|e| driver_error("MySQL", e))
+}
+
+fn bind<'q>(q: Query<'q, MySql, MySqlArguments>, v: &Value) -> Query<'q, MySql, MySqlArguments> {
+    match v {
+        Value::Text(s) => q.bind(s.clone()),
+        Value::Int(n) => q.bind(*n),
+        Value::Null => q.bind(None::<String>),
+    }
+}
+
+pub(crate) async fn query(
+    c: &mut MySqlConnection,
+    sql: &str,
+    params: &[Value],
+) -> Result<Vec<Vec<Value>>> {
+    let rows = if params.is_empty() {
+        // The text protocol: SHOW and other statements that cannot be
+        // prepared work too.
+        sqlx::raw_sql(AssertSqlSafe(sql)).fetch_all(&mut *c).await
+    } else {
+        let q = params
+            .iter()
+            .fold(sqlx::query(AssertSqlSafe(sql.to_string())), bind);
+        q.fetch_all(&mut *c).await
+    };
+    let rows = rows.map_err(|e| driver_error("MySQL", e))?;
+    rows.iter().map(read).collect()
+}
+
+/// A row's columns as plain values, by their types.
+fn read(row: &MySqlRow) -> Result<Vec<Value>> {
+    (0..row.len())
+        .map(|i| {
+            let raw = row.try_get_raw(i).map_err(|e| driver_error("MySQL", e))?;
+            if raw.is_null() {
+                return Ok(Value::Null);
+            }
+            let ty = row.column(i).type_info().name();
+            let got = if ty.contains("INT") {
+                row.try_get::<i64, _>(i)
+                    .or_else(|_| row.try_get::<u64, _>(i).map(|n| n as i64))
+                    .map(Value::Int)
+            } else if ty.contains("BLOB") || ty.contains("BINARY") {
+                row.try_get::<Vec<u8>, _>(i)
+                    .map(|b| Value::Text(String::from_utf8_lossy(&b).into_owned()))
+            } else {
+                row.try_get_unchecked::<String, _>(i).map(Value::Text)
+            };
+            got.map_err(|e| driver_error("MySQL", e))
+        })
+        .collect()
+}
+
+pub(crate) async fn try_lock(c: &mut MySqlConnection, id: &LockId) -> Result<bool> {
+    let rows = query(c, "SELECT GET_LOCK(?, 0)", &[Value::from(id.name.as_str())]).await?;
+    match rows.first().and_then(|r| r.first()) {
+        Some(Value::Null) | None => Err(Error::database(
+            "cannot take the migration lock",
+            format!("GET_LOCK('{}') was interrupted", id.name),
+        )),
+        Some(v) => Ok(v.is_true()),
+    }
+}
+
+pub(crate) async fn release(c: &mut MySqlConnection, id: &LockId) -> Result<()> {
+    query(
+        c,
+        "SELECT RELEASE_LOCK(?)",
+        &[Value::from(id.name.as_str())],
+    )
+    .await
+    .map(drop)
+}

@@ -1,0 +1,147 @@
+//! PostgreSQL through sqlx: the session set up as the in-tree backend sets
+//! it, values moved between sqlx and the core, the advisory lock.
+
+use migrate_core::backend::{ConnectOptions, Dialect, HistoryLocation};
+use migrate_core::engines::postgres::PostgresDialect;
+use migrate_core::{LockId, Result, Value};
+use sqlx::postgres::{PgArguments, PgDatabaseError, PgRow};
+use sqlx::query::Query;
+use sqlx::{AssertSqlSafe, Column, PgConnection, Postgres, Row, TypeInfo};
+
+use crate::driver_error;
+
+/// Sets the search path and runs the init statements; where the history is.
+pub(crate) async fn open(
+    c: &mut PgConnection,
+    options: &ConnectOptions,
+) -> Result<HistoryLocation> {
+    if let Some(schema) = &options.schema {
+        let sql = format!(
+            "SET search_path TO {}",
+            PostgresDialect.quote_identifier(schema)
+        );
+        execute(c, &sql).await?;
+    }
+    for sql in &options.init_statements {
+        execute(c, sql)
+            .await
+            .map_err(|e| e.in_context(format!("init statement `{sql}` failed")))?;
+    }
+    let rows = query(
+        c,
+        "SELECT current_database()::text, current_schema()::text",
+        &[],
+    )
+    .await?;
+    let row = rows.into_iter().next().unwrap_or_default();
+    Ok(HistoryLocation {
+        database: row
+            .first()
+            .and_then(Value::as_text)
+            .unwrap_or_default()
+            .into(),
+        schema: options
+            .schema
+            .clone()
+            .or_else(|| row.get(1).and_then(Value::as_text).map(String::from)),
+        table: options.history_table.clone(),
+    })
+}
+
+/// `ERROR 42P01: relation "x" does not exist`, as the in-tree backend
+/// words it, with the server's detail and hint.
+pub(crate) fn message(e: &PgDatabaseError) -> String {
+    let mut text = format!("ERROR {}: {}", e.code(), e.message());
+    if let Some(detail) = e.detail() {
+        text.push_str("\nDETAIL: ");
+        text.push_str(detail);
+    }
+    if let Some(hint) = e.hint() {
+        text.push_str("\nHINT: ");
+        text.push_str(hint);
+    }
+    text
+}
+
+/// Runs SQL text with the simple query protocol, like the in-tree backend.
+pub(crate) async fn execute(c: &mut PgConnection, sql: &str) -> Result<()> {
+    sqlx::raw_sql(AssertSqlSafe(sql))
+        .execute(c)
+        .await
+        .map(drop)
+        .map_err(|e| driver_error("PostgreSQL", e))
+}
+
+fn bind<'q>(q: Query<'q, Postgres, PgArguments>, v: &Value) -> Query<'q, Postgres, PgArguments> {
+    match v {
+        Value::Text(s) => q.bind(s.clone()),
+        Value::Int(n) => q.bind(*n),
+        Value::Null => q.bind(None::<String>),
+    }
+}
+
+pub(crate) async fn query(
+    c: &mut PgConnection,
+    sql: &str,
+    params: &[Value],
+) -> Result<Vec<Vec<Value>>> {
+    let q = params
+        .iter()
+        .fold(sqlx::query(AssertSqlSafe(sql.to_string())), bind);
+    let rows = q
+        .fetch_all(c)
+        .await
+        .map_err(|e| driver_error("PostgreSQL", e))?;
+    rows.iter().map(read).collect()
+}
+
+/// A row's columns as plain values, by their types.
+fn read(row: &PgRow) -> Result<Vec<Value>> {
+    (0..row.len())
+        .map(|i| {
+            let got = match row.column(i).type_info().name() {
+                "INT2" => row
+                    .try_get::<Option<i16>, _>(i)
+                    .map(|v| v.map(i64::from).into()),
+                "INT4" => row
+                    .try_get::<Option<i32>, _>(i)
+                    .map(|v| v.map(i64::from).into()),
+                "INT8" => row.try_get::<Option<i64>, _>(i).map(Value::from),
+                "OID" => row
+                    .try_get::<Option<sqlx::postgres::types::Oid>, _>(i)
+                    .map(|v| v.map(|o| i64::from(o.0)).into()),
+                "BOOL" => row
+                    .try_get::<Option<bool>, _>(i)
+                    .map(|v| v.map(i64::from).into()),
+                "\"CHAR\"" => row
+                    .try_get::<Option<i8>, _>(i)
+                    .map(|v| v.map(|c| (c as u8 as char).to_string()).into()),
+                _ => row.try_get::<Option<String>, _>(i).map(Value::from),
+            };
+            got.map_err(|e| driver_error("PostgreSQL", e))
+        })
+        .collect()
+}
+
+pub(crate) async fn try_lock(c: &mut PgConnection, id: &LockId) -> Result<bool> {
+    let rows = query(
+        c,
+        "SELECT pg_try_advisory_lock($1::int8)",
+        &[Value::Int(id.key)],
+    )
+    .await?;
+    Ok(rows
+        .first()
+        .and_then(|r| r.first())
+        .is_some_and(Value::is_true))
+}
+
+pub(crate) async fn release(c: &mut PgConnection, id: &LockId) -> Result<()> {
+    query(
+        c,
+        "SELECT pg_advisory_unlock($1::int8)",
+        &[Value::Int(id.key)],
+    )
+    .await
+    .map(drop)
+}

@@ -1,0 +1,149 @@
+//! Scratch databases for the tests, made with sqlx itself, and connectors
+//! whose peer is the in-tree backend of the same engine.
+
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use migrate_core::backend::{Backend, ConnectOptions};
+use migrate_core::{Error, Result};
+use sqlx::{AssertSqlSafe, Connection};
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// A name no other test uses.
+pub fn unique_name() -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    format!(
+        "migrate_sqlx_{}_{}_{nanos}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// The server URL from the environment, or `None` (after saying so) when
+/// it is not set outside CI.
+pub fn server(var: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var("CI").is_ok_and(|v| v == "true") => panic!("{var} is not set (CI=true)"),
+        _ => {
+            eprintln!("SKIP: {var} is not set");
+            None
+        }
+    }
+}
+
+/// `url` with its path (database) replaced.
+pub fn with_database(url: &str, database: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let host_end = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |i| scheme_end + i);
+    let mut out = format!("{}/{database}", &base[..host_end]);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+/// A database created on a server for one test, dropped when this value
+/// is dropped.
+pub struct ServerDb {
+    pub url: String,
+    server: String,
+    drop_sql: String,
+    postgres: bool,
+}
+
+impl ServerDb {
+    pub async fn postgres() -> Option<ServerDb> {
+        let server = server("MIGRATE_TEST_POSTGRES_URL")?;
+        let name = unique_name();
+        let mut admin = sqlx::PgConnection::connect(&server).await.expect("connect");
+        sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+            .execute(&mut admin)
+            .await
+            .expect("create the scratch database");
+        Some(ServerDb {
+            url: with_database(&server, &name),
+            server,
+            drop_sql: format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
+            postgres: true,
+        })
+    }
+
+    pub async fn mysql() -> Option<ServerDb> {
+        let server = server("MIGRATE_TEST_MYSQL_URL")?;
+        let name = unique_name();
+        let mut admin = sqlx::MySqlConnection::connect(&server)
+            .await
+            .expect("connect");
+        sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE `{name}`")))
+            .execute(&mut admin)
+            .await
+            .expect("create the scratch database");
+        Some(ServerDb {
+            url: with_database(&server, &name),
+            server,
+            drop_sql: format!("DROP DATABASE IF EXISTS `{name}`"),
+            postgres: false,
+        })
+    }
+}
+
+impl Drop for ServerDb {
+    fn drop(&mut self) {
+        let (server, sql, postgres) = (self.server.clone(), self.drop_sql.clone(), self.postgres);
+        // A thread of its own: this may run inside a test's runtime.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async move {
+                let sql = AssertSqlSafe(sql);
+                if postgres {
+                    let mut c = sqlx::PgConnection::connect(&server).await?;
+                    sqlx::raw_sql(sql).execute(&mut c).await.map(drop)
+                } else {
+                    let mut c = sqlx::MySqlConnection::connect(&server).await?;
+                    sqlx::raw_sql(sql).execute(&mut c).await.map(drop)
+                }
+            })
+        })
+        .join();
+    }
+}
+
+/// A backend from a new pool, as an application would make one.
+pub async fn from_new_pool(url: &str, options: &ConnectOptions) -> Result<Box<dyn Backend>> {
+    let failed = |e: sqlx::Error| Error::database("cannot open the pool", e);
+    let backend = if url.starts_with("postgres") {
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(3)
+            .connect(url)
+            .await;
+        migrate_sqlx::SqlxBackend::from_pool(&pool.map_err(failed)?, options).await?
+    } else if url.starts_with("mysql") {
+        let pool = sqlx::mysql::MySqlPoolOptions::new()
+            .max_connections(3)
+            .connect(url)
+            .await;
+        migrate_sqlx::SqlxBackend::from_pool(&pool.map_err(failed)?, options).await?
+    } else {
+        let pool = sqlx::sqlite::SqlitePoolOptions::new()
+            .max_connections(3)
+            .connect(url)
+            .await;
+        migrate_sqlx::SqlxBackend::from_pool(&pool.map_err(failed)?, options).await?
+    };
+    Ok(Box::new(backend))
+}
