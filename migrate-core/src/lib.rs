@@ -32,6 +32,7 @@ pub mod journal;
 pub mod lock;
 pub mod log;
 pub mod migration;
+pub mod migrator;
 pub mod plan;
 pub mod portable;
 pub mod redact;
@@ -52,9 +53,15 @@ pub use executor::{ExecutionMode, Progress, RunOptions, StepReport};
 pub use history::{HistoryRecord, RecordState, Value};
 pub use lock::LockId;
 pub use migration::{Migration, Script};
+pub use migrator::Migrator;
 pub use plan::{Direction, Plan, PlanOptions, Request, Step};
 pub use source::Source;
 pub use split::{Statement, split_statements};
+
+/// Compiles a migrations folder into the program: `embed_migrations!("migrations")`
+/// (relative to the crate's `Cargo.toml`) is a [`source::Embedded`] to
+/// build a [`Migrator`] from, so that no folder is needed at run time.
+pub use migrate_macros::embed_migrations;
 
 /// The version of this crate, recorded in every history row.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -6,10 +6,16 @@ use serde_json::json;
 
 use crate::cli::Global;
 use crate::config::Settings;
+use crate::registry::Registry;
 
 /// Prints every change recorded in the audit log.
-pub async fn run(global: &Global, settings: &Settings, app: Option<&str>) -> Result<(), Error> {
-    let (_source, mut backend) = super::open(settings, false).await?;
+pub async fn run(
+    registry: &Registry,
+    global: &Global,
+    settings: &Settings,
+    app: Option<&str>,
+) -> Result<(), Error> {
+    let (_source, mut backend) = super::open(registry, settings, false).await?;
     let entries = backend.load_log().await?;
     let target = backend.target();
     let _ = backend.close().await;

@@ -3,16 +3,22 @@
 
 use std::io::Write;
 
-use migrate_core::executor::{self, PreparedStep, Progress, RunOptions, StepReport, render};
+use migrate_core::executor::{PreparedStep, Progress, RunOptions, StepReport, render};
 use migrate_core::plan::{Direction, PlanOptions, Request};
-use migrate_core::{Error, Source};
+use migrate_core::{Error, Migrator, Source};
 use serde_json::json;
 
 use crate::cli::{Global, RunArgs};
 use crate::config::Settings;
+use crate::registry::Registry;
 
 /// Runs the default command.
-pub async fn run(global: &Global, settings: &Settings, args: &RunArgs) -> Result<u8, Error> {
+pub async fn run(
+    registry: &Registry,
+    global: &Global,
+    settings: &Settings,
+    args: &RunArgs,
+) -> Result<u8, Error> {
     let request = match (&args.app, &args.target) {
         (Some(app), Some(target)) => Request::To {
             app: app.clone(),
@@ -28,36 +34,35 @@ pub async fn run(global: &Global, settings: &Settings, args: &RunArgs) -> Result
         prune: args.prune,
         allow_out_of_order: args.allow_out_of_order,
     };
-    let (source, mut backend) = super::open(settings, !global.dry_run).await?;
+    let (source, mut backend) = super::open(registry, settings, !global.dry_run).await?;
     let json = crate::is_json(global.format);
-    if global.dry_run {
-        let (_, steps) = executor::prepare(
-            backend.as_mut(),
-            &source,
-            &request,
-            &plan,
-            args.use_file_down,
-        )
-        .await?;
-        print_dry_run(&steps, backend.dialect(), json, &backend.target());
-        return Ok(0);
-    }
-    let options = RunOptions {
+    let mut options = RunOptions {
         plan,
         prefer_file_down: args.use_file_down,
         lock_timeout: settings.lock_timeout,
-        applied_by: Some(super::actor()),
-        source_commit: source_commit(&settings.dir),
+        applied_by: None,
+        source_commit: None,
     };
+    if global.dry_run {
+        let migrator = Migrator::from_source(source).with_options(options);
+        let steps = migrator.plan(backend.as_mut(), &request).await?;
+        print_dry_run(&steps, backend.dialect(), json, &backend.target());
+        return Ok(0);
+    }
+    options.applied_by = Some(super::actor());
+    options.source_commit = source_commit(&settings.dir);
     let mut printer = Printer {
         json,
         show_plan: args.revert_orphans || args.rewind || args.prune,
         reports: Vec::new(),
         open_line: false,
     };
-    let result =
-        executor::migrate(backend.as_mut(), &source, &request, &options, &mut printer).await;
+    let migrator = Migrator::from_source(source).with_options(options);
+    let result = migrator
+        .execute(backend.as_mut(), &request, &mut printer)
+        .await;
     let target = backend.target();
+    let nothing = nothing_to_do(&request, migrator.source(backend.dialect())?.as_ref());
     let _ = backend.close().await;
     if printer.open_line {
         println!(" FAILED");
@@ -80,7 +85,7 @@ pub async fn run(global: &Global, settings: &Settings, args: &RunArgs) -> Result
     }
     let reports = result?;
     if reports.is_empty() {
-        println!("{}", nothing_to_do(&request, &source));
+        println!("{nothing}");
     }
     Ok(0)
 }

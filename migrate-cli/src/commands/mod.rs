@@ -11,15 +11,19 @@ use migrate_core::backend::{Backend, ConnectOptions};
 use migrate_core::{Error, Source};
 
 use crate::config::Settings;
-use crate::engine::Engine;
+use crate::registry::Registry;
 
 /// Reads the source for the database's engine and connects. The source is
 /// read first: a broken file is reported without touching the database.
 /// `writes` says whether the command may change the database; one that only
 /// reads never creates it.
-pub async fn open(settings: &Settings, writes: bool) -> Result<(Source, Box<dyn Backend>), Error> {
-    let engine = Engine::of_url(&settings.url)?;
-    let source = Source::load_for(&settings.dir, engine.dialect().as_ref())?;
+pub async fn open(
+    registry: &Registry,
+    settings: &Settings,
+    writes: bool,
+) -> Result<(Source, Box<dyn Backend>), Error> {
+    let engine = registry.for_url(&settings.url)?;
+    let source = Source::load_for(&settings.dir, engine.dialect())?;
     let options = ConnectOptions {
         create: writes,
         ..settings.connect.clone()

@@ -10,10 +10,16 @@ use serde_json::json;
 
 use crate::cli::{Global, RepairArgs};
 use crate::config::Settings;
+use crate::registry::Registry;
 
 /// Runs `migrate repair [...]`.
-pub async fn run(global: &Global, settings: &Settings, args: &RepairArgs) -> Result<(), Error> {
-    let (source, mut backend) = super::open(settings, writes(global, args)).await?;
+pub async fn run(
+    registry: &Registry,
+    global: &Global,
+    settings: &Settings,
+    args: &RepairArgs,
+) -> Result<(), Error> {
+    let (source, mut backend) = super::open(registry, settings, writes(global, args)).await?;
     let result = dispatch(global, settings, args, &source, backend.as_mut()).await;
     let _ = backend.close().await;
     result

@@ -8,11 +8,12 @@ use serde_json::json;
 
 use crate::cli::Global;
 use crate::config::Settings;
-use crate::engine::Engine;
+use crate::registry::Registry;
 
 /// Prints one migration's statements for the database's engine, or for
 /// `--dialect`.
 pub fn run(
+    registry: &Registry,
     global: &Global,
     settings: &Settings,
     app: &str,
@@ -21,18 +22,18 @@ pub fn run(
     dialect: Option<&str>,
 ) -> Result<(), Error> {
     let engine = match dialect {
-        Some(name) => Engine::of_dialect_name(name)?,
-        None => Engine::of_url(&settings.url)?,
+        Some(name) => registry.for_dialect(name)?,
+        None => registry.for_url(&settings.url)?,
     };
     let dialect = engine.dialect();
-    let source = Source::load_for(&settings.dir, dialect.as_ref())?;
+    let source = Source::load_for(&settings.dir, dialect)?;
     let m = source.resolve(app, migration)?;
     let direction = if backwards {
         Direction::Unapply
     } else {
         Direction::Apply
     };
-    let step = prepare_from_source(m, direction, dialect.as_ref())?;
+    let step = prepare_from_source(m, direction, dialect)?;
     if crate::is_json(global.format) {
         crate::print_json(&json!({
             "app": m.app,
@@ -43,7 +44,7 @@ pub fn run(
             "statements": step.statements.iter().map(|s| s.sql.clone()).collect::<Vec<_>>(),
         }));
     } else {
-        print!("{}", render(&step, dialect.as_ref()));
+        print!("{}", render(&step, dialect));
     }
     Ok(())
 }

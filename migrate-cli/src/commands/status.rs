@@ -1,26 +1,27 @@
 //! `migrate status [APP]` (alias `showmigrations`).
 
-use migrate_core::BackendExt;
-use migrate_core::Error;
-use migrate_core::status::{MigrationState, StatusEntry, status};
+use migrate_core::status::{MigrationState, StatusEntry};
+use migrate_core::{Error, Migrator};
 use serde_json::json;
 
 use crate::cli::Global;
 use crate::config::Settings;
+use crate::registry::Registry;
 
 /// Prints every migration and its state.
-pub async fn run(global: &Global, settings: &Settings, app: Option<&str>) -> Result<(), Error> {
-    let (source, mut backend) = super::open(settings, false).await?;
-    let history = backend.load_history().await?;
+pub async fn run(
+    registry: &Registry,
+    global: &Global,
+    settings: &Settings,
+    app: Option<&str>,
+) -> Result<(), Error> {
+    let (source, mut backend) = super::open(registry, settings, false).await?;
+    let entries = Migrator::from_source(source)
+        .status_of(backend.as_mut(), app)
+        .await;
     let target = backend.target();
     let _ = backend.close().await;
-    if let Some(app) = app
-        && source.app(app).is_none()
-        && !history.iter().any(|r| r.app == app)
-    {
-        return Err(source.unknown_app(app));
-    }
-    let entries = status(&source, &history, app);
+    let entries = entries?;
     if crate::is_json(global.format) {
         crate::print_json(&json!({"database": target, "migrations": entries}));
         return Ok(());

@@ -441,7 +441,7 @@ pub async fn run(
     backend.lock(lock_timeout).await?;
     let result = async {
         let cases = inspect(backend).await?;
-        let case = cases.into_iter().find(|c| &c.key == key).ok_or_else(|| {
+        let case = cases.into_iter().find(|c| c.key == *key).ok_or_else(|| {
             Error::Usage(format!(
                 "{key} is not partially applied: there is nothing to repair"
             ))
@@ -508,14 +508,18 @@ The history still counts the statements not yet undone; run `migrate repair` aga
                 backend.write_record(&record).await?;
             }
             let entry = log(ran_so_far, plan.outcome.clone());
-            in_transaction(backend, async |b: &mut dyn Backend| {
+            backend.begin().await?;
+            let written = async {
                 match case.direction {
-                    Direction::Apply => b.delete_record(&case.key.app, &case.key.name).await?,
-                    Direction::Unapply => b.write_record(&restored(&case.record)).await?,
+                    Direction::Apply => {
+                        backend.delete_record(&case.key.app, &case.key.name).await?
+                    }
+                    Direction::Unapply => backend.write_record(&restored(&case.record)).await?,
                 }
-                b.append_log(&entry).await
-            })
-            .await
+                backend.append_log(&entry).await
+            }
+            .await;
+            end_transaction(backend, written).await
         }
         Repair::Resume => {
             let (statements, migration) = case.resume_script(source, doubt_ran)?;
@@ -562,19 +566,23 @@ The history still counts the statements not yet undone; run `migrate repair` aga
                 record.statements_total = record.up_sql.len() as i64;
             }
             let entry = log(Vec::new(), plan.outcome.clone());
-            in_transaction(backend, async |b: &mut dyn Backend| {
-                b.write_record(&record).await?;
-                b.append_log(&entry).await
-            })
-            .await
+            backend.begin().await?;
+            let written = async {
+                backend.write_record(&record).await?;
+                backend.append_log(&entry).await
+            }
+            .await;
+            end_transaction(backend, written).await
         }
         Repair::Forget => {
             let entry = log(Vec::new(), plan.outcome.clone());
-            in_transaction(backend, async |b: &mut dyn Backend| {
-                b.delete_record(&case.key.app, &case.key.name).await?;
-                b.append_log(&entry).await
-            })
-            .await
+            backend.begin().await?;
+            let written = async {
+                backend.delete_record(&case.key.app, &case.key.name).await?;
+                backend.append_log(&entry).await
+            }
+            .await;
+            end_transaction(backend, written).await
         }
     }
 }
@@ -590,12 +598,11 @@ fn restored(record: &HistoryRecord) -> HistoryRecord {
     r
 }
 
-async fn in_transaction<F>(backend: &mut dyn Backend, body: F) -> Result<()>
-where
-    F: AsyncFnOnce(&mut dyn Backend) -> Result<()>,
-{
-    backend.begin().await?;
-    match body(&mut *backend).await {
+/// Commits the transaction `written` ran in, or rolls it back when it
+/// failed. (A plain function rather than one taking an async closure: the
+/// closure's borrow would make the repair's future not `Send`.)
+async fn end_transaction(backend: &mut dyn Backend, written: Result<()>) -> Result<()> {
+    match written {
         Ok(()) => backend.commit().await,
         Err(e) => {
             let _ = backend.rollback().await;
@@ -639,9 +646,11 @@ async fn check_state(
             .or_insert((probe, !after, after));
     }
     let mut wrong = Vec::new();
-    for (what, (probe, before, after)) in &expected {
-        let want = if applied { *after } else { *before };
-        if let Some(exists) = backend.probe(probe).await?
+    // Owned, not borrowed from the map: a borrow held across the probe's
+    // await would make this future not `Send`.
+    for (what, (probe, before, after)) in expected {
+        let want = if applied { after } else { before };
+        if let Some(exists) = backend.probe(&probe).await?
             && exists != want
         {
             wrong.push(format!(

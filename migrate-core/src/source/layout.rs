@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use super::files::Files;
 use super::sections::{checksum, parse_pair_file, parse_single, read_text};
 use crate::dialect::SqlDialect;
 use crate::error::SourceProblem;
@@ -86,12 +87,13 @@ fn parse_file_name(file_name: &str) -> std::result::Result<FileName, String> {
 
 /// Reads one app folder.
 pub(super) fn load_app(
+    files: &dyn Files,
     app: &str,
     dir: &Path,
     dialect: SqlDialect,
     problems: &mut Vec<SourceProblem>,
 ) -> Vec<Migration> {
-    let entries = match std::fs::read_dir(dir) {
+    let entries = match files.list(dir) {
         Ok(entries) => entries,
         Err(e) => {
             problems.push(SourceProblem {
@@ -104,10 +106,10 @@ pub(super) fn load_app(
     };
     // stem -> files of that migration (all dialect variants).
     let mut by_stem: BTreeMap<String, Vec<(FileName, PathBuf)>> = BTreeMap::new();
-    for entry in entries.flatten() {
-        let file_name = entry.file_name().to_string_lossy().into_owned();
-        let path = entry.path();
-        if file_name.starts_with('.') || path.is_dir() || !is_migration_extension(&file_name) {
+    for entry in entries {
+        let file_name = entry.name;
+        let path = dir.join(&file_name);
+        if file_name.starts_with('.') || entry.is_dir || !is_migration_extension(&file_name) {
             continue;
         }
         match parse_file_name(&file_name) {
@@ -123,8 +125,8 @@ pub(super) fn load_app(
         }
     }
     let mut by_number: BTreeMap<u64, Vec<Migration>> = BTreeMap::new();
-    for (stem, files) in by_stem {
-        if let Some(m) = load_migration(app, &stem, &files, dialect, problems) {
+    for (stem, variants) in by_stem {
+        if let Some(m) = load_migration(files, app, &stem, &variants, dialect, problems) {
             by_number.entry(m.number).or_default().push(m);
         }
     }
@@ -153,6 +155,7 @@ pub(super) fn load_app(
 
 /// Builds one migration from its files, picking the dialect's variant.
 fn load_migration(
+    reader: &dyn Files,
     app: &str,
     stem: &str,
     files: &[(FileName, PathBuf)],
@@ -187,9 +190,10 @@ fn load_migration(
         .find(|(f, _)| f.section == Some(Section::Down));
     let number = files[0].0.number;
     let migration = build(
-        app, stem, number, single, up, down, &chosen, dialect, problems,
+        reader, app, stem, number, single, up, down, &chosen, dialect, problems,
     )?;
     Some(with_replaced_portable(
+        reader,
         migration,
         files,
         has_variant,
@@ -201,6 +205,7 @@ fn load_migration(
 /// its operations: they go into the schema state (not rendered), so later
 /// portable migrations see the same schema on every engine.
 fn with_replaced_portable(
+    reader: &dyn Files,
     mut migration: Migration,
     files: &[(FileName, PathBuf)],
     has_variant: bool,
@@ -210,7 +215,7 @@ fn with_replaced_portable(
         .iter()
         .find(|(f, _)| f.portable && f.dialect.is_none());
     if let (true, Some((_, path))) = (has_variant, generic_toml)
-        && let Some(text) = read_text(path, problems)
+        && let Some(text) = read_text(reader, path, problems)
     {
         match crate::portable::parse(&text) {
             Ok(parsed) => migration.portable = Some(parsed),
@@ -227,6 +232,7 @@ fn with_replaced_portable(
 /// Builds a migration from the files chosen for this engine.
 #[allow(clippy::too_many_arguments)]
 fn build(
+    reader: &dyn Files,
     app: &str,
     stem: &str,
     number: u64,
@@ -239,11 +245,11 @@ fn build(
 ) -> Option<Migration> {
     match (single, up, down) {
         (Some((f, single)), None, None) if f.portable => {
-            let text = read_text(single, problems)?;
+            let text = read_text(reader, single, problems)?;
             super::portable::load(app, stem, number, single, &text, problems)
         }
         (Some((_, single)), None, None) => {
-            let text = read_text(single, problems)?;
+            let text = read_text(reader, single, problems)?;
             let parsed = parse_single(single, &text, dialect, problems)?;
             Some(Migration {
                 app: app.to_string(),
@@ -258,9 +264,9 @@ fn build(
             })
         }
         (None, Some((_, up_path)), down) => {
-            let up_text = read_text(up_path, problems)?;
+            let up_text = read_text(reader, up_path, problems)?;
             let down_text = match down {
-                Some((_, p)) => Some((p, read_text(p, problems)?)),
+                Some((_, p)) => Some((p, read_text(reader, p, problems)?)),
                 None => None,
             };
             let (up, depends_on) =

@@ -16,6 +16,7 @@
 //! Every problem found is collected and reported together, each with its
 //! file and line, so one run shows everything to fix.
 
+mod files;
 mod layout;
 mod portable;
 mod sections;
@@ -29,6 +30,7 @@ use crate::dialect::SqlDialect;
 use crate::error::{Error, Result, SourceProblem};
 use crate::migration::{Migration, MigrationKey, number_of};
 
+pub use files::{Disk, Embedded, EmbeddedFile, Entry, Files};
 use layout::{is_migration_extension, load_app};
 use sections::depends_line;
 pub use sections::{checksum, normalize};
@@ -48,18 +50,35 @@ impl Source {
     /// split as it splits it, dialect variants chosen for it, portable
     /// migrations rendered for it.
     pub fn load_for(dir: &Path, dialect: &dyn Dialect) -> Result<Source> {
-        Self::load_with(dir, dialect.sql_dialect(), Some(dialect))
+        Self::load_with(&Disk, dir, dialect.sql_dialect(), Some(dialect))
+    }
+
+    /// Reads and checks migrations compiled into the program (see
+    /// [`Embedded`]) for an engine, exactly as [`Source::load_for`] reads
+    /// the folder they came from.
+    pub fn embedded(embedded: &Embedded, dialect: &dyn Dialect) -> Result<Source> {
+        Self::load_with(
+            embedded,
+            &embedded.root(),
+            dialect.sql_dialect(),
+            Some(dialect),
+        )
     }
 
     /// Reads and checks every migration under `dir`, splitting statements as
     /// `dialect` does. Portable migrations need an engine to render for:
     /// use [`Source::load_for`] when there may be any.
     pub fn load(dir: &Path, dialect: SqlDialect) -> Result<Source> {
-        Self::load_with(dir, dialect, None)
+        Self::load_with(&Disk, dir, dialect, None)
     }
 
-    fn load_with(dir: &Path, dialect: SqlDialect, engine: Option<&dyn Dialect>) -> Result<Source> {
-        let entries = std::fs::read_dir(dir).map_err(|e| {
+    fn load_with(
+        files: &dyn Files,
+        dir: &Path,
+        dialect: SqlDialect,
+        engine: Option<&dyn Dialect>,
+    ) -> Result<Source> {
+        let entries = files.list(dir).map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
                 Error::Usage(format!(
                     "migrations folder `{}` not found: pass --dir, or create the first migration with `migrate new APP NAME`",
@@ -75,16 +94,12 @@ impl Source {
         let mut problems = Vec::new();
         let mut app_dirs = Vec::new();
         for entry in entries {
-            let entry = entry.map_err(|e| Error::Io {
-                path: dir.to_path_buf(),
-                source: e,
-            })?;
-            let path = entry.path();
-            let file_name = entry.file_name().to_string_lossy().into_owned();
+            let path = dir.join(&entry.name);
+            let file_name = entry.name;
             if file_name.starts_with('.') {
                 continue;
             }
-            if path.is_dir() {
+            if entry.is_dir {
                 app_dirs.push((file_name, path));
             } else if is_migration_extension(&file_name) {
                 problems.push(SourceProblem {
@@ -106,7 +121,7 @@ impl Source {
                 });
                 continue;
             }
-            let migrations = load_app(&app, &path, dialect, &mut problems);
+            let migrations = load_app(files, &app, &path, dialect, &mut problems);
             apps.insert(app, migrations);
         }
         let mut source = Source {
@@ -114,9 +129,9 @@ impl Source {
             apps,
             order: Vec::new(),
         };
-        source.resolve_dependencies(&mut problems);
+        source.resolve_dependencies(files, &mut problems);
         if problems.is_empty() {
-            source.order = source.topological_order(&mut problems);
+            source.order = source.topological_order(files, &mut problems);
         }
         if problems.is_empty() {
             source.render_portable(engine, &mut problems);
@@ -188,7 +203,7 @@ impl Source {
         })
     }
 
-    fn resolve_dependencies(&mut self, problems: &mut Vec<SourceProblem>) {
+    fn resolve_dependencies(&mut self, files: &dyn Files, problems: &mut Vec<SourceProblem>) {
         // Dependencies were parsed as (app, target) text; resolve each to a
         // full name now that every app is known.
         let snapshot = self.apps.clone();
@@ -208,7 +223,7 @@ impl Source {
                         Ok(name) => dep.name = name,
                         Err(message) => problems.push(SourceProblem {
                             path: migration.up.path.clone(),
-                            line: depends_line(&migration.up.path),
+                            line: depends_line(files, &migration.up.path),
                             message,
                         }),
                     }
@@ -220,7 +235,11 @@ impl Source {
     /// Kahn's algorithm over "previous in app" and declared dependencies,
     /// taking the smallest (app, number) first so the order is stable and
     /// reads naturally; whatever is left over sits on a cycle.
-    fn topological_order(&self, problems: &mut Vec<SourceProblem>) -> Vec<MigrationKey> {
+    fn topological_order(
+        &self,
+        files: &dyn Files,
+        problems: &mut Vec<SourceProblem>,
+    ) -> Vec<MigrationKey> {
         let mut parents: HashMap<MigrationKey, Vec<MigrationKey>> = HashMap::new();
         for (app, list) in &self.apps {
             for (i, m) in list.iter().enumerate() {
@@ -267,7 +286,7 @@ impl Source {
                 let m = self.get(key).expect("stuck keys are known");
                 problems.push(SourceProblem {
                     path: m.up.path.clone(),
-                    line: depends_line(&m.up.path),
+                    line: depends_line(files, &m.up.path),
                     message: format!(
                         "dependency cycle: {key} waits, directly or not, on itself (cycle among {})",
                         waiting

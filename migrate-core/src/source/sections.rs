@@ -5,6 +5,7 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
+use super::files::Files;
 use super::layout::Section;
 use crate::dialect::SqlDialect;
 use crate::error::SourceProblem;
@@ -12,8 +13,12 @@ use crate::migration::{MigrationKey, Script};
 use crate::split::split_statements;
 
 /// Reads a file as UTF-8 and normalizes it (BOM stripped, CRLF as LF).
-pub(super) fn read_text(path: &Path, problems: &mut Vec<SourceProblem>) -> Option<String> {
-    let bytes = match std::fs::read(path) {
+pub(super) fn read_text(
+    files: &dyn Files,
+    path: &Path,
+    problems: &mut Vec<SourceProblem>,
+) -> Option<String> {
+    let bytes = match files.read(path) {
         Ok(b) => b,
         Err(e) => {
             problems.push(SourceProblem {
@@ -137,8 +142,8 @@ fn parse_depends(line: &str) -> Option<std::result::Result<Vec<MigrationKey>, St
 }
 
 /// Finds the line of the `depends_on` header, for messages about it.
-pub(super) fn depends_line(path: &Path) -> Option<usize> {
-    let text = std::fs::read_to_string(path).ok()?;
+pub(super) fn depends_line(files: &dyn Files, path: &Path) -> Option<usize> {
+    let text = String::from_utf8(files.read(path).ok()?).ok()?;
     text.lines()
         .position(|l| parse_depends(l).is_some())
         .map(|i| i + 1)
