@@ -307,3 +307,18 @@ fn close_on_drop(conn: &mut Conn) {
         Conn::Sqlite(c) => c.close_on_drop(),
     }
 }
+
+/// Applies every pending migration of `migrator` on a connection of
+/// `pool`, with the default history table, then gives the connection back:
+/// what an application calls at start-up.
+pub async fn run(
+    pool: impl Into<AnyPool>,
+    migrator: &migrate_core::Migrator,
+) -> Result<Vec<migrate_core::StepReport>> {
+    let mut backend = SqlxBackend::from_pool(pool, &ConnectOptions::default()).await?;
+    let result = migrator.run(&mut backend).await;
+    let closed = Box::new(backend).close().await;
+    let reports = result?;
+    closed?;
+    Ok(reports)
+}
