@@ -45,7 +45,7 @@
 //!
 //! Stability: methods added to these traits later come with default
 //! implementations, so a backend written against this version keeps
-//! compiling. Run the conformance suite ([`crate::conformance_tests!`],
+//! compiling. Run the conformance suite (`conformance_tests!`,
 //! `testkit` feature) from your backend's tests.
 
 use std::time::Duration;

@@ -24,17 +24,26 @@ pub fn unique_name() -> String {
     )
 }
 
-/// The server URL from the environment, or `None` (after saying so) when
-/// it is not set outside CI.
-pub fn server(var: &str) -> Option<String> {
-    match std::env::var(var) {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ if std::env::var("CI").is_ok_and(|v| v == "true") => panic!("{var} is not set (CI=true)"),
-        _ => {
-            eprintln!("SKIP: {var} is not set");
-            None
-        }
+/// The server URL from the environment, or the README's default.
+pub fn server(var: &str, default: &str) -> String {
+    std::env::var(var)
+        .ok()
+        .filter(|url| !url.is_empty())
+        .unwrap_or_else(|| default.to_string())
+}
+
+/// `None` after saying why when a server cannot be reached, except under
+/// `CI=true`, where that fails the test.
+fn unreachable(server: &str, e: sqlx::Error) -> Option<ServerDb> {
+    let message = format!(
+        "server not reachable at {}: {e}",
+        migrate_core::redact::redact_url(server)
+    );
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{message} (CI=true)");
     }
+    eprintln!("SKIP: {message}");
+    None
 }
 
 /// `url` with its path (database) replaced.
@@ -65,9 +74,15 @@ pub struct ServerDb {
 
 impl ServerDb {
     pub async fn postgres() -> Option<ServerDb> {
-        let server = server("MIGRATE_TEST_POSTGRES_URL")?;
+        let server = server(
+            "MIGRATE_TEST_POSTGRES_URL",
+            "postgres://postgres@127.0.0.1:5432/postgres",
+        );
         let name = unique_name();
-        let mut admin = sqlx::PgConnection::connect(&server).await.expect("connect");
+        let mut admin = match sqlx::PgConnection::connect(&server).await {
+            Ok(c) => c,
+            Err(e) => return unreachable(&server, e),
+        };
         sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
             .execute(&mut admin)
             .await
@@ -81,11 +96,12 @@ impl ServerDb {
     }
 
     pub async fn mysql() -> Option<ServerDb> {
-        let server = server("MIGRATE_TEST_MYSQL_URL")?;
+        let server = server("MIGRATE_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306");
         let name = unique_name();
-        let mut admin = sqlx::MySqlConnection::connect(&server)
-            .await
-            .expect("connect");
+        let mut admin = match sqlx::MySqlConnection::connect(&server).await {
+            Ok(c) => c,
+            Err(e) => return unreachable(&server, e),
+        };
         sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE `{name}`")))
             .execute(&mut admin)
             .await

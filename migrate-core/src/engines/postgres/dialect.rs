@@ -2,6 +2,7 @@
 
 use crate::backend::{Capabilities, Dialect, StatementClass};
 use crate::dialect::{SqlDialect, leading_keywords};
+use crate::history::Value;
 
 /// PostgreSQL's SQL, usable without a connection.
 #[derive(Debug, Clone, Copy, Default)]
@@ -37,6 +38,23 @@ impl Dialect for PostgresDialect {
         } else {
             StatementClass::Transactional
         }
+    }
+
+    /// `to_regclass`, which sees a table whatever the privileges on it
+    /// (`information_schema` shows only tables one may use).
+    fn table_exists_query(&self, schema: Option<&str>, table: &str) -> (String, Vec<Value>) {
+        let name = match schema {
+            Some(schema) => format!(
+                "{}.{}",
+                self.quote_identifier(schema),
+                self.quote_identifier(table)
+            ),
+            None => self.quote_identifier(table),
+        };
+        (
+            "SELECT to_regclass($1) IS NOT NULL".to_string(),
+            vec![Value::from(name)],
+        )
     }
 }
 

@@ -26,7 +26,7 @@ impl Dialect for SqliteDialect {
         }
     }
 
-    /// Portable operations as SQLite SQL ([`crate::render`]).
+    /// Portable operations as SQLite SQL ([`super::render`]).
     fn renderer(&self) -> Option<&dyn crate::portable::Renderer> {
         Some(self)
     }
