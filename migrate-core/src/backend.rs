@@ -204,6 +204,21 @@ pub trait Dialect: Send + Sync {
         )
     }
 
+    /// The statement that makes `schema` the connection's search path, on
+    /// engines with [`Capabilities::schemas`]. The default is PostgreSQL's
+    /// `SET search_path`.
+    fn search_path_sql(&self, schema: &str) -> String {
+        format!("SET search_path TO {}", self.quote_identifier(schema))
+    }
+
+    /// A query whose one row holds the connection's database (its name; the
+    /// file's path for an engine whose database is a file, empty in memory)
+    /// and the schema unqualified names go to (NULL without schemas). The
+    /// default is PostgreSQL's.
+    fn location_query(&self) -> &'static str {
+        "SELECT current_database()::text, current_schema()::text"
+    }
+
     /// A query with one row whose first column is non-zero when `table`
     /// exists (in `schema`, or where unqualified names are created), with
     /// its parameters. The default reads `information_schema.tables`.
@@ -271,9 +286,63 @@ impl Default for ConnectOptions {
     }
 }
 
+/// Sets a new connection up as `options` say, through the backend's own
+/// [`Backend::execute`] and [`Backend::query`]: the schema as search path
+/// (refused by engines without schemas), then the init statements in
+/// order; and finds where the history lives ([`Dialect::location_query`]).
+/// A backend calls it once, right after connecting, and keeps what it
+/// returns for [`Backend::location`].
+pub async fn open_session<B: Backend + ?Sized>(
+    backend: &mut B,
+    options: &ConnectOptions,
+) -> Result<HistoryLocation> {
+    let dialect = backend.dialect();
+    if let Some(schema) = &options.schema {
+        if !dialect.capabilities().schemas {
+            return Err(crate::Error::Unsupported(format!(
+                "--schema is a PostgreSQL option; {} has no schemas (the database in the URL is where the history lives)",
+                dialect.name()
+            )));
+        }
+        let sql = dialect.search_path_sql(schema);
+        backend
+            .execute(&sql)
+            .await
+            .map_err(|e| e.in_context(format!("`{sql}` failed on {}", backend.target())))?;
+    }
+    for sql in &options.init_statements {
+        backend.execute(sql).await.map_err(|e| {
+            e.in_context(format!(
+                "init statement `{sql}` failed on {}",
+                backend.target()
+            ))
+        })?;
+    }
+    let sql = backend.dialect().location_query();
+    let rows = backend.query(sql, &[]).await.map_err(|e| {
+        e.in_context(format!(
+            "cannot read the current database of {}",
+            backend.target()
+        ))
+    })?;
+    let row = rows.into_iter().next().unwrap_or_default();
+    let Some(database) = row.first().and_then(Value::as_text) else {
+        return Err(crate::Error::Usage(format!(
+            "{} names no database: name one in the URL",
+            backend.target()
+        )));
+    };
+    let current_schema = row.get(1).and_then(Value::as_text);
+    Ok(HistoryLocation {
+        database: database.to_string(),
+        schema: options.schema.clone().or(current_schema.map(String::from)),
+        table: options.history_table.clone(),
+    })
+}
+
 /// Where a connection's history lives, as the backend found it on
 /// connecting. The core names its tables and the lock from it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HistoryLocation {
     /// The database: its name on a server, its file's path for an engine
     /// whose database is a file, empty for a private in-memory database.

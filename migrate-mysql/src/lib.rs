@@ -8,7 +8,7 @@ mod url;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use migrate_core::backend::{Backend, ConnectOptions, Dialect, HistoryLocation};
+use migrate_core::backend::{Backend, ConnectOptions, Dialect, HistoryLocation, open_session};
 use migrate_core::history::Value;
 use migrate_core::journal::{Capture, Probe, Restore};
 use migrate_core::lock::LockId;
@@ -54,23 +54,16 @@ impl MysqlBackend {
         }
         let target = url::parse(url)?;
         let redacted = redact_url(url);
-        let mut conn = open(&target, &redacted).await?;
-        for sql in &options.init_statements {
-            if let Err(e) = conn.query_drop(sql.as_str()).await {
-                let _ = conn.disconnect().await;
-                return Err(driver_error(
-                    format!("init statement `{sql}` failed on {redacted}"),
-                    e,
-                ));
-            }
-        }
-        Ok(MysqlBackend {
-            location: HistoryLocation::new(&target.database, &options.history_table),
+        let conn = open(&target, &redacted).await?;
+        let mut backend = MysqlBackend {
             conn,
             lock_conn: None,
             target,
             redacted,
-        })
+            location: HistoryLocation::default(),
+        };
+        backend.location = open_session(&mut backend, options).await?;
+        Ok(backend)
     }
 
     fn failed(&self, doing: &str, e: mysql_async::Error) -> Error {

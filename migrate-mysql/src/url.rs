@@ -39,8 +39,6 @@ impl SslMode {
 pub(crate) struct Target {
     /// The driver's options, TLS included.
     pub opts: Opts,
-    /// The database the URL names (the schema of every unqualified name).
-    pub database: String,
     /// `host:port`, for "cannot reach" messages.
     pub address: String,
 }
@@ -94,9 +92,11 @@ pub(crate) fn parse(url: &str) -> Result<Target> {
     }
 
     let opts = Opts::from_url(parsed.as_str()).map_err(|e| invalid(e.to_string()))?;
-    let database = opts.db_name().map(str::to_string).ok_or_else(|| {
-        invalid("it names no database: write mysql://user@host:3306/database".into())
-    })?;
+    if opts.db_name().is_none() {
+        return Err(invalid(
+            "it names no database: write mysql://user@host:3306/database".into(),
+        ));
+    }
     let address = format!("{}:{}", opts.ip_or_hostname(), opts.tcp_port());
 
     let mut builder = OptsBuilder::from_opts(opts.clone());
@@ -115,7 +115,6 @@ pub(crate) fn parse(url: &str) -> Result<Target> {
     }
     Ok(Target {
         opts: builder.into(),
-        database,
         address,
     })
 }
@@ -161,7 +160,7 @@ mod tests {
         assert_eq!(t.opts.ip_or_hostname(), "db.example");
         assert_eq!(t.opts.tcp_port(), 3307);
         assert_eq!(t.opts.db_name(), Some("shop"));
-        assert_eq!(t.database, "shop");
+        assert_eq!(t.opts.db_name().unwrap(), "shop");
         assert_eq!(t.address, "db.example:3307");
         assert!(t.opts.ssl_opts().is_none());
         assert!(!t.opts.prefer_socket());
@@ -171,17 +170,17 @@ mod tests {
     fn default_port_and_percent_encoded_database() {
         let t = ok("mysql://root@127.0.0.1/my%20db");
         assert_eq!(t.opts.tcp_port(), 3306);
-        assert_eq!(t.database, "my db");
+        assert_eq!(t.opts.db_name().unwrap(), "my db");
         assert_eq!(t.address, "127.0.0.1:3306");
     }
 
     #[test]
     fn mariadb_scheme_is_mysql() {
         let t = ok("mariadb://root@localhost:3306/app");
-        assert_eq!(t.database, "app");
+        assert_eq!(t.opts.db_name().unwrap(), "app");
         assert_eq!(t.opts.ip_or_hostname(), "localhost");
         let t = ok("MariaDB://root@localhost/app");
-        assert_eq!(t.database, "app");
+        assert_eq!(t.opts.db_name().unwrap(), "app");
     }
 
     #[test]

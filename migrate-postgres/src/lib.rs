@@ -7,7 +7,7 @@ mod tls;
 mod url;
 
 use async_trait::async_trait;
-use migrate_core::backend::{Backend, ConnectOptions, Dialect, HistoryLocation};
+use migrate_core::backend::{Backend, ConnectOptions, Dialect, HistoryLocation, open_session};
 use migrate_core::engines::postgres::catalog;
 use migrate_core::history::Value;
 use migrate_core::journal::{Capture, Probe, Restore};
@@ -37,40 +37,14 @@ impl PostgresBackend {
     pub async fn connect(url: &str, options: &ConnectOptions) -> Result<PostgresBackend> {
         let target = url::parse_url(url)?;
         let conn = Conn::open(&target).await?;
-        let failed = |what: &str, sql: &str, conn: &Conn, e: tokio_postgres::Error| {
-            conn.error(format!("{what}`{sql}` failed on {}", target.redacted), e)
-        };
-        if let Some(schema) = &options.schema {
-            let sql = format!(
-                "SET search_path TO {}",
-                PostgresDialect.quote_identifier(schema)
-            );
-            if let Err(e) = conn.client.batch_execute(&sql).await {
-                return Err(failed("", &sql, &conn, e));
-            }
-        }
-        for sql in &options.init_statements {
-            if let Err(e) = conn.client.batch_execute(sql).await {
-                return Err(failed("init statement ", sql, &conn, e));
-            }
-        }
-        let sql = "SELECT current_database()::text, current_schema()::text";
-        let row = match conn.client.query_one(sql, &[]).await {
-            Ok(row) => row,
-            Err(e) => return Err(failed("", sql, &conn, e)),
-        };
-        let database: String = row.get(0);
-        let current_schema: Option<String> = row.get(1);
-        Ok(PostgresBackend {
-            location: HistoryLocation {
-                database,
-                schema: options.schema.clone().or(current_schema),
-                table: options.history_table.clone(),
-            },
+        let mut backend = PostgresBackend {
             conn,
             target,
+            location: HistoryLocation::default(),
             lock: None,
-        })
+        };
+        backend.location = open_session(&mut backend, options).await?;
+        Ok(backend)
     }
 
     /// A statement's error: `ERROR <SQLSTATE>: message` and the details.

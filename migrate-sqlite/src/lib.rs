@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use migrate_core::backend::{Backend, ConnectOptions, Dialect, HistoryLocation};
+use migrate_core::backend::{Backend, ConnectOptions, Dialect, HistoryLocation, open_session};
 use migrate_core::engines::sqlite;
 use migrate_core::history::Value;
 use migrate_core::journal::{Capture, Probe, Restore};
@@ -39,9 +39,8 @@ impl SqliteBackend {
         }
         let url = parse_url(url)?;
         let opened = url.clone();
-        let init = options.init_statements.clone();
         let create = options.create;
-        let (conn, file) = tokio::task::spawn_blocking(move || -> Result<(Connection, String)> {
+        let conn = tokio::task::spawn_blocking(move || -> Result<Connection> {
             let conn = match &opened {
                 Location::Memory => Connection::open_in_memory(),
                 // Nothing to read and nothing to create: an empty
@@ -57,30 +56,18 @@ impl SqliteBackend {
             // once; the message after this long still says "locked".
             conn.busy_timeout(Duration::from_secs(5))
                 .map_err(|e| Error::driver("cannot configure SQLite", e.to_string(), e))?;
-            for sql in &init {
-                conn.execute_batch(sql).map_err(|e| {
-                    Error::driver(format!("init statement `{sql}` failed"), e.to_string(), e)
-                })?;
-            }
-            // The file as SQLite names it (absolute; empty in memory), the
-            // same name every SQLite backend locks by.
-            let file = conn
-                .query_row(
-                    "SELECT file FROM pragma_database_list WHERE name = 'main'",
-                    [],
-                    |r| r.get(0),
-                )
-                .map_err(sqlite_error)?;
-            Ok((conn, file))
+            Ok(conn)
         })
         .await
         .map_err(|e| Error::database("SQLite worker thread failed", e))??;
-        Ok(SqliteBackend {
+        let mut backend = SqliteBackend {
             conn: Arc::new(Mutex::new(conn)),
-            location: HistoryLocation::new(file, &options.history_table),
+            location: HistoryLocation::default(),
             url,
             lock_file: None,
-        })
+        };
+        backend.location = open_session(&mut backend, options).await?;
+        Ok(backend)
     }
 
     /// Runs `f` with the connection on the blocking pool.

@@ -6,7 +6,7 @@ mod postgres;
 mod sqlite;
 
 use async_trait::async_trait;
-use migrate_core::backend::{Backend, ConnectOptions, Dialect, HistoryLocation};
+use migrate_core::backend::{Backend, ConnectOptions, Dialect, HistoryLocation, open_session};
 use migrate_core::engines;
 use migrate_core::journal::{Capture, Probe, Restore};
 use migrate_core::{Error, LockId, Result, Value};
@@ -91,33 +91,21 @@ impl SqlxBackend {
     pub async fn from_pool(pool: impl Into<AnyPool>, options: &ConnectOptions) -> Result<Self> {
         let pool = pool.into();
         let mut conn = pool.acquire().await?;
-        let dialect = match &conn {
-            Conn::Postgres(_) => engines::dialect(migrate_core::SqlDialect::Postgres),
-            Conn::Mysql(_) => engines::dialect(migrate_core::SqlDialect::Mysql),
-            Conn::Sqlite(_) => engines::dialect(migrate_core::SqlDialect::Sqlite),
+        let sqlite_foreign_keys = match &mut conn {
+            Conn::Sqlite(c) => Some(sqlite::foreign_keys(c).await?),
+            _ => None,
         };
-        if options.schema.is_some() && !dialect.is_some_and(|d| d.capabilities().schemas) {
-            return Err(Error::Unsupported(
-                "a schema is a PostgreSQL option; this engine has no schemas".into(),
-            ));
-        }
-        let (location, sqlite_foreign_keys) = match &mut conn {
-            Conn::Postgres(c) => (postgres::open(c, options).await?, None),
-            Conn::Mysql(c) => (mysql::open(c, options).await?, None),
-            Conn::Sqlite(c) => {
-                let (location, foreign_keys) = sqlite::open(c, options).await?;
-                (location, Some(foreign_keys))
-            }
-        };
-        Ok(SqlxBackend {
+        let mut backend = SqlxBackend {
             pool,
             conn,
             lock: None,
             lock_held: false,
             lock_file: None,
-            location,
+            location: HistoryLocation::default(),
             sqlite_foreign_keys,
-        })
+        };
+        backend.location = open_session(&mut backend, options).await?;
+        Ok(backend)
     }
 }
 

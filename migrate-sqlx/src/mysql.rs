@@ -1,33 +1,12 @@
-//! MySQL and MariaDB through sqlx: init statements, values moved between
-//! sqlx and the core, the named lock.
+//! MySQL and MariaDB through sqlx: values moved between sqlx and the core,
+//! the server's errors worded as by its client, the named lock.
 
-use migrate_core::backend::{ConnectOptions, HistoryLocation};
 use migrate_core::{Error, LockId, Result, Value};
 use sqlx::mysql::{MySqlArguments, MySqlDatabaseError, MySqlRow};
 use sqlx::query::Query;
 use sqlx::{AssertSqlSafe, Column, MySql, MySqlConnection, Row, TypeInfo, ValueRef};
 
 use crate::driver_error;
-
-/// Runs the init statements; where the history is (the connection's
-/// database).
-pub(crate) async fn open(
-    c: &mut MySqlConnection,
-    options: &ConnectOptions,
-) -> Result<HistoryLocation> {
-    for sql in &options.init_statements {
-        execute(c, sql)
-            .await
-            .map_err(|e| e.in_context(format!("init statement `{sql}` failed")))?;
-    }
-    let rows = query(c, "SELECT DATABASE()", &[]).await?;
-    let database = rows
-        .first()
-        .and_then(|r| r.first())
-        .and_then(Value::as_text)
-        .ok_or_else(|| Error::Usage("the pool's connections name no database".into()))?;
-    Ok(HistoryLocation::new(database, &options.history_table))
-}
 
 /// `ERROR 1050 (42S01): Table 'x' already exists`, as the `mysql` client
 /// and the in-tree backend word it.

@@ -1,52 +1,12 @@
-//! PostgreSQL through sqlx: the session set up as the in-tree backend sets
-//! it, values moved between sqlx and the core, the advisory lock.
+//! PostgreSQL through sqlx: values moved between sqlx and the core, the
+//! server's errors worded as by the in-tree backend, the advisory lock.
 
-use migrate_core::backend::{ConnectOptions, Dialect, HistoryLocation};
-use migrate_core::engines::postgres::PostgresDialect;
 use migrate_core::{LockId, Result, Value};
 use sqlx::postgres::{PgArguments, PgDatabaseError, PgRow};
 use sqlx::query::Query;
 use sqlx::{AssertSqlSafe, Column, PgConnection, Postgres, Row, TypeInfo};
 
 use crate::driver_error;
-
-/// Sets the search path and runs the init statements; where the history is.
-pub(crate) async fn open(
-    c: &mut PgConnection,
-    options: &ConnectOptions,
-) -> Result<HistoryLocation> {
-    if let Some(schema) = &options.schema {
-        let sql = format!(
-            "SET search_path TO {}",
-            PostgresDialect.quote_identifier(schema)
-        );
-        execute(c, &sql).await?;
-    }
-    for sql in &options.init_statements {
-        execute(c, sql)
-            .await
-            .map_err(|e| e.in_context(format!("init statement `{sql}` failed")))?;
-    }
-    let rows = query(
-        c,
-        "SELECT current_database()::text, current_schema()::text",
-        &[],
-    )
-    .await?;
-    let row = rows.into_iter().next().unwrap_or_default();
-    Ok(HistoryLocation {
-        database: row
-            .first()
-            .and_then(Value::as_text)
-            .unwrap_or_default()
-            .into(),
-        schema: options
-            .schema
-            .clone()
-            .or_else(|| row.get(1).and_then(Value::as_text).map(String::from)),
-        table: options.history_table.clone(),
-    })
-}
 
 /// `ERROR 42P01: relation "x" does not exist`, as the in-tree backend
 /// words it, with the server's detail and hint.

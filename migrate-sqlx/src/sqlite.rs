@@ -1,7 +1,6 @@
 //! SQLite through sqlx: values moved between sqlx and the core, a foreign
 //! key check's rows as an error, and the connection left as it was found.
 
-use migrate_core::backend::{ConnectOptions, HistoryLocation};
 use migrate_core::engines::sqlite;
 use migrate_core::{Result, Value};
 use sqlx::query::Query;
@@ -10,38 +9,13 @@ use sqlx::{AssertSqlSafe, Row, Sqlite, SqliteConnection, TypeInfo, ValueRef};
 
 use crate::driver_error;
 
-/// Runs the init statements; where the history is (the main database's
-/// file as SQLite names it, empty in memory) and whether foreign keys were
-/// on, to set them back on close.
-pub(crate) async fn open(
-    c: &mut SqliteConnection,
-    options: &ConnectOptions,
-) -> Result<(HistoryLocation, bool)> {
-    let foreign_keys = query(c, "PRAGMA foreign_keys", &[]).await?;
-    let foreign_keys = foreign_keys
+/// Whether foreign keys are on, to set them back on close.
+pub(crate) async fn foreign_keys(c: &mut SqliteConnection) -> Result<bool> {
+    let rows = query(c, "PRAGMA foreign_keys", &[]).await?;
+    Ok(rows
         .first()
         .and_then(|r| r.first())
-        .is_some_and(Value::is_true);
-    for sql in &options.init_statements {
-        execute(c, sql)
-            .await
-            .map_err(|e| e.in_context(format!("init statement `{sql}` failed")))?;
-    }
-    let rows = query(
-        c,
-        "SELECT file FROM pragma_database_list WHERE name = 'main'",
-        &[],
-    )
-    .await?;
-    let file = rows
-        .first()
-        .and_then(|r| r.first())
-        .and_then(Value::as_text)
-        .unwrap_or_default();
-    Ok((
-        HistoryLocation::new(file, &options.history_table),
-        foreign_keys,
-    ))
+        .is_some_and(Value::is_true))
 }
 
 pub(crate) async fn execute(c: &mut SqliteConnection, sql: &str) -> Result<()> {

@@ -46,6 +46,10 @@ impl Dialect for MysqlDialect {
         "START TRANSACTION"
     }
 
+    fn location_query(&self) -> &'static str {
+        "SELECT DATABASE(), NULL"
+    }
+
     fn placeholder(&self, _n: usize) -> String {
         "?".to_string()
     }

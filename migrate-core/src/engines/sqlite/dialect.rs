@@ -54,6 +54,12 @@ impl Dialect for SqliteDialect {
         }
     }
 
+    /// The main database's file as SQLite names it: absolute, and empty
+    /// in memory. Every SQLite backend locks by this name.
+    fn location_query(&self) -> &'static str {
+        "SELECT file, NULL FROM pragma_database_list WHERE name = 'main'"
+    }
+
     fn placeholder(&self, n: usize) -> String {
         format!("?{n}")
     }
