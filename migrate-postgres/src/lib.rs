@@ -2,6 +2,7 @@
 #![warn(missing_docs)]
 
 mod conn;
+mod error;
 mod lock;
 mod tls;
 mod url;

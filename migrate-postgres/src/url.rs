@@ -129,7 +129,7 @@ pub fn parse_url(url: &str) -> Result<Target> {
     let mut config = Config::from_str(&rebuilt).map_err(|e| {
         Error::Usage(format!(
             "invalid PostgreSQL URL `{redacted}`: {}",
-            crate::conn::error_chain(&e)
+            crate::error::error_chain(&e)
         ))
     })?;
 
