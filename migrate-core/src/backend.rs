@@ -296,6 +296,21 @@ pub async fn open_session<B: Backend + ?Sized>(
     backend: &mut B,
     options: &ConnectOptions,
 ) -> Result<HistoryLocation> {
+    if options.history_table.trim().is_empty() {
+        return Err(crate::Error::Usage(
+            "the history table's name is empty: give a name, or leave the option out for `migrate_history`"
+                .into(),
+        ));
+    }
+    if options
+        .schema
+        .as_deref()
+        .is_some_and(|s| s.trim().is_empty())
+    {
+        return Err(crate::Error::Usage(
+            "the schema's name is empty: give a name, or leave --schema out".into(),
+        ));
+    }
     let dialect = backend.dialect();
     if let Some(schema) = &options.schema {
         if !dialect.capabilities().schemas {

@@ -1,49 +1,66 @@
 //! Removing passwords from database URLs before they reach any output.
 
 /// Returns `url` with the password of its user part, and any `password=`
-/// query parameter, replaced by `***`. Anything that is not a URL is
-/// returned unchanged.
+/// parameter, replaced by `***`. It works on the text as typed, before any
+/// parsing, so that a URL too malformed to parse is shown redacted too.
+///
+/// A password may hold any character when it is not percent-encoded (`@`,
+/// `/`, `?`, `#`, `:`), so the user part is taken to end at the *last* `@`:
+/// everything between the first `:` after `scheme://` and that `@` is
+/// hidden. A URL without a password whose query holds an `@` after a
+/// `host:port` may be hidden more than needed; never less.
 pub fn redact_url(url: &str) -> String {
     let Some(scheme_end) = url.find("://") else {
-        return url.to_string();
+        return redact_parameters(url);
     };
-    let rest_start = scheme_end + 3;
-    let authority_end = url[rest_start..]
-        .find(['/', '?', '#'])
-        .map_or(url.len(), |i| rest_start + i);
-    let authority = &url[rest_start..authority_end];
-    let mut out = url[..rest_start].to_string();
-    match authority.rfind('@') {
-        Some(at) => {
-            let userinfo = &authority[..at];
-            match userinfo.find(':') {
-                Some(colon) => {
-                    out.push_str(&userinfo[..colon]);
-                    out.push_str(":***");
-                }
-                None => out.push_str(userinfo),
-            }
-            out.push_str(&authority[at..]);
-        }
-        None => out.push_str(authority),
+    let start = scheme_end + 3;
+    let rest = &url[start..];
+    let Some(at) = rest.rfind('@') else {
+        return redact_parameters(url);
+    };
+    let (userinfo, host_and_rest) = rest.split_at(at);
+    let user = match userinfo.find(':') {
+        Some(colon) => format!("{}:***", &userinfo[..colon]),
+        None => userinfo.to_string(),
+    };
+    format!(
+        "{}{user}{}",
+        &url[..start],
+        redact_parameters(host_and_rest)
+    )
+}
+
+/// `password=...` parameters replaced, in a URL's query (`&`-separated) or
+/// in a `key=value` connection string (space-separated).
+fn redact_parameters(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = find_password_key(rest) {
+        let value_start = i + "password=".len();
+        out.push_str(&rest[..value_start]);
+        out.push_str("***");
+        let value_end = rest[value_start..]
+            .find(['&', ' ', '#'])
+            .map_or(rest.len(), |j| value_start + j);
+        rest = &rest[value_end..];
     }
-    out.push_str(&redact_query(&url[authority_end..]));
+    out.push_str(rest);
     out
 }
 
-fn redact_query(tail: &str) -> String {
-    let Some(q) = tail.find('?') else {
-        return tail.to_string();
-    };
-    let (path, query) = tail.split_at(q + 1);
-    let params: Vec<String> = query
-        .split('&')
-        .map(|param| match param.split_once('=') {
-            Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
-            _ => param.to_string(),
-        })
-        .collect();
-    format!("{path}{}", params.join("&"))
+/// Where the next `password=` key starts: at the start, or after `?`, `&`
+/// or a space, in any case.
+fn find_password_key(text: &str) -> Option<usize> {
+    let lower = text.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(i) = lower[from..].find("password=") {
+        let at = from + i;
+        if at == 0 || matches!(text.as_bytes()[at - 1], b'?' | b'&' | b' ') {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
 }
 
 #[cfg(test)]
@@ -73,6 +90,42 @@ mod tests {
         assert_eq!(
             redact_url("postgres://u:p@ss@host/db"),
             "postgres://u:***@host/db"
+        );
+    }
+
+    #[test]
+    fn passwords_with_url_delimiters_are_hidden_entirely() {
+        for (url, shown) in [
+            (
+                "mysql://u:Xq7/Zk9@127.0.0.1:3306/x",
+                "mysql://u:***@127.0.0.1:3306/x",
+            ),
+            ("mysql://u:a?b@h/x", "mysql://u:***@h/x"),
+            ("mysql://u:a#b@h/x", "mysql://u:***@h/x"),
+            (
+                "postgres://u:a:b@c@h:1/x?sslmode=require",
+                "postgres://u:***@h:1/x?sslmode=require",
+            ),
+            ("postgres://u:p/w@", "postgres://u:***@"),
+            ("mysql://u:@h/x", "mysql://u:***@h/x"),
+        ] {
+            assert_eq!(redact_url(url), shown, "{url}");
+        }
+    }
+
+    #[test]
+    fn connection_strings_and_bare_parameters() {
+        assert_eq!(
+            redact_url("host=db user=u password=s3cret dbname=x"),
+            "host=db user=u password=*** dbname=x"
+        );
+        assert_eq!(
+            redact_url("postgres://h/x?PASSWORD=pw&user=u"),
+            "postgres://h/x?PASSWORD=***&user=u"
+        );
+        assert_eq!(
+            redact_url("postgres://h/x?mypassword=keep"),
+            "postgres://h/x?mypassword=keep"
         );
     }
 

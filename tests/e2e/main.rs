@@ -57,6 +57,8 @@ scenarios! {
     inputs::read_only_commands_create_nothing,
     inputs::sql_shows_the_transaction_wrapper,
     inputs::new_creates_the_next_file,
+    inputs::usage_errors_exit_2_everywhere,
+    inputs::unencoded_passwords_are_never_printed,
     recovery::guide_section_1_simple_error,
     recovery::guide_fake_after_manual_fix,
     divergence::orphan_is_refused_then_reverted,

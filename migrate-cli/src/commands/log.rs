@@ -15,10 +15,12 @@ pub async fn run(
     settings: &Settings,
     app: Option<&str>,
 ) -> Result<(), Error> {
-    let (_source, mut backend) = super::open(registry, settings, false).await?;
-    let entries = backend.load_log().await?;
+    let (source, mut backend) = super::open(registry, settings, false).await?;
+    let entries = backend.load_log().await;
     let target = backend.target();
     let _ = backend.close().await;
+    let entries = entries?;
+    super::check_app(&source, entries.iter().map(|e| e.app.as_str()), app)?;
     let entries: Vec<_> = entries
         .into_iter()
         .filter(|e| app.is_none_or(|a| a == e.app))

@@ -38,3 +38,19 @@ pub fn actor() -> String {
     let host = whoami::fallible::hostname().unwrap_or_else(|_| "unknown-host".to_string());
     format!("{user}@{host}")
 }
+
+/// An app named on the command line must be one the files or the database
+/// know (`recorded`: the apps of the history or log rows read); anything
+/// else is a typo, refused like `status` refuses it.
+pub fn check_app<'a>(
+    source: &Source,
+    mut recorded: impl Iterator<Item = &'a str>,
+    app: Option<&str>,
+) -> Result<(), Error> {
+    match app {
+        Some(app) if source.app(app).is_none() && !recorded.any(|r| r == app) => {
+            Err(source.unknown_app(app))
+        }
+        _ => Ok(()),
+    }
+}

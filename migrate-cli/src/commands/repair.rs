@@ -39,6 +39,14 @@ async fn dispatch(
     backend: &mut dyn migrate_core::Backend,
 ) -> Result<(), Error> {
     let json = crate::is_json(global.format);
+    if args.app.is_some() {
+        let history = migrate_core::BackendExt::load_history(backend).await?;
+        super::check_app(
+            source,
+            history.iter().map(|r| r.app.as_str()),
+            args.app.as_deref(),
+        )?;
+    }
     if args.accept {
         let (app, name) = (
             args.app.as_deref().unwrap_or(""),

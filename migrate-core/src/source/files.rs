@@ -6,13 +6,50 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
+/// The largest migration file read, in bytes: a migration larger than
+/// this is surely not one (a log, a dump, a link to a device).
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// What an entry of a folder is (links followed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A regular file, of this many bytes.
+    File(u64),
+    /// A folder.
+    Dir,
+    /// Anything else: a FIFO, a socket, a device, a broken link.
+    Other,
+}
+
 /// One entry of a folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     /// Its file name.
     pub name: String,
+    /// What it is.
+    pub kind: Kind,
+}
+
+impl Entry {
     /// Whether it is a folder.
-    pub is_dir: bool,
+    pub fn is_dir(&self) -> bool {
+        self.kind == Kind::Dir
+    }
+
+    /// Why it cannot be read as a migration file, if it cannot.
+    pub fn unreadable(&self) -> Option<String> {
+        match self.kind {
+            Kind::File(size) if size > MAX_FILE_BYTES => Some(format!(
+                "{size} bytes is more than a migration file may hold ({MAX_FILE_BYTES}); is it one?"
+            )),
+            Kind::File(_) => None,
+            Kind::Dir => Some("a folder named like a migration file: rename or remove it".into()),
+            Kind::Other => Some(
+                "not a regular file (a FIFO, socket, device or broken link): migrations are plain files"
+                    .into(),
+            ),
+        }
+    }
 }
 
 /// Reads folders and files.
@@ -32,9 +69,15 @@ impl Files for Disk {
         std::fs::read_dir(dir)?
             .map(|entry| {
                 let entry = entry?;
+                // Links followed: a link to a file is a file.
+                let kind = match std::fs::metadata(entry.path()) {
+                    Ok(m) if m.is_dir() => Kind::Dir,
+                    Ok(m) if m.is_file() => Kind::File(m.len()),
+                    _ => Kind::Other,
+                };
                 Ok(Entry {
                     name: entry.file_name().to_string_lossy().into_owned(),
-                    is_dir: entry.path().is_dir(),
+                    kind,
                 })
             })
             .collect()
@@ -93,7 +136,7 @@ impl Files for Embedded {
                 .iter()
                 .map(|f| Entry {
                     name: f.app.to_string(),
-                    is_dir: true,
+                    kind: Kind::Dir,
                 })
                 .collect(),
             Some(app) => self
@@ -102,7 +145,7 @@ impl Files for Embedded {
                 .filter(|f| f.app == app)
                 .map(|f| Entry {
                     name: f.name.to_string(),
-                    is_dir: false,
+                    kind: Kind::File(f.text.len() as u64),
                 })
                 .collect(),
             None => return Err(not_found(dir)),

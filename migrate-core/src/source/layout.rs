@@ -107,9 +107,17 @@ pub(super) fn load_app(
     // stem -> files of that migration (all dialect variants).
     let mut by_stem: BTreeMap<String, Vec<(FileName, PathBuf)>> = BTreeMap::new();
     for entry in entries {
-        let file_name = entry.name;
+        let file_name = entry.name.clone();
         let path = dir.join(&file_name);
-        if file_name.starts_with('.') || entry.is_dir || !is_migration_extension(&file_name) {
+        if file_name.starts_with('.') || !is_migration_extension(&file_name) {
+            continue;
+        }
+        if let Some(why) = entry.unreadable() {
+            problems.push(SourceProblem {
+                path,
+                line: None,
+                message: why,
+            });
             continue;
         }
         match parse_file_name(&file_name) {

@@ -30,7 +30,7 @@ use crate::dialect::SqlDialect;
 use crate::error::{Error, Result, SourceProblem};
 use crate::migration::{Migration, MigrationKey, number_of};
 
-pub use files::{Disk, Embedded, EmbeddedFile, Entry, Files};
+pub use files::{Disk, Embedded, EmbeddedFile, Entry, Files, Kind, MAX_FILE_BYTES};
 use layout::{is_migration_extension, load_app};
 use sections::depends_line;
 pub use sections::{checksum, normalize};
@@ -84,6 +84,11 @@ impl Source {
                     "migrations folder `{}` not found: pass --dir, or create the first migration with `migrate new APP NAME`",
                     dir.display()
                 ))
+            } else if e.kind() == std::io::ErrorKind::NotADirectory {
+                Error::Usage(format!(
+                    "`{}` is a file, not a folder: --dir names the migrations folder (migrations/<app>/NNNN_name.sql)",
+                    dir.display()
+                ))
             } else {
                 Error::Io {
                     path: dir.to_path_buf(),
@@ -95,11 +100,11 @@ impl Source {
         let mut app_dirs = Vec::new();
         for entry in entries {
             let path = dir.join(&entry.name);
-            let file_name = entry.name;
+            let file_name = entry.name.clone();
             if file_name.starts_with('.') {
                 continue;
             }
-            if entry.is_dir {
+            if entry.is_dir() {
                 app_dirs.push((file_name, path));
             } else if is_migration_extension(&file_name) {
                 problems.push(SourceProblem {

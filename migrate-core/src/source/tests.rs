@@ -359,3 +359,52 @@ fn missing_folder_is_a_usage_error() {
     assert_eq!(err.exit_code(), 2);
     assert!(err.to_string().contains("not found"));
 }
+
+#[test]
+fn only_regular_files_are_read_as_migrations() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app/0001_ok.sql", "SELECT 1;\n");
+    let app = dir.path().join("app");
+    std::fs::create_dir(app.join("0002_dir.sql")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", app.join("0003_zero.sql")).unwrap();
+    std::os::unix::fs::symlink(app.join("gone"), app.join("0004_broken.sql")).unwrap();
+    let fifo = app.join("0005_fifo.sql");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+    let big = std::fs::File::create(app.join("0006_big.sql")).unwrap();
+    big.set_len(MAX_FILE_BYTES + 1).unwrap();
+    // A FIFO would block a reader forever and /dev/zero would fill memory:
+    // returning at all is half the test.
+    let found = problems(dir.path());
+    assert_eq!(found.len(), 5, "{found:#?}");
+    assert!(
+        found[0].starts_with("app/0002_dir.sql: a folder named like a migration"),
+        "{found:#?}"
+    );
+    for (i, file) in ["0003_zero.sql", "0004_broken.sql", "0005_fifo.sql"]
+        .iter()
+        .enumerate()
+    {
+        assert!(
+            found[i + 1].starts_with(&format!("app/{file}: not a regular file")),
+            "{found:#?}"
+        );
+    }
+    assert!(
+        found[4].starts_with("app/0006_big.sql: 67108865 bytes is more"),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn a_file_given_as_the_folder_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("m.sql");
+    std::fs::write(&file, "SELECT 1;").unwrap();
+    match load(&file) {
+        Err(Error::Usage(message)) => {
+            assert!(message.contains("is a file, not a folder"), "{message}")
+        }
+        other => panic!("expected a usage error, got {other:?}"),
+    }
+}

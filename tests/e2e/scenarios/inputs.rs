@@ -260,3 +260,60 @@ pub async fn read_only_commands_create_nothing(ctx: Arc<Ctx>) {
         assert!(!ctx.db.has_history_table().await);
     }
 }
+
+/// Usage errors exit 2 in every command, and names that cannot be are
+/// refused: an unknown app in `log` and `repair`, a file given as `--dir`,
+/// an empty history table or schema name.
+pub async fn usage_errors_exit_2_everywhere(ctx: Arc<Ctx>) {
+    clinic(&ctx);
+    for command in [
+        &["log", "billing"][..],
+        &["repair", "billing"],
+        &["status", "billing"],
+    ] {
+        ctx.migrate(command)
+            .expect_code(2)
+            .expect_text("unknown app `billing`");
+    }
+    let file = ctx.write_file("notes.txt", b"not a folder");
+    ctx.migrate(&["--dir", file.to_str().unwrap(), "status"])
+        .expect_code(2)
+        .expect_text("is a file, not a folder");
+    ctx.migrate(&["--history-table", "", "status"])
+        .expect_code(2)
+        .expect_text("the history table's name is empty");
+    if ctx.kind() == Kind::Postgres {
+        ctx.migrate(&["--schema", " ", "status"])
+            .expect_code(2)
+            .expect_text("the schema's name is empty");
+    }
+    assert!(
+        !ctx.db.has_history_table().await,
+        "bad usage touches nothing"
+    );
+}
+
+/// A password holding URL delimiters, unencoded, is still never printed,
+/// whether the URL is malformed, unreachable, or comes from DATABASE_URL.
+pub async fn unencoded_passwords_are_never_printed(ctx: Arc<Ctx>) {
+    let scheme = match ctx.kind() {
+        Kind::Sqlite => return,
+        Kind::Postgres => "postgres",
+        Kind::Mysql => "mysql",
+    };
+    clinic(&ctx);
+    for password in ["Xq7/Zk9", "a?b#c", "p@ss:w/rd"] {
+        let url = format!("{scheme}://u:{password}@127.0.0.1:1/x");
+        for out in [
+            ctx.migrate_with(&["--database", &url], &[]),
+            ctx.migrate_with(&["status"], &[("DATABASE_URL", url.as_str())]),
+            ctx.migrate_with(
+                &["--format", "json", "status"],
+                &[("DATABASE_URL", url.as_str())],
+            ),
+        ] {
+            out.expect_no_text(password).expect_text("u:***@");
+            assert_ne!(out.code, 0);
+        }
+    }
+}
