@@ -10,6 +10,22 @@
 //! print.
 #![warn(missing_docs)]
 
+/// `println!` that a closed standard output cannot stop: the text is
+/// dropped and the command goes on (a migration piped into `head` still
+/// finishes and records what it did).
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::output::out(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// `print!` that a closed standard output cannot stop; see [`outln!`].
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::output::out(format_args!($($arg)*))
+    };
+}
+
 mod cli;
 mod commands;
 mod config;
@@ -119,7 +135,7 @@ fn init_tracing(verbose: u8) {
 
 /// Prints JSON for `--format json`.
 pub(crate) fn print_json(value: &serde_json::Value) {
-    println!(
+    outln!(
         "{}",
         serde_json::to_string_pretty(value).expect("JSON values serialize")
     );

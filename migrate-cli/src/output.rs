@@ -33,3 +33,11 @@ fn kind(e: &Error) -> &'static str {
         _ => "other",
     }
 }
+
+/// Writes to standard output, flushing at once (progress lines show as they
+/// happen); a closed output (`| head`) drops the text instead of failing.
+pub fn out(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_fmt(args).and_then(|()| stdout.flush());
+}

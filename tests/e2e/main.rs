@@ -59,6 +59,7 @@ scenarios! {
     inputs::new_creates_the_next_file,
     inputs::usage_errors_exit_2_everywhere,
     inputs::unencoded_passwords_are_never_printed,
+    inputs::closed_stdout_is_quiet,
     recovery::guide_section_1_simple_error,
     recovery::guide_fake_after_manual_fix,
     divergence::orphan_is_refused_then_reverted,

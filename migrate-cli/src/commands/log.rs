@@ -30,12 +30,12 @@ pub async fn run(
         return Ok(());
     }
     if entries.is_empty() {
-        println!("The audit log is empty.");
+        outln!("The audit log is empty.");
         return Ok(());
     }
     for e in &entries {
         let actor = e.actor.as_deref().unwrap_or("unknown");
-        println!(
+        outln!(
             "{}  {:<14} {}:{}  by {actor} (migrate {})",
             e.at,
             e.action.as_str(),
@@ -44,10 +44,10 @@ pub async fn run(
             e.tool_version
         );
         if let Some(detail) = &e.detail {
-            println!("    {detail}");
+            outln!("    {detail}");
         }
         for sql in &e.statements {
-            println!("    > {}", sql.replace('\n', "\n      "));
+            outln!("    > {}", sql.replace('\n', "\n      "));
         }
     }
     Ok(())

@@ -65,7 +65,7 @@ pub async fn run(
     let nothing = nothing_to_do(&request, migrator.source(backend.dialect())?.as_ref());
     let _ = backend.close().await;
     if printer.open_line {
-        println!(" FAILED");
+        outln!(" FAILED");
     }
     if json {
         let (error, code) = match &result {
@@ -85,7 +85,7 @@ pub async fn run(
     }
     let reports = result?;
     if reports.is_empty() {
-        println!("{nothing}");
+        outln!("{nothing}");
     }
     Ok(0)
 }
@@ -121,11 +121,11 @@ impl Progress for Printer {
         if self.json || !self.show_plan || steps.is_empty() {
             return;
         }
-        println!("Plan:");
+        outln!("Plan:");
         for step in steps {
-            println!("  {}", describe(step));
+            outln!("  {}", describe(step));
             for warning in &step.warnings {
-                println!("    warning: {warning}");
+                outln!("    warning: {warning}");
             }
         }
     }
@@ -137,7 +137,7 @@ impl Progress for Printer {
         // With the plan shown, its warnings were shown with it.
         if !self.show_plan {
             for warning in &step.warnings {
-                println!("  warning: {warning}");
+                outln!("  warning: {warning}");
             }
         }
         let verb = match step.direction {
@@ -145,7 +145,7 @@ impl Progress for Printer {
             Direction::Unapply => "Unapplying",
         };
         let fake = if step.fake { " (fake)" } else { "" };
-        print!("  {verb} {}{fake} ...", step.key);
+        out!("  {verb} {}{fake} ...", step.key);
         let _ = std::io::stdout().flush();
         self.open_line = true;
     }
@@ -156,7 +156,7 @@ impl Progress for Printer {
             self.reports.push(report.clone());
             return;
         }
-        println!(" OK ({} ms)", report.duration_ms);
+        outln!(" OK ({} ms)", report.duration_ms);
         self.reports.push(report.clone());
     }
 }
@@ -200,13 +200,13 @@ fn print_dry_run(
         return;
     }
     if steps.is_empty() {
-        println!("Dry run on {target}: nothing to do.");
+        outln!("Dry run on {target}: nothing to do.");
         return;
     }
-    println!("Dry run on {target}: nothing will change. The plan:");
+    outln!("Dry run on {target}: nothing will change. The plan:");
     for step in steps {
-        println!("\n-- {}", describe(step));
-        print!("{}", render(step, dialect));
+        outln!("\n-- {}", describe(step));
+        out!("{}", render(step, dialect));
     }
 }
 

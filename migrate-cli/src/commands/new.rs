@@ -91,7 +91,7 @@ pub fn run(
     if crate::is_json(global.format) {
         crate::print_json(&json!({"created": path.display().to_string()}));
     } else {
-        println!("Created {}", path.display());
+        outln!("Created {}", path.display());
     }
     Ok(())
 }

@@ -64,7 +64,7 @@ async fn dispatch(
         if json {
             crate::print_json(&json!({"accepted": accepted}));
         } else {
-            println!(
+            outln!(
                 "Accepted the edited {}: its checksum is now {} (was {}).{}",
                 accepted.migration,
                 short(&accepted.new_checksum),
@@ -117,7 +117,7 @@ async fn dispatch(
         }
         if dry_run {
             if !json {
-                println!("Dry run: nothing changed.");
+                outln!("Dry run: nothing changed.");
             }
             return false;
         }
@@ -137,9 +137,9 @@ async fn dispatch(
     if json {
         crate::print_json(&json!({"plan": plan, "done": done}));
     } else if done {
-        println!("Done: {}.", plan.outcome);
+        outln!("Done: {}.", plan.outcome);
     } else if !dry_run {
-        println!("Nothing changed.");
+        outln!("Nothing changed.");
     }
     Ok(())
 }
@@ -207,7 +207,7 @@ fn report(cases: &[Case], source: &Source, choice: DoubtChoice, json: bool) {
         return;
     }
     if cases.is_empty() {
-        println!("No migration is part way: there is nothing to repair.");
+        outln!("No migration is part way: there is nothing to repair.");
         return;
     }
     for case in cases {
@@ -215,15 +215,17 @@ fn report(cases: &[Case], source: &Source, choice: DoubtChoice, json: bool) {
             migrate_core::Direction::Apply => "applying",
             migrate_core::Direction::Unapply => "unapplying",
         };
-        println!(
+        outln!(
             "{} stopped part way while {what}: {} of {} statements ran.",
-            case.key, case.done, case.total
+            case.key,
+            case.done,
+            case.total
         );
         for r in &case.ran {
-            println!("  ran {}: {}", r.index, indent(&r.sql, 6));
+            outln!("  ran {}: {}", r.index, indent(&r.sql, 6));
             match &r.inverse {
-                Some(inv) if inv.is_empty() => println!("      nothing to undo"),
-                Some(inv) => println!(
+                Some(inv) if inv.is_empty() => outln!("      nothing to undo"),
+                Some(inv) => outln!(
                     "      undone by: {}{}",
                     indent(&inv.join(";\n"), 6),
                     if r.lossy {
@@ -232,7 +234,7 @@ fn report(cases: &[Case], source: &Source, choice: DoubtChoice, json: bool) {
                         ""
                     }
                 ),
-                None => println!(
+                None => outln!(
                     "      no inverse known{}",
                     r.note
                         .as_deref()
@@ -242,7 +244,7 @@ fn report(cases: &[Case], source: &Source, choice: DoubtChoice, json: bool) {
             }
         }
         if let Some((index, error)) = &case.failed {
-            println!("  failed {index}: {error}");
+            outln!("  failed {index}: {error}");
         }
         if let Some(d) = &case.doubt {
             let seen = match d.took_effect {
@@ -252,9 +254,9 @@ fn report(cases: &[Case], source: &Source, choice: DoubtChoice, json: bool) {
                     "the database cannot tell whether it took effect: say --assume-ran or --assume-not-ran"
                 }
             };
-            println!("  in doubt {}: {} ({seen})", d.index, indent(&d.sql, 6));
+            outln!("  in doubt {}: {} ({seen})", d.index, indent(&d.sql, 6));
         }
-        println!("  What each repair would do:");
+        outln!("  What each repair would do:");
         for (r, plan) in options(case) {
             let command = format!(
                 "migrate repair {} {} {}",
@@ -264,42 +266,42 @@ fn report(cases: &[Case], source: &Source, choice: DoubtChoice, json: bool) {
             );
             match plan {
                 Ok(plan) => {
-                    println!("    {command}");
+                    outln!("    {command}");
                     for w in &plan.warnings {
-                        println!("        warning: {w}");
+                        outln!("        warning: {w}");
                     }
                     for sql in &plan.statements {
-                        println!("        {};", indent(sql, 8));
+                        outln!("        {};", indent(sql, 8));
                     }
-                    println!("        -> {}", plan.outcome);
+                    outln!("        -> {}", plan.outcome);
                 }
-                Err(why) => println!("    {command}: not possible now: {}", indent(&why, 8)),
+                Err(why) => outln!("    {command}: not possible now: {}", indent(&why, 8)),
             }
         }
     }
 }
 
 fn print_plan(plan: &RepairPlan) {
-    println!(
+    outln!(
         "{} {}:",
         plan.repair.flag().trim_start_matches('-'),
         plan.migration
     );
     for w in &plan.warnings {
-        println!("  warning: {w}");
+        outln!("  warning: {w}");
     }
     if plan.statements.is_empty() {
-        println!("  runs no statement");
+        outln!("  runs no statement");
     }
     for sql in &plan.statements {
-        println!("  {};", indent(sql, 2));
+        outln!("  {};", indent(sql, 2));
     }
-    println!("  -> {}", plan.outcome);
+    outln!("  -> {}", plan.outcome);
 }
 
 /// Asks a yes/no question on the terminal; anything but yes is no.
 fn ask(question: &str) -> bool {
-    print!("{question} [y/N] ");
+    out!("{question} [y/N] ");
     let _ = std::io::stdout().flush();
     let mut line = String::new();
     if std::io::stdin().lock().read_line(&mut line).is_err() {

@@ -44,7 +44,7 @@ pub fn run(
             "statements": step.statements.iter().map(|s| s.sql.clone()).collect::<Vec<_>>(),
         }));
     } else {
-        print!("{}", render(&step, dialect));
+        out!("{}", render(&step, dialect));
     }
     Ok(())
 }

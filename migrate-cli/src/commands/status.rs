@@ -32,18 +32,18 @@ pub async fn run(
 
 fn print_text(entries: &[StatusEntry]) {
     if entries.is_empty() {
-        println!("No migrations.");
+        outln!("No migrations.");
         return;
     }
     let mut current_app = "";
     let mut seen_states = Vec::new();
     for e in entries {
         if e.app != current_app {
-            println!("{}", e.app);
+            outln!("{}", e.app);
             current_app = &e.app;
         }
         let detail = detail(e);
-        println!(" {} {}{}", e.state.marker(), e.name, detail);
+        outln!(" {} {}{}", e.state.marker(), e.name, detail);
         if !seen_states.contains(&e.state) {
             seen_states.push(e.state);
         }
@@ -54,7 +54,7 @@ fn print_text(entries: &[StatusEntry]) {
         .map(|s| format!("{} {}", s.marker(), legend(*s)))
         .collect();
     if !abnormal.is_empty() {
-        println!("\n{}", abnormal.join("\n"));
+        outln!("\n{}", abnormal.join("\n"));
     }
 }
 

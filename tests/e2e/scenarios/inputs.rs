@@ -317,3 +317,25 @@ pub async fn unencoded_passwords_are_never_printed(ctx: Arc<Ctx>) {
         }
     }
 }
+
+/// A closed standard output (`migrate sql ... | head -0`) ends nothing
+/// badly: no panic, and a migration still runs to the end and records it.
+pub async fn closed_stdout_is_quiet(ctx: Arc<Ctx>) {
+    clinic(&ctx);
+    for args in [&["sql", "patients", "0001"][..], &[], &["status"]] {
+        let mut cmd = ctx.command(args, &[("DATABASE_URL", ctx.db.url.as_str())]);
+        let mut child = cmd
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+    }
+    ctx.migrate(&["status"])
+        .expect_code(0)
+        .expect_no_text("[ ]");
+}
