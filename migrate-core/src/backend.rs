@@ -18,11 +18,12 @@
 //!   history row and the audit-log row of an atomic migration *inside* the
 //!   transaction it opened, with [`Backend::query`] on that connection, so
 //!   they commit or roll back with the migration's statements.
-//! - **The lock lives apart.** [`Backend::try_lock`] may take the lock on a
-//!   connection of its own (server engines do, so that the migration
-//!   connection can commit, fail or reconnect without touching it); it is
-//!   released by [`Backend::release_lock`], by closing, or when the process
-//!   dies.
+//! - **The lock lives with the migration connection.** Server engines take
+//!   it on the connection the migration runs on (a session-level lock that
+//!   commits and rollbacks do not release), so that it cannot be lost while
+//!   the run goes on, and a server still running a killed client's
+//!   statement still holds it. It is released by [`Backend::release_lock`],
+//!   by closing, or when the connection or the process dies.
 //! - **Transactions are statements.** The core opens, commits and rolls back
 //!   transactions by sending [`Dialect::begin_statement`], `COMMIT` and
 //!   `ROLLBACK` through [`Backend::execute`] (the provided
@@ -219,6 +220,24 @@ pub trait Dialect: Send + Sync {
         "SELECT current_database()::text, current_schema()::text"
     }
 
+    /// A query that takes the lock `id` names on this connection without
+    /// waiting, and answers non-zero when this connection holds it (also
+    /// when it already did: taking it again must not nest), for engines
+    /// with server locks; `None` for engines that lock otherwise (a file).
+    /// See [`crate::lock`] for the part of the identity each engine uses.
+    fn try_lock_query(&self, id: &LockId) -> Option<(String, Vec<Value>)> {
+        let _ = id;
+        None
+    }
+
+    /// A query that releases the lock `id` names if this connection holds
+    /// it, and does nothing otherwise; `None` with
+    /// [`Dialect::try_lock_query`].
+    fn release_lock_query(&self, id: &LockId) -> Option<(String, Vec<Value>)> {
+        let _ = id;
+        None
+    }
+
     /// A query with one row whose first column is non-zero when `table`
     /// exists (in `schema`, or where unqualified names are created), with
     /// its parameters. The default reads `information_schema.tables`.
@@ -382,12 +401,15 @@ impl HistoryLocation {
 
 /// A live connection to one database, used by one run of the tool.
 ///
-/// Seven methods are required: what the engine is ([`Backend::dialect`]),
-/// where it is ([`Backend::target`], [`Backend::location`]), two ways to
-/// run SQL ([`Backend::execute`], [`Backend::query`]) and the lock primitive
-/// ([`Backend::try_lock`], [`Backend::release_lock`]). The others have
-/// defaults that are right for most engines. See the module documentation
-/// for the invariants.
+/// Five methods are required: what the engine is ([`Backend::dialect`]),
+/// where it is ([`Backend::target`], [`Backend::location`]), and two ways
+/// to run SQL ([`Backend::execute`], [`Backend::query`]). The others have
+/// defaults that are right for the engines the core knows: the lock is
+/// taken with the dialect's SQL on the migration connection, probes and
+/// captures use the engine's catalog queries ([`crate::engines`]). An
+/// engine that locks otherwise (SQLite locks a file) overrides
+/// [`Backend::try_lock`] and [`Backend::release_lock`]. See the module
+/// documentation for the invariants.
 #[async_trait]
 pub trait Backend: Send {
     /// Static facts about this engine.
@@ -412,17 +434,26 @@ pub trait Backend: Send {
 
     /// Tries once to take the lock `id` names ([`crate::lock`]), without
     /// waiting: `true` when this backend now holds it (or already did),
-    /// `false` when someone else does. The core polls.
-    async fn try_lock(&mut self, id: &LockId) -> Result<bool>;
+    /// `false` when someone else does. The core polls. The default runs
+    /// [`Dialect::try_lock_query`] on the migration connection, so that the
+    /// lock lives and dies with it: it cannot be lost while the migration
+    /// goes on, and a server still running a killed client's statement
+    /// still holds it. An engine without server locks overrides this.
+    async fn try_lock(&mut self, id: &LockId) -> Result<bool> {
+        crate::lock::try_lock_by_query(self, id).await
+    }
 
-    /// Releases the lock (no error when it is not held).
-    async fn release_lock(&mut self, id: &LockId) -> Result<()>;
+    /// Releases the lock (no error when it is not held). The default runs
+    /// [`Dialect::release_lock_query`].
+    async fn release_lock(&mut self, id: &LockId) -> Result<()> {
+        crate::lock::release_by_query(self, id).await
+    }
 
     /// Who holds the lock, for the message of a run that gave up waiting.
-    /// The default cannot tell.
+    /// The default asks the catalog of the engine, when the core knows it
+    /// ([`crate::engines::lock_holder`]).
     async fn lock_holder(&mut self, id: &LockId) -> Option<String> {
-        let _ = id;
-        None
+        crate::engines::lock_holder(self, id).await
     }
 
     /// Runs statements in order and stops at the first that fails,
@@ -460,22 +491,22 @@ pub trait Backend: Send {
     /// drop, and builds what restores it ([`crate::journal::Restore`]);
     /// `Err` says why it could not. Called by the core, before the statement
     /// runs, for statements whose inverse their text alone cannot give. The
-    /// default cannot read definitions.
+    /// default uses the catalog queries of the engine, when the core knows
+    /// it ([`crate::engines::capture`]).
     async fn capture(
         &mut self,
         capture: &Capture,
         statement: &str,
     ) -> std::result::Result<Restore, String> {
-        let _ = (capture, statement);
-        Err("undoing it needs the definition it replaces, which this engine cannot read".into())
+        crate::engines::capture(self, capture, statement).await
     }
 
     /// Looks at the database to answer a probe: `Some(true)` when the
     /// object exists, `Some(false)` when it does not, `None` when this
-    /// engine cannot tell. The default cannot tell.
+    /// engine cannot tell. The default uses the catalog queries of the
+    /// engine, when the core knows it ([`crate::engines::probe`]).
     async fn probe(&mut self, probe: &Probe) -> Result<Option<bool>> {
-        let _ = probe;
-        Ok(None)
+        crate::engines::probe(self, probe).await
     }
 
     /// Closes the connection, releasing the lock if it is held; the

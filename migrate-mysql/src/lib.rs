@@ -2,7 +2,6 @@
 #![warn(missing_docs)]
 
 mod error;
-mod lock;
 mod url;
 
 use std::time::Duration;
@@ -10,7 +9,6 @@ use std::time::Duration;
 use async_trait::async_trait;
 use migrate_core::backend::{Backend, ConnectOptions, Dialect, HistoryLocation, open_session};
 use migrate_core::history::Value;
-use migrate_core::journal::{Capture, Probe, Restore};
 use migrate_core::lock::LockId;
 use migrate_core::redact::redact_url;
 use migrate_core::{Error, Result};
@@ -18,7 +16,6 @@ use mysql_async::consts::ColumnType;
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Row, Value as MyValue};
 
-use migrate_core::engines::mysql::catalog;
 pub use migrate_core::engines::mysql::{MysqlDialect, render};
 
 use crate::url::Target;
@@ -26,12 +23,10 @@ use crate::url::Target;
 /// How long to wait for the server to answer a connection attempt.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// A connection to one MySQL or MariaDB database, plus, while the migration
-/// lock is held or awaited, a second connection for the lock.
+/// A connection to one MySQL or MariaDB database, for statements, the
+/// history and the lock.
 pub struct MysqlBackend {
     conn: Conn,
-    lock_conn: Option<Conn>,
-    target: Target,
     /// The URL with its password removed, for every message.
     redacted: String,
     location: HistoryLocation,
@@ -57,8 +52,6 @@ impl MysqlBackend {
         let conn = open(&target, &redacted).await?;
         let mut backend = MysqlBackend {
             conn,
-            lock_conn: None,
-            target,
             redacted,
             location: HistoryLocation::default(),
         };
@@ -180,65 +173,6 @@ impl Backend for MysqlBackend {
             .map_err(|e| Error::database(format!("cannot read a result on {}", self.redacted), e))
     }
 
-    async fn try_lock(&mut self, id: &LockId) -> Result<bool> {
-        if self.lock_conn.is_none() {
-            self.lock_conn = Some(open(&self.target, &self.redacted).await?);
-        }
-        let conn = self.lock_conn.as_mut().expect("opened above");
-        match lock::get(conn, &id.name).await {
-            Ok(Some(1)) => Ok(true),
-            Ok(Some(_)) => Ok(false),
-            Ok(None) => Err(Error::database(
-                format!("cannot take the migration lock on {}", self.redacted),
-                format!("GET_LOCK('{}') was interrupted", id.name),
-            )),
-            Err(e) => Err(self.failed("take the migration lock", e)),
-        }
-    }
-
-    async fn release_lock(&mut self, id: &LockId) -> Result<()> {
-        let Some(mut conn) = self.lock_conn.take() else {
-            return Ok(());
-        };
-        let released = lock::release(&mut conn, &id.name).await;
-        // Closing the connection releases the lock too, so a failed
-        // RELEASE_LOCK matters only if the connection cannot be closed.
-        let closed = conn.disconnect().await;
-        match (released, closed) {
-            (Ok(Some(1)), _) | (_, Ok(())) => Ok(()),
-            (released, Err(e)) => {
-                let why = match released {
-                    Ok(_) => format!("the lock `{}` was no longer held by this run", id.name),
-                    Err(release) => error::message(&release),
-                };
-                Err(Error::database(
-                    format!("cannot release the migration lock on {}", self.redacted),
-                    format!(
-                        "{why}; closing its connection also failed: {}",
-                        error::message(&e)
-                    ),
-                ))
-            }
-        }
-    }
-
-    async fn lock_holder(&mut self, id: &LockId) -> Option<String> {
-        // The server answers on any connection, so the migration one asks.
-        catalog::lock_holder(self, id).await
-    }
-
-    async fn capture(
-        &mut self,
-        capture: &Capture,
-        statement: &str,
-    ) -> std::result::Result<Restore, String> {
-        catalog::capture(self, capture, statement).await
-    }
-
-    async fn probe(&mut self, probe: &Probe) -> Result<Option<bool>> {
-        catalog::probe(self, probe).await
-    }
-
     async fn close(mut self: Box<Self>) -> Result<()> {
         let id = LockId::of(&self.location);
         let unlocked = self.release_lock(&id).await;
@@ -257,7 +191,6 @@ impl std::fmt::Debug for MysqlBackend {
         f.debug_struct("MysqlBackend")
             .field("target", &self.redacted)
             .field("location", &self.location)
-            .field("locked", &self.lock_conn.is_some())
             .finish_non_exhaustive()
     }
 }

@@ -3,15 +3,12 @@
 
 mod conn;
 mod error;
-mod lock;
 mod tls;
 mod url;
 
 use async_trait::async_trait;
 use migrate_core::backend::{Backend, ConnectOptions, Dialect, HistoryLocation, open_session};
-use migrate_core::engines::postgres::catalog;
 use migrate_core::history::Value;
-use migrate_core::journal::{Capture, Probe, Restore};
 use migrate_core::lock::LockId;
 use migrate_core::{Error, Result};
 use tokio_postgres::types::{ToSql, Type};
@@ -21,14 +18,12 @@ pub use migrate_core::engines::postgres::{PostgresDialect, render};
 use conn::Conn;
 use url::Target;
 
-/// A connection to one PostgreSQL database: one connection for statements
-/// and the history, and, while the migration lock is held or awaited, a
-/// second one for the lock.
+/// A connection to one PostgreSQL database, for statements, the history and
+/// the lock.
 pub struct PostgresBackend {
     conn: Conn,
     target: Target,
     location: HistoryLocation,
-    lock: Option<Conn>,
 }
 
 impl PostgresBackend {
@@ -42,7 +37,6 @@ impl PostgresBackend {
             conn,
             target,
             location: HistoryLocation::default(),
-            lock: None,
         };
         backend.location = open_session(&mut backend, options).await?;
         Ok(backend)
@@ -93,58 +87,15 @@ impl Backend for PostgresBackend {
             .map_err(|e| self.statement_error(e))
     }
 
-    async fn try_lock(&mut self, id: &LockId) -> Result<bool> {
-        if self.lock.is_none() {
-            self.lock = Some(Conn::open(&self.target).await?);
-        }
-        let conn = self.lock.as_ref().expect("opened above");
-        lock::try_lock(conn, id.key).await.map_err(|e| {
-            conn.error(
-                format!("cannot take the migration lock on {}", self.target.redacted),
-                e,
-            )
-        })
-    }
-
-    async fn release_lock(&mut self, id: &LockId) -> Result<()> {
-        match self.lock.take() {
-            Some(conn) => lock::release(conn, id.key, &self.target).await,
-            None => Ok(()),
-        }
-    }
-
-    async fn lock_holder(&mut self, id: &LockId) -> Option<String> {
-        catalog::lock_holder(self, id).await
-    }
-
-    async fn capture(
-        &mut self,
-        capture: &Capture,
-        statement: &str,
-    ) -> std::result::Result<Restore, String> {
-        catalog::capture(self, capture, statement).await
-    }
-
-    async fn probe(&mut self, probe: &Probe) -> Result<Option<bool>> {
-        catalog::probe(self, probe).await
-    }
-
-    async fn close(self: Box<Self>) -> Result<()> {
-        let PostgresBackend {
-            conn,
-            lock,
-            target,
-            location,
-        } = *self;
-        let released = match lock {
-            Some(lock_conn) => lock::release(lock_conn, LockId::of(&location).key, &target).await,
-            None => Ok(()),
-        };
-        conn.close().await;
+    async fn close(mut self: Box<Self>) -> Result<()> {
+        let id = LockId::of(&self.location);
+        // Closing releases the lock too; releasing first says so in the
+        // server's log and keeps a pooled connection clean.
+        let released = self.release_lock(&id).await;
+        self.conn.close().await;
         released
     }
 }
-
 /// One column of a row as a plain value, by its type.
 fn read_value(
     row: &tokio_postgres::Row,

@@ -11,7 +11,6 @@ use async_trait::async_trait;
 use migrate_core::backend::{Backend, ConnectOptions, Dialect, HistoryLocation, open_session};
 use migrate_core::engines::sqlite;
 use migrate_core::history::Value;
-use migrate_core::journal::{Capture, Probe, Restore};
 use migrate_core::lock::LockId;
 use migrate_core::{Error, Result};
 use rusqlite::Connection;
@@ -147,12 +146,6 @@ impl Backend for SqliteBackend {
         }
     }
 
-    async fn lock_holder(&mut self, id: &LockId) -> Option<String> {
-        id.file
-            .as_deref()
-            .and_then(migrate_core::lock::file::holder)
-    }
-
     async fn execute_all(
         &mut self,
         statements: &[String],
@@ -187,18 +180,6 @@ impl Backend for SqliteBackend {
             exec(c, "ROLLBACK")
         })
         .await
-    }
-
-    async fn capture(
-        &mut self,
-        capture: &Capture,
-        statement: &str,
-    ) -> std::result::Result<Restore, String> {
-        sqlite::catalog::capture(self, capture, statement).await
-    }
-
-    async fn probe(&mut self, probe: &Probe) -> Result<Option<bool>> {
-        sqlite::catalog::probe(self, probe).await
     }
 
     async fn close(mut self: Box<Self>) -> Result<()> {

@@ -8,7 +8,6 @@ mod sqlite;
 use async_trait::async_trait;
 use migrate_core::backend::{Backend, ConnectOptions, Dialect, HistoryLocation, open_session};
 use migrate_core::engines;
-use migrate_core::journal::{Capture, Probe, Restore};
 use migrate_core::{Error, LockId, Result, Value};
 use sqlx::pool::PoolConnection;
 use sqlx::{MySql, Pool, Postgres, Sqlite};
@@ -62,23 +61,15 @@ impl AnyPool {
 
 /// A backend on a connection of the application's pool.
 ///
-/// It holds one connection for statements and the history, and, on server
-/// engines while the lock is held or awaited, a second one for the lock:
-/// a pool of a server engine needs room for two.
-///
-/// When closed, the lock connection goes back to the pool. The migration
-/// connection of a server engine is closed instead (the pool opens a new
-/// one when it needs it), since a migration may have changed any setting
-/// of its session; a SQLite connection goes back, after the open
-/// transaction is rolled back and `foreign_keys` is set as it was, since
-/// closing the last connection of an in-memory database would destroy it.
+/// It holds one connection of the pool, for statements, the history and the
+/// lock. When closed, the connection of a server engine is closed rather
+/// than returned (the pool opens a new one when it needs it), since a
+/// migration may have changed any setting of its session; a SQLite
+/// connection goes back, after the open transaction is rolled back and
+/// `foreign_keys` is set as it was, since closing the last connection of
+/// an in-memory database would destroy it.
 pub struct SqlxBackend {
-    pool: AnyPool,
     conn: Conn,
-    lock: Option<Conn>,
-    /// Whether `lock` holds the lock: taking it again would nest it, and
-    /// the connection goes back to the pool after one release.
-    lock_held: bool,
     lock_file: Option<std::fs::File>,
     location: HistoryLocation,
     sqlite_foreign_keys: Option<bool>,
@@ -96,10 +87,7 @@ impl SqlxBackend {
             _ => None,
         };
         let mut backend = SqlxBackend {
-            pool,
             conn,
-            lock: None,
-            lock_held: false,
             lock_file: None,
             location: HistoryLocation::default(),
             sqlite_foreign_keys,
@@ -168,59 +156,24 @@ impl Backend for SqlxBackend {
     }
 
     async fn try_lock(&mut self, id: &LockId) -> Result<bool> {
-        if let Conn::Sqlite(_) = self.conn {
-            return match (&id.file, &self.lock_file) {
-                // An in-memory database belongs to this process alone.
-                (None, _) | (_, Some(_)) => Ok(true),
-                (Some(path), None) => {
-                    self.lock_file = migrate_core::lock::file::try_lock(path)?;
-                    Ok(self.lock_file.is_some())
-                }
-            };
-        }
-        if self.lock_held {
-            return Ok(true);
-        }
-        if self.lock.is_none() {
-            self.lock = Some(self.pool.acquire().await?);
-        }
-        self.lock_held = match self.lock.as_mut().expect("acquired above") {
-            Conn::Postgres(c) => postgres::try_lock(c, id).await?,
-            Conn::Mysql(c) => mysql::try_lock(c, id).await?,
-            Conn::Sqlite(_) => unreachable!("SQLite locks a file"),
+        let Conn::Sqlite(_) = self.conn else {
+            return migrate_core::lock::try_lock_by_query(self, id).await;
         };
-        Ok(self.lock_held)
+        // An in-memory database belongs to this process alone.
+        let Some(path) = &id.file else {
+            return Ok(true);
+        };
+        if self.lock_file.is_none() {
+            self.lock_file = migrate_core::lock::file::try_lock(path)?;
+        }
+        Ok(self.lock_file.is_some())
     }
 
     async fn release_lock(&mut self, id: &LockId) -> Result<()> {
         if let Some(file) = self.lock_file.take() {
             return migrate_core::lock::file::release(file);
         }
-        let released = match self.lock.as_mut() {
-            None => return Ok(()),
-            Some(_) if !self.lock_held => Ok(()),
-            Some(Conn::Postgres(c)) => postgres::release(c, id).await,
-            Some(Conn::Mysql(c)) => mysql::release(c, id).await,
-            Some(Conn::Sqlite(_)) => Ok(()),
-        };
-        self.lock_held = false;
-        if released.is_err() {
-            // Closing the connection releases the lock for sure.
-            close_on_drop(self.lock.as_mut().expect("matched above"));
-        }
-        self.lock = None;
-        released
-    }
-
-    async fn lock_holder(&mut self, id: &LockId) -> Option<String> {
-        match self.conn {
-            Conn::Postgres(_) => engines::postgres::catalog::lock_holder(self, id).await,
-            Conn::Mysql(_) => engines::mysql::catalog::lock_holder(self, id).await,
-            Conn::Sqlite(_) => id
-                .file
-                .as_deref()
-                .and_then(migrate_core::lock::file::holder),
-        }
+        migrate_core::lock::release_by_query(self, id).await
     }
 
     async fn begin(&mut self) -> Result<()> {
@@ -236,28 +189,6 @@ impl Backend for SqlxBackend {
         match &mut self.conn {
             Conn::Sqlite(c) => sqlite::rollback(c).await,
             _ => self.execute("ROLLBACK").await,
-        }
-    }
-
-    async fn capture(
-        &mut self,
-        capture: &Capture,
-        statement: &str,
-    ) -> std::result::Result<Restore, String> {
-        match self.conn {
-            Conn::Postgres(_) => {
-                engines::postgres::catalog::capture(self, capture, statement).await
-            }
-            Conn::Mysql(_) => engines::mysql::catalog::capture(self, capture, statement).await,
-            Conn::Sqlite(_) => engines::sqlite::catalog::capture(self, capture, statement).await,
-        }
-    }
-
-    async fn probe(&mut self, probe: &Probe) -> Result<Option<bool>> {
-        match self.conn {
-            Conn::Postgres(_) => engines::postgres::catalog::probe(self, probe).await,
-            Conn::Mysql(_) => engines::mysql::catalog::probe(self, probe).await,
-            Conn::Sqlite(_) => engines::sqlite::catalog::probe(self, probe).await,
         }
     }
 
@@ -277,13 +208,11 @@ impl Backend for SqlxBackend {
 
 impl Drop for SqlxBackend {
     /// Dropped without `close`: nothing about the migration connection's
-    /// state is known, so no server connection goes back to the pool.
+    /// state is known (the lock may be held), so no server connection goes
+    /// back to the pool.
     fn drop(&mut self) {
         if !matches!(self.conn, Conn::Sqlite(_)) {
             close_on_drop(&mut self.conn);
-        }
-        if let Some(lock) = &mut self.lock {
-            close_on_drop(lock);
         }
     }
 }

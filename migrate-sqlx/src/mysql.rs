@@ -1,7 +1,7 @@
 //! MySQL and MariaDB through sqlx: values moved between sqlx and the core,
 //! the server's errors worded as by its client, the named lock.
 
-use migrate_core::{Error, LockId, Result, Value};
+use migrate_core::{Result, Value};
 use sqlx::mysql::{MySqlArguments, MySqlDatabaseError, MySqlRow};
 use sqlx::query::Query;
 use sqlx::{AssertSqlSafe, Column, MySql, MySqlConnection, Row, TypeInfo, ValueRef};
@@ -76,25 +76,4 @@ fn read(row: &MySqlRow) -> Result<Vec<Value>> {
             got.map_err(|e| driver_error("MySQL", e))
         })
         .collect()
-}
-
-pub(crate) async fn try_lock(c: &mut MySqlConnection, id: &LockId) -> Result<bool> {
-    let rows = query(c, "SELECT GET_LOCK(?, 0)", &[Value::from(id.name.as_str())]).await?;
-    match rows.first().and_then(|r| r.first()) {
-        Some(Value::Null) | None => Err(Error::database(
-            "cannot take the migration lock",
-            format!("GET_LOCK('{}') was interrupted", id.name),
-        )),
-        Some(v) => Ok(v.is_true()),
-    }
-}
-
-pub(crate) async fn release(c: &mut MySqlConnection, id: &LockId) -> Result<()> {
-    query(
-        c,
-        "SELECT RELEASE_LOCK(?)",
-        &[Value::from(id.name.as_str())],
-    )
-    .await
-    .map(drop)
 }

@@ -1,7 +1,7 @@
 //! PostgreSQL through sqlx: values moved between sqlx and the core, the
 //! server's errors worded as by the in-tree backend, the advisory lock.
 
-use migrate_core::{LockId, Result, Value};
+use migrate_core::{Result, Value};
 use sqlx::postgres::{PgArguments, PgDatabaseError, PgRow};
 use sqlx::query::Query;
 use sqlx::{AssertSqlSafe, Column, PgConnection, Postgres, Row, TypeInfo};
@@ -81,27 +81,4 @@ fn read(row: &PgRow) -> Result<Vec<Value>> {
             got.map_err(|e| driver_error("PostgreSQL", e))
         })
         .collect()
-}
-
-pub(crate) async fn try_lock(c: &mut PgConnection, id: &LockId) -> Result<bool> {
-    let rows = query(
-        c,
-        "SELECT pg_try_advisory_lock($1::int8)",
-        &[Value::Int(id.key)],
-    )
-    .await?;
-    Ok(rows
-        .first()
-        .and_then(|r| r.first())
-        .is_some_and(Value::is_true))
-}
-
-pub(crate) async fn release(c: &mut PgConnection, id: &LockId) -> Result<()> {
-    query(
-        c,
-        "SELECT pg_advisory_unlock($1::int8)",
-        &[Value::Int(id.key)],
-    )
-    .await
-    .map(drop)
 }

@@ -76,6 +76,7 @@ scenarios! {
     portable::portable_errors_name_file_line_and_operation,
     portable::a_variant_replaces_a_portable_migration_on_one_engine,
     engines::lock_held_by_another_run_times_out,
+    engines::killed_run_keeps_the_lock_while_its_statement_runs,
     engines::init_statements_run_first,
     engines::dml_only_migration_is_atomic_everywhere,
     engines::postgres_concurrent_index,

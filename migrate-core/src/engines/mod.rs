@@ -1,10 +1,11 @@
 //! What the core knows of each engine it ships support for, as SQL text:
 //! the [`crate::Dialect`] (statement classification, quoting, the history
-//! tables' types), the portable renderer, and the catalog queries that
-//! answer probes and capture definitions for the journal — all written
-//! against [`crate::Backend::query`], so that every backend of an engine
-//! (the in-tree driver crates, `migrate-sqlx`, a third party's) shares
-//! them and holds only what its driver library needs.
+//! tables' types, the lock's SQL), the portable renderer, and the catalog
+//! queries that answer probes, capture definitions for the journal and name
+//! a lock's holder — all written against [`crate::Backend::query`], so that
+//! every backend of an engine (the in-tree driver crates, `migrate-sqlx`, a
+//! third party's) shares them, by default, and holds only what its driver
+//! library needs.
 
 pub mod mysql;
 pub mod postgres;
@@ -16,6 +17,56 @@ pub fn dialect(family: crate::SqlDialect) -> Option<&'static dyn crate::Dialect>
         crate::SqlDialect::Sqlite => Some(&sqlite::SqliteDialect),
         crate::SqlDialect::Postgres => Some(&postgres::PostgresDialect),
         crate::SqlDialect::Mysql => Some(&mysql::MysqlDialect),
+        _ => None,
+    }
+}
+
+/// Answers a probe with the catalog queries of `backend`'s engine, when the
+/// core knows it; `None` (cannot tell) otherwise. What
+/// [`crate::Backend::probe`] does unless a backend says otherwise.
+pub async fn probe<B: crate::Backend + ?Sized>(
+    backend: &mut B,
+    probe: &crate::journal::Probe,
+) -> crate::Result<Option<bool>> {
+    match backend.dialect().sql_dialect() {
+        crate::SqlDialect::Sqlite => sqlite::catalog::probe(backend, probe).await,
+        crate::SqlDialect::Postgres => postgres::catalog::probe(backend, probe).await,
+        crate::SqlDialect::Mysql => mysql::catalog::probe(backend, probe).await,
+        _ => Ok(None),
+    }
+}
+
+/// Captures a definition with the catalog queries of `backend`'s engine,
+/// when the core knows it. What [`crate::Backend::capture`] does unless a
+/// backend says otherwise.
+pub async fn capture<B: crate::Backend + ?Sized>(
+    backend: &mut B,
+    capture: &crate::journal::Capture,
+    statement: &str,
+) -> std::result::Result<crate::journal::Restore, String> {
+    match backend.dialect().sql_dialect() {
+        crate::SqlDialect::Sqlite => sqlite::catalog::capture(backend, capture, statement).await,
+        crate::SqlDialect::Postgres => {
+            postgres::catalog::capture(backend, capture, statement).await
+        }
+        crate::SqlDialect::Mysql => mysql::catalog::capture(backend, capture, statement).await,
+        _ => {
+            Err("undoing it needs the definition it replaces, which this engine cannot read".into())
+        }
+    }
+}
+
+/// Who holds a server lock, by the catalog queries of `backend`'s engine,
+/// when the core knows it. What [`crate::Backend::lock_holder`] does unless
+/// a backend says otherwise (SQLite's holder is in its lock file).
+pub async fn lock_holder<B: crate::Backend + ?Sized>(
+    backend: &mut B,
+    id: &crate::LockId,
+) -> Option<String> {
+    match backend.dialect().sql_dialect() {
+        crate::SqlDialect::Postgres => postgres::catalog::lock_holder(backend, id).await,
+        crate::SqlDialect::Mysql => mysql::catalog::lock_holder(backend, id).await,
+        crate::SqlDialect::Sqlite => id.file.as_deref().and_then(crate::lock::file::holder),
         _ => None,
     }
 }

@@ -11,14 +11,19 @@
 //!
 //! | engine kind | primitive | identity used |
 //! |---|---|---|
-//! | integer-keyed server locks (PostgreSQL) | `pg_try_advisory_lock(key)` on a connection of its own | [`LockId::key`] |
-//! | named server locks (MySQL, MariaDB) | `GET_LOCK(name, 0)` on a connection of its own | [`LockId::name`] |
+//! | integer-keyed server locks (PostgreSQL) | `pg_try_advisory_lock(key)` on the migration connection | [`LockId::key`] |
+//! | named server locks (MySQL, MariaDB) | `GET_LOCK(name, 0)` on the migration connection | [`LockId::name`] |
 //! | a database that is a file (SQLite) | an OS lock on the file `<database>.migrate.lock` | [`LockId::file`] |
 //!
-//! A new backend for one of these engines must use the same primitive and
-//! the same part, or it will not exclude the others; a backend for another
-//! engine picks a primitive that the server releases when the holder's
-//! connection or process dies. The core polls [`Backend::try_lock`] until
+//! A new backend for one of these engines gets the primitive from the
+//! dialect ([`crate::Dialect::try_lock_query`]) and must not change it, or it
+//! will not exclude the others; a backend for another engine picks a
+//! primitive that the server releases when the holder's connection or
+//! process dies. Server locks are taken on the migration connection itself:
+//! the lock cannot be lost while the migration goes on (if the connection
+//! dies, so does the run), and a server that goes on running a killed
+//! client's statement keeps holding it until that statement ends, so no
+//! other run starts, or judges the statement, before then. The core polls [`Backend::try_lock`] until
 //! the timeout and asks [`Backend::lock_holder`] who holds it when it gives
 //! up.
 
@@ -100,8 +105,6 @@ pub async fn acquire<B: Backend + ?Sized>(backend: &mut B, timeout: Duration) ->
         let waited = started.elapsed();
         if waited >= timeout {
             let holder = backend.lock_holder(&id).await;
-            // Gives back whatever the tries held open (a lock connection).
-            let _ = backend.release_lock(&id).await;
             return Err(Error::LockTimeout {
                 target: backend.target(),
                 waited_secs: timeout.as_secs(),
@@ -110,6 +113,42 @@ pub async fn acquire<B: Backend + ?Sized>(backend: &mut B, timeout: Duration) ->
         }
         tokio::time::sleep(POLL.min(timeout - waited)).await;
     }
+}
+
+/// Takes the lock with the dialect's [`crate::Dialect::try_lock_query`] on
+/// the backend's connection: what [`Backend::try_lock`] does by default,
+/// for a backend that overrides it for some engines only.
+pub async fn try_lock_by_query<B: Backend + ?Sized>(backend: &mut B, id: &LockId) -> Result<bool> {
+    let Some((sql, params)) = backend.dialect().try_lock_query(id) else {
+        return Err(Error::Unsupported(format!(
+            "{} has no lock query: its backend must take the lock itself",
+            backend.dialect().name()
+        )));
+    };
+    let rows = backend.query(&sql, &params).await.map_err(|e| {
+        e.in_context(format!(
+            "cannot take the migration lock on {}",
+            backend.target()
+        ))
+    })?;
+    Ok(rows
+        .first()
+        .and_then(|r| r.first())
+        .is_some_and(crate::Value::is_true))
+}
+
+/// Releases the lock with the dialect's
+/// [`crate::Dialect::release_lock_query`]; nothing to do without one.
+pub async fn release_by_query<B: Backend + ?Sized>(backend: &mut B, id: &LockId) -> Result<()> {
+    let Some((sql, params)) = backend.dialect().release_lock_query(id) else {
+        return Ok(());
+    };
+    backend.query(&sql, &params).await.map(drop).map_err(|e| {
+        e.in_context(format!(
+            "cannot release the migration lock on {}",
+            backend.target()
+        ))
+    })
 }
 
 #[cfg(test)]

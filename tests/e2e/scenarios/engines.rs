@@ -288,3 +288,44 @@ pub async fn connection_dropped_mid_run_leaves_a_truthful_history(ctx: Arc<Ctx>)
         ctx.migrate(&["status"]).expect_text(" [!] 0002_cut");
     }
 }
+
+/// A run killed while the server executes its statement: the server goes on
+/// with the statement, and the lock, held on the same connection, stays
+/// held until the statement ends, so no other run starts (or judges the
+/// statement in doubt) before then.
+pub async fn killed_run_keeps_the_lock_while_its_statement_runs(ctx: Arc<Ctx>) {
+    if ctx.kind() == Kind::Sqlite {
+        return; // SQLite runs in the killed process: nothing goes on.
+    }
+    ctx.write(
+        "app",
+        "0001_slow.sql",
+        &format!(
+            "-- migrate:up transaction=false\nCREATE TABLE before_slow (id INTEGER);\n{};\nCREATE TABLE after_slow (id INTEGER);\n-- migrate:down\nDROP TABLE after_slow;\nDROP TABLE before_slow;\n",
+            slow_statement(ctx.kind())
+        ),
+    );
+    let env = [("DATABASE_URL", ctx.db.url.as_str())];
+    let mut first = ctx
+        .command(&[], &env)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1000));
+    first.kill().unwrap();
+    first.wait().unwrap();
+    // The process is gone; the server still runs its statement.
+    ctx.migrate(&["--lock-timeout", "1"])
+        .expect_code(3)
+        .expect_text("waiting for the migration lock");
+    ctx.migrate(&["repair", "--undo", "--yes", "--lock-timeout", "1"])
+        .expect_code(3)
+        .expect_text("waiting for the migration lock");
+    // Once the statement ended, the server let the lock go with the
+    // connection: the next run sees what the killed one left.
+    std::thread::sleep(Duration::from_millis(2500));
+    ctx.migrate(&["status"])
+        .expect_code(0)
+        .expect_text("0001_slow");
+}

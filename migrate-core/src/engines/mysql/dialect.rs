@@ -4,6 +4,7 @@
 use crate::backend::{Capabilities, Dialect, StatementClass};
 use crate::dialect::{SqlDialect, leading_keywords};
 use crate::history::{ColumnTypes, Value};
+use crate::lock::LockId;
 
 /// MySQL's and MariaDB's SQL, usable without a connection.
 #[derive(Debug, Clone, Copy, Default)]
@@ -48,6 +49,25 @@ impl Dialect for MysqlDialect {
 
     fn location_query(&self) -> &'static str {
         "SELECT DATABASE(), NULL"
+    }
+
+    /// `GET_LOCK`, unless this connection holds the lock already (a second
+    /// call would nest it on MariaDB and MySQL 5.7+). NULL (interrupted)
+    /// reads as not taken.
+    fn try_lock_query(&self, id: &LockId) -> Option<(String, Vec<Value>)> {
+        Some((
+            "SELECT IF(IS_USED_LOCK(?) = CONNECTION_ID(), 1, GET_LOCK(?, 0))".into(),
+            vec![Value::from(id.name.as_str()), Value::from(id.name.as_str())],
+        ))
+    }
+
+    /// `RELEASE_LOCK`, which does nothing when this connection does not hold
+    /// it.
+    fn release_lock_query(&self, id: &LockId) -> Option<(String, Vec<Value>)> {
+        Some((
+            "SELECT RELEASE_LOCK(?)".into(),
+            vec![Value::from(id.name.as_str())],
+        ))
     }
 
     fn placeholder(&self, _n: usize) -> String {

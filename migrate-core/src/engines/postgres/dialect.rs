@@ -3,10 +3,19 @@
 use crate::backend::{Capabilities, Dialect, StatementClass};
 use crate::dialect::{SqlDialect, leading_keywords};
 use crate::history::Value;
+use crate::lock::LockId;
 
 /// PostgreSQL's SQL, usable without a connection.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PostgresDialect;
+
+/// Whether this session holds the advisory lock of key `$1` (an `int8`,
+/// which `pg_locks` splits into two `oid` halves).
+const HELD: &str = "EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' \
+     AND pid = pg_backend_pid() AND granted AND objsubid = 1 \
+     AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+     AND classid = (($1::int8 >> 32) & 4294967295)::oid \
+     AND objid = ($1::int8 & 4294967295)::oid)";
 
 impl Dialect for PostgresDialect {
     fn name(&self) -> &'static str {
@@ -55,6 +64,24 @@ impl Dialect for PostgresDialect {
             "SELECT to_regclass($1) IS NOT NULL".to_string(),
             vec![Value::from(name)],
         )
+    }
+
+    /// `pg_try_advisory_lock`, unless this session holds the lock already
+    /// (a second call would nest it, and one unlock would not free it).
+    fn try_lock_query(&self, id: &LockId) -> Option<(String, Vec<Value>)> {
+        Some((
+            format!("SELECT {HELD} OR pg_try_advisory_lock($1::int8)"),
+            vec![Value::Int(id.key)],
+        ))
+    }
+
+    /// `pg_advisory_unlock`, only when this session holds the lock (it
+    /// warns otherwise).
+    fn release_lock_query(&self, id: &LockId) -> Option<(String, Vec<Value>)> {
+        Some((
+            format!("SELECT {HELD} AND pg_advisory_unlock($1::int8)"),
+            vec![Value::Int(id.key)],
+        ))
     }
 }
 
