@@ -166,7 +166,14 @@ impl Migrator {
         {
             return Err(source.unknown_app(app));
         }
-        Ok(status(&source, &history, app))
+        let mut entries = status(&source, &history, app);
+        let part_way = |e: &StatusEntry| {
+            matches!(e.state, MigrationState::Partial | MigrationState::Reverting)
+        };
+        if entries.iter().any(part_way) && lock_is_held_elsewhere(backend).await? {
+            crate::status::mark_running(&mut entries);
+        }
+        Ok(entries)
     }
 
     /// Whether the database is exactly at the files' state: every migration
@@ -176,6 +183,17 @@ impl Migrator {
         let entries = self.status(backend).await?;
         Ok(entries.iter().all(|e| e.state == MigrationState::Applied))
     }
+}
+
+/// Whether another run holds the migration lock now: tried, and given back
+/// at once when it was free.
+async fn lock_is_held_elsewhere(backend: &mut dyn Backend) -> Result<bool> {
+    let id = crate::lock::LockId::of(backend.location());
+    if backend.try_lock(&id).await? {
+        backend.release_lock(&id).await?;
+        return Ok(false);
+    }
+    Ok(true)
 }
 
 /// Every public future of the core is `Send`: this only has to compile.

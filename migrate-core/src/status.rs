@@ -27,6 +27,9 @@ pub enum MigrationState {
     Orphan,
     /// Pending, but numbered below a migration already applied in its app.
     OutOfOrder,
+    /// Part way (applying or unapplying) while another run holds the
+    /// migration lock: a healthy run is at work on it, not a crashed one.
+    Running,
 }
 
 impl MigrationState {
@@ -40,6 +43,7 @@ impl MigrationState {
             MigrationState::Modified => "[M]",
             MigrationState::Orphan => "[?]",
             MigrationState::OutOfOrder => "[o]",
+            MigrationState::Running => "[~]",
         }
     }
 }
@@ -143,5 +147,15 @@ fn entry(
         applied_by: record.and_then(|r| r.applied_by.clone()),
         source_commit: record.and_then(|r| r.source_commit.clone()),
         changes: Vec::new(),
+    }
+}
+
+/// Marks the part-way entries as [`MigrationState::Running`]: what
+/// [`status`] gives when another run holds the migration lock.
+pub fn mark_running(entries: &mut [StatusEntry]) {
+    for e in entries {
+        if matches!(e.state, MigrationState::Partial | MigrationState::Reverting) {
+            e.state = MigrationState::Running;
+        }
     }
 }

@@ -64,12 +64,12 @@ fn detail(e: &StatusEntry) -> String {
         _ => String::new(),
     };
     match e.state {
-        MigrationState::Partial | MigrationState::Reverting => format!(
+        MigrationState::Partial | MigrationState::Reverting | MigrationState::Running => format!(
             "  ({}{counts}{})",
-            if e.state == MigrationState::Reverting {
-                "unapplying: "
-            } else {
-                "partial: "
+            match e.state {
+                MigrationState::Reverting => "unapplying: ",
+                MigrationState::Running => "running now: ",
+                _ => "partial: ",
             },
             e.last_error
                 .as_deref()
@@ -116,6 +116,9 @@ fn legend(state: MigrationState) -> &'static str {
         }
         MigrationState::OutOfOrder => {
             "out of order: pending below an applied migration; see `migrate --allow-out-of-order`"
+        }
+        MigrationState::Running => {
+            "running: another run holds the migration lock and is at work on it; wait for it"
         }
         MigrationState::Applied | MigrationState::Pending => "",
     }

@@ -313,6 +313,13 @@ pub async fn killed_run_keeps_the_lock_while_its_statement_runs(ctx: Arc<Ctx>) {
         .spawn()
         .unwrap();
     std::thread::sleep(Duration::from_millis(1000));
+    // A healthy run at work is not a crashed one.
+    ctx.migrate(&["status"])
+        .expect_code(0)
+        .expect_text("[~] 0001_slow  (running now: 1 of 3 statements ran)")
+        .expect_text("running: another run holds the migration lock");
+    ctx.migrate(&["--format", "json", "status"])
+        .expect_text("\"state\": \"running\"");
     first.kill().unwrap();
     first.wait().unwrap();
     // The process is gone; the server still runs its statement.
@@ -327,5 +334,5 @@ pub async fn killed_run_keeps_the_lock_while_its_statement_runs(ctx: Arc<Ctx>) {
     std::thread::sleep(Duration::from_millis(2500));
     ctx.migrate(&["status"])
         .expect_code(0)
-        .expect_text("0001_slow");
+        .expect_text("[!] 0001_slow  (partial: 1 of 3 statements ran");
 }
