@@ -27,6 +27,7 @@ pub mod dialect;
 pub mod engines;
 pub mod error;
 pub mod executor;
+pub mod fault;
 pub mod history;
 pub mod journal;
 pub mod lock;

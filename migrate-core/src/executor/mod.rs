@@ -163,6 +163,7 @@ async fn locked_run(
             step,
             record,
             actor: options.applied_by.clone(),
+            fault_prefix: "",
         };
         runner.run().await?;
         let report = StepReport {
@@ -208,6 +209,9 @@ pub(crate) struct StepRunner<'a> {
     /// The row as it will be written (apply) or as it was read (unapply).
     pub(crate) record: HistoryRecord,
     pub(crate) actor: Option<String>,
+    /// What the crash points of this run are called: empty, or `resume-`
+    /// while repair resumes ([`crate::fault`]).
+    pub(crate) fault_prefix: &'static str,
 }
 
 impl StepRunner<'_> {
@@ -396,16 +400,16 @@ impl StepRunner<'_> {
                     None,
                 ),
             };
-            fault::point("entry", i + 1);
+            crate::fault::point(self.fault_prefix, "entry", i + 1);
             self.record.journal.truncate(i);
             self.record.journal.push(entry);
             self.backend.write_record(&self.record).await?;
-            fault::point("before", i + 1);
+            crate::fault::point(self.fault_prefix, "before", i + 1);
             if let Err(e) = self.backend.execute(&statement.sql).await {
                 let outcome = self.journal_failure(i, &e).await;
                 return Err(statement_error(self.step, i, e, outcome));
             }
-            fault::point("after", i + 1);
+            crate::fault::point(self.fault_prefix, "after", i + 1);
             self.record.statements_done = i as i64 + 1;
             self.backend.write_record(&self.record).await?;
         }
@@ -440,23 +444,6 @@ impl StepRunner<'_> {
             ),
         }
     }
-}
-
-/// Crash points for tests of what a killed run leaves behind (feature
-/// `fault-injection`): `MIGRATE_FAULT=entry:3` aborts the process before
-/// statement 3's journal entry is written, `before:3` once it is written but
-/// before the statement runs, `after:3` once it ran but before the history
-/// counts it.
-mod fault {
-    #[cfg(feature = "fault-injection")]
-    pub(super) fn point(when: &str, statement: usize) {
-        if std::env::var("MIGRATE_FAULT").is_ok_and(|spec| spec == format!("{when}:{statement}")) {
-            std::process::abort();
-        }
-    }
-
-    #[cfg(not(feature = "fault-injection"))]
-    pub(super) fn point(_when: &str, _statement: usize) {}
 }
 
 fn trace_statement(step: &PreparedStep, index: usize) {

@@ -29,6 +29,10 @@ pub struct JournalEntry {
     /// How to tell whether the statement took effect.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub probe: Option<Probe>,
+    /// `repair --undo` was about to run the inverse when the row was last
+    /// written: whether the statement is still in effect is in doubt.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub undoing: bool,
 }
 
 impl JournalEntry {
@@ -40,6 +44,7 @@ impl JournalEntry {
             lossy: false,
             note: Some(note.into()),
             probe,
+            undoing: false,
         }
     }
 }
@@ -58,6 +63,7 @@ pub fn entry_from_text(
             lossy: false,
             note: None,
             probe,
+            undoing: false,
         },
         Derived::NeedsCapture { probe, .. } => JournalEntry::without_inverse(
             sql,
@@ -120,6 +126,7 @@ pub async fn entry<B: crate::Backend + ?Sized>(backend: &mut B, sql: &str) -> Jo
                 lossy: false,
                 note: None,
                 probe,
+                undoing: false,
             };
         }
         Derived::Unknown { reason, probe } => {
@@ -133,6 +140,7 @@ pub async fn entry<B: crate::Backend + ?Sized>(backend: &mut B, sql: &str) -> Jo
             lossy: restore.lossy,
             note: restore.note,
             probe,
+            undoing: false,
         },
         Err(why) => JournalEntry::without_inverse(sql, why, probe),
     }

@@ -165,7 +165,12 @@ fn case_of(record: HistoryRecord) -> Case {
         Direction::Apply => record.up_sql.clone(),
         Direction::Unapply => record.down_sql.clone().unwrap_or_default(),
     };
-    let done = (record.statements_done.max(0) as usize).min(script.len());
+    let counted = (record.statements_done.max(0) as usize).min(script.len());
+    // `repair --undo` marks a statement before running its inverse and
+    // uncounts it after: marked and still counted, it stopped in between,
+    // and whether the statement is still in effect is in doubt.
+    let undoing = counted > 0 && record.journal.get(counted - 1).is_some_and(|e| e.undoing);
+    let done = if undoing { counted - 1 } else { counted };
     let ran = (0..done)
         .map(|i| {
             let entry = record.journal.get(i);
@@ -181,7 +186,10 @@ fn case_of(record: HistoryRecord) -> Case {
             }
         })
         .collect();
-    let failed = record.last_error.clone().map(|e| (done + 1, e));
+    let failed = match undoing {
+        true => None,
+        false => record.last_error.clone().map(|e| (done + 1, e)),
+    };
     // A journal entry past the last counted statement, with no error
     // recorded: the run stopped between writing it and counting it.
     let doubt = match (&failed, record.journal.get(done), script.get(done)) {
@@ -488,6 +496,16 @@ async fn execute(
             let mut record = case.record.clone();
             let mut ran_so_far = Vec::new();
             for r in case.in_effect(doubt_ran).iter().rev() {
+                // Marked first, so that a crash while the inverse runs
+                // leaves the statement in doubt, not falsely in effect.
+                record.statements_done = r.index as i64;
+                record.journal.truncate(r.index);
+                if let Some(entry) = record.journal.get_mut(r.index - 1) {
+                    entry.undoing = true;
+                }
+                record.last_error = None;
+                backend.write_record(&record).await?;
+                crate::fault::point("undo-", "before", r.index);
                 for sql in r.inverse.iter().flatten() {
                     backend.execute(sql).await.map_err(|e| {
                         Error::Refused(format!(
@@ -500,6 +518,7 @@ The history still counts the statements not yet undone; run `migrate repair` aga
                     })?;
                     ran_so_far.push(sql.clone());
                 }
+                crate::fault::point("undo-", "after", r.index);
                 // Count it undone at once, so the row stays true if the next
                 // inverse fails.
                 record.statements_done = (r.index - 1) as i64;
@@ -551,6 +570,7 @@ The history still counts the statements not yet undone; run `migrate repair` aga
                 step: &step,
                 record,
                 actor,
+                fault_prefix: "resume-",
             };
             runner
                 .continue_journaled(start, Action::RepairResume, Instant::now())
@@ -713,6 +733,7 @@ mod tests {
             lossy,
             note: lossy.then(|| "the rows cannot come back".to_string()),
             probe: None,
+            undoing: false,
         }
     }
 

@@ -61,6 +61,12 @@ impl Output {
     }
 }
 
+/// The command line with armed crash points, built with the feature only.
+#[cfg(feature = "fault-injection")]
+const CRASHTEST: Option<&str> = Some(env!("CARGO_BIN_EXE_migrate-crashtest"));
+#[cfg(not(feature = "fault-injection"))]
+const CRASHTEST: Option<&str> = None;
+
 /// A scenario's world: a project folder with `migrations/`, and a database.
 pub struct Ctx {
     pub db: Scratch,
@@ -108,9 +114,37 @@ impl Ctx {
         }
     }
 
+    /// Runs `migrate-crashtest ARGS` against this scenario's database: the
+    /// command line with its crash points armed, aborting at `fault`
+    /// (`before:3`, `undo-after:2`, ...).
+    pub fn crash(&self, args: &[&str], fault: &str) -> Output {
+        let Some(binary) = CRASHTEST else {
+            panic!(
+                "crash tests need the test binary: cargo nextest run --workspace --features migrate-cli/fault-injection"
+            );
+        };
+        let env = [
+            ("DATABASE_URL", self.db.url.as_str()),
+            ("MIGRATE_FAULT", fault),
+        ];
+        let out = self
+            .command_of(binary, args, &env)
+            .output()
+            .expect("run migrate-crashtest");
+        Output {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
     /// The command, not yet started (for concurrent runs).
     pub fn command(&self, args: &[&str], env: &[(&str, &str)]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_migrate"));
+        self.command_of(env!("CARGO_BIN_EXE_migrate"), args, env)
+    }
+
+    fn command_of(&self, binary: &str, args: &[&str], env: &[(&str, &str)]) -> Command {
+        let mut cmd = Command::new(binary);
         cmd.args(args)
             .current_dir(self.project())
             .env_remove("DATABASE_URL")

@@ -162,13 +162,7 @@ pub async fn every_crash_point_is_undone_or_resumed(ctx: Arc<Ctx>) {
     for k in 1..=STEPS.len() {
         for point in ["entry", "before", "after"] {
             let fault = format!("{point}:{k}");
-            let crash = ctx.migrate_with(
-                &[],
-                &[
-                    ("DATABASE_URL", ctx.db.url.as_str()),
-                    ("MIGRATE_FAULT", fault.as_str()),
-                ],
-            );
+            let crash = ctx.crash(&[], &fault);
             partial_row(&crash, k);
             let rows = ctx.db.history().await;
             assert_eq!(
@@ -188,13 +182,7 @@ pub async fn every_crash_point_is_undone_or_resumed(ctx: Arc<Ctx>) {
                 "undo after a crash at {fault}"
             );
 
-            let crash = ctx.migrate_with(
-                &[],
-                &[
-                    ("DATABASE_URL", ctx.db.url.as_str()),
-                    ("MIGRATE_FAULT", fault.as_str()),
-                ],
-            );
+            let crash = ctx.crash(&[], &fault);
             partial_row(&crash, k);
             ctx.migrate(&["repair", "--resume", "--yes"]).expect_code(0);
             assert_eq!(
@@ -257,4 +245,70 @@ pub async fn repair_without_an_inverse_says_what_ran(ctx: Arc<Ctx>) {
     ctx.migrate(&["repair", "--undo", "--dry-run"])
         .expect_code(2)
         .expect_text("nothing to repair");
+}
+
+/// `repair` itself killed at every point: before and after each inverse of
+/// `--undo`, and at each statement boundary of `--resume`. The next repair
+/// settles the statement in doubt by looking, and ends at the schema the
+/// undo or the resume was heading for.
+pub async fn every_repair_crash_point_is_recovered(ctx: Arc<Ctx>) {
+    let (before, clean) = prepare(&ctx).await;
+    ctx.write("app", "0002_steps.sql", &migration(None));
+    let n = STEPS.len();
+    for j in 1..n {
+        for point in ["undo-before", "undo-after"] {
+            // Statements 1 to n-1 ran; n was recorded, not run.
+            partial_row(&ctx.crash(&[], &format!("before:{n}")), n);
+            let fault = format!("{point}:{j}");
+            let crash = ctx.crash(&["repair", "--undo", "--yes"], &fault);
+            assert_ne!(crash.code, 0, "{fault}: {}{}", crash.stdout, crash.stderr);
+            let rows = ctx.db.history().await;
+            assert_eq!(rows[1].state, "partial", "{fault}");
+            // The report tells the statement whose inverse was under way.
+            ctx.migrate(&["repair"])
+                .expect_code(0)
+                .expect_text(&format!("in doubt {j}:"));
+            ctx.migrate(&["repair", "--undo", "--yes"]).expect_code(0);
+            assert_eq!(
+                snapshot(&ctx).await,
+                before,
+                "undo after a crash at {fault}"
+            );
+            assert_eq!(history(&ctx).await, ["app:0001_base applied"]);
+        }
+    }
+    for j in 1..=n {
+        for point in ["resume-entry", "resume-before", "resume-after"] {
+            // Nothing ran; statement 1 was recorded, not run.
+            partial_row(&ctx.crash(&[], "before:1"), 1);
+            let fault = format!("{point}:{j}");
+            let crash = ctx.crash(&["repair", "--resume", "--yes"], &fault);
+            assert_ne!(crash.code, 0, "{fault}: {}{}", crash.stdout, crash.stderr);
+            ctx.migrate(&["repair", "--resume", "--yes"]).expect_code(0);
+            assert_eq!(
+                snapshot(&ctx).await,
+                clean,
+                "resume after a crash at {fault}"
+            );
+            ctx.migrate(&["app", "0001"]).expect_code(0);
+        }
+    }
+}
+
+/// The `migrate` binary has no crash points: `MIGRATE_FAULT` does nothing
+/// to it, in any build.
+pub async fn the_real_binary_ignores_crash_points(ctx: Arc<Ctx>) {
+    prepare(&ctx).await;
+    ctx.write("app", "0002_steps.sql", &migration(None));
+    for fault in ["entry:1", "before:2", "after:3"] {
+        ctx.migrate_with(
+            &[],
+            &[
+                ("DATABASE_URL", ctx.db.url.as_str()),
+                ("MIGRATE_FAULT", fault),
+            ],
+        )
+        .expect_code(0);
+        ctx.migrate(&["app", "0001"]).expect_code(0);
+    }
 }
