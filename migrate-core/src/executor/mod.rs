@@ -428,21 +428,53 @@ impl StepRunner<'_> {
             Direction::Apply => Action::ApplyFailed,
             Direction::Unapply => Action::UnapplyFailed,
         };
-        let written = self.backend.write_record(&self.record).await;
+        // Its first statement failed, so nothing of the migration ran: the
+        // history goes back to saying it is not applied.
+        let nothing_ran = index == 0 && self.step.direction == Direction::Apply;
+        let written = if nothing_ran {
+            let key = &self.step.key;
+            self.backend.delete_record(&key.app, &key.name).await
+        } else {
+            self.backend.write_record(&self.record).await
+        };
         if let Err(log) = self.log(action, index..index + 1, Some(error)).await {
             tracing::warn!("cannot write the failure to the audit log: {log}");
         }
-        match written {
-            Ok(()) => format!(
-                "Statements 1 to {index} ran and stay applied (this engine cannot roll them back); the history records {} as {} with {index} of {} statements done. `migrate repair` shows how to undo or finish it.",
+        let why = if self.backend.dialect().capabilities().transactional_ddl {
+            "the migration says transaction=false, so each statement committed on its own"
+        } else {
+            "this engine commits each DDL statement on its own"
+        };
+        match (written, nothing_ran) {
+            (Ok(()), true) => format!(
+                "Nothing of {} ran: its first statement failed, and the history is as it was. Fix the statement and run migrate again.",
+                self.step.key
+            ),
+            (Ok(()), false) => format!(
+                "{} ({why}); the history records {} as {} with {index} of {} statements done. `migrate repair` shows how to undo or finish it.",
+                statements_upto(index),
                 self.step.key,
                 self.record.state.as_str(),
                 self.step.statements.len()
             ),
-            Err(write) => format!(
-                "Statements 1 to {index} ran and stay applied; recording the failure in the history also failed ({write}), so the history says {index} statements ran but not why it stopped."
+            (Err(write), true) => format!(
+                "Nothing of {} ran: its first statement failed, but removing its row from the history also failed ({write}); `migrate repair` shows it.",
+                self.step.key
+            ),
+            (Err(write), false) => format!(
+                "{}; recording the failure in the history also failed ({write}), so the history says {index} statements ran but not why it stopped.",
+                statements_upto(index)
             ),
         }
+    }
+}
+
+/// `Statement 1 ran and stays applied` / `Statements 1 to 3 ran and stay
+/// applied`: the statements before the one that failed.
+fn statements_upto(index: usize) -> String {
+    match index {
+        1 => "Statement 1 ran and stays applied".to_string(),
+        n => format!("Statements 1 to {n} ran and stay applied"),
     }
 }
 
