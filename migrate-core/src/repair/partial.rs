@@ -338,7 +338,22 @@ Undo them by hand, then record that with `migrate repair --forget {} {}`.",
             Repair::Resume => {
                 let (statements, _) = self.resume_script(source, doubt_ran)?;
                 let start = self.done + usize::from(doubt_ran);
-                plan.statements = statements[start..].iter().map(|s| s.sql.clone()).collect();
+                let replays = self.session_replays(doubt_ran);
+                if !replays.is_empty() {
+                    plan.warnings.push(format!(
+                        "statements {} set session state (variables, prepared statements, settings) that the new connection lacks: they run again first",
+                        replays
+                            .iter()
+                            .map(|r| r.index.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                }
+                plan.statements = replays
+                    .into_iter()
+                    .map(|r| r.sql)
+                    .chain(statements[start..].iter().map(|s| s.sql.clone()))
+                    .collect();
                 plan.outcome = match self.direction {
                     Direction::Apply => format!("{} is applied", self.key),
                     Direction::Unapply => {
@@ -364,6 +379,17 @@ Undo them by hand, then record that with `migrate repair --forget {} {}`.",
 
     /// The statements a resume runs through (all of them; it starts past
     /// those in effect), checking that those that ran are unchanged.
+    /// The statements in effect that set state of the session that ran
+    /// them (`SET @v = ...`, `SET SESSION ...`, `PREPARE ...`): a resume on
+    /// a new connection runs them again first, in order, so that the
+    /// statements after them see what they saw.
+    fn session_replays(&self, doubt_ran: bool) -> Vec<Ran> {
+        self.in_effect(doubt_ran)
+            .into_iter()
+            .filter(|r| sets_session_state(&r.sql))
+            .collect()
+    }
+
     fn resume_script<'s>(
         &self,
         source: &'s Source,
@@ -543,6 +569,14 @@ The history still counts the statements not yet undone; run `migrate repair` aga
         Repair::Resume => {
             let (statements, migration) = case.resume_script(source, doubt_ran)?;
             let start = case.done + usize::from(doubt_ran);
+            for replay in case.session_replays(doubt_ran) {
+                backend.execute(&replay.sql).await.map_err(|e| {
+                    Error::Refused(format!(
+                        "statement {} of {} set session state the rest needs, and running it again failed: {e}\n    {}",
+                        replay.index, case.key, replay.sql
+                    ))
+                })?;
+            }
             let mut record = case.record.clone();
             if let Some(m) = migration {
                 // The file is the one that finishes it, so the row now
@@ -621,6 +655,22 @@ fn restored(record: &HistoryRecord) -> HistoryRecord {
 /// Commits the transaction `written` ran in, or rolls it back when it
 /// failed. (A plain function rather than one taking an async closure: the
 /// closure's borrow would make the repair's future not `Send`.)
+/// Whether a statement sets state of its session only: a variable, a
+/// prepared statement, a setting (not `SET GLOBAL`/`PERSIST`).
+fn sets_session_state(sql: &str) -> bool {
+    let words = crate::dialect::leading_keywords(sql, 2);
+    match words
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        ["SET", "GLOBAL" | "PERSIST" | "PERSIST_ONLY" | "TRANSACTION"] => false,
+        ["SET", ..] | ["PREPARE", ..] | ["DEALLOCATE", ..] => true,
+        _ => false,
+    }
+}
+
 async fn end_transaction(backend: &mut dyn Backend, written: Result<()>) -> Result<()> {
     match written {
         Ok(()) => backend.commit().await,

@@ -325,3 +325,46 @@ pub async fn the_real_binary_ignores_crash_points(ctx: Arc<Ctx>) {
         ctx.migrate(&["app", "0001"]).expect_code(0);
     }
 }
+
+/// A journaled migration that sets session state (a variable, a prepared
+/// statement) and is killed before using it: the resume, on a new
+/// connection, runs those statements again first and says so; the undo
+/// has nothing to undo for them.
+pub async fn session_state_is_replayed_on_resume(ctx: Arc<Ctx>) {
+    let body = match ctx.kind() {
+        crate::harness::Kind::Sqlite => return, // no session state to lose
+        crate::harness::Kind::Mysql => {
+            "SET @v = 5;\nPREPARE ins FROM 'INSERT INTO sess (id) VALUES (?)';\nEXECUTE ins USING @v;\n"
+        }
+        crate::harness::Kind::Postgres => {
+            "SET app.v = '5';\nPREPARE ins (int) AS INSERT INTO sess (id) VALUES ($1);\nEXECUTE ins(current_setting('app.v')::int);\n"
+        }
+    };
+    ctx.write(
+        "app",
+        "0001_session.sql",
+        &format!(
+            "-- migrate:up transaction=false\nCREATE TABLE sess (id INTEGER);\n{body}CREATE TABLE sess_after (id INTEGER);\n-- migrate:down\nDROP TABLE sess_after;\nDROP TABLE sess;\n"
+        ),
+    );
+    // Killed once statement 4 was recorded, before it ran; nothing shows
+    // whether an EXECUTE ran, so the user says.
+    partial_row(&ctx.crash(&[], "before:4"), 4);
+    ctx.migrate(&["repair", "--assume-not-ran"])
+        .expect_code(0)
+        .expect_text("statements 2, 3 set session state");
+    ctx.migrate(&["repair", "--resume", "--yes", "--assume-not-ran"])
+        .expect_code(0);
+    assert_eq!(
+        ctx.db.count("SELECT COUNT(*) FROM sess WHERE id = 5").await,
+        1
+    );
+    assert_eq!(history(&ctx).await, ["app:0001_session applied"]);
+
+    ctx.migrate(&["app", "zero"]).expect_code(0);
+    partial_row(&ctx.crash(&[], "before:4"), 4);
+    ctx.migrate(&["repair", "--undo", "--yes", "--assume-not-ran"])
+        .expect_code(0);
+    assert!(!ctx.db.tables().await.contains(&"sess".to_string()));
+    assert!(history(&ctx).await.is_empty());
+}

@@ -1,7 +1,8 @@
 //! The leading words of statements that `sqlparser` cannot parse whole but
 //! whose inverse follows from their head alone: SQLite and MySQL triggers,
 //! MySQL routines and events (their bodies are beyond the parser), SQLite
-//! pragmas with keyword values, PostgreSQL `DROP INDEX CONCURRENTLY`.
+//! pragmas with keyword values, PostgreSQL `DROP INDEX CONCURRENTLY`,
+//! MySQL's `PREPARE ... FROM @v`.
 //! The head is read with the parser's own tokenizer and keyword matching.
 
 use sqlparser::ast::{ObjectType, Statement};
@@ -79,6 +80,14 @@ pub(super) fn derive_from_head(
         }
         SqlDialect::Sqlite | SqlDialect::Mysql if p.parse_keyword(Keyword::CREATE) => {
             create(&mut p, cx)
+        }
+        // MySQL's `PREPARE s FROM @v`, `DEALLOCATE PREPARE s`: session
+        // state, gone with the connection.
+        SqlDialect::Mysql
+            if p.parse_one_of_keywords(&[Keyword::PREPARE, Keyword::DEALLOCATE])
+                .is_some() =>
+        {
+            Some(nothing_to_undo())
         }
         _ => None,
     }
