@@ -23,11 +23,10 @@ pub(super) fn refuse_unfinished(history: &[HistoryRecord], scope: &BTreeSet<Stri
         text.push_str(&describe_unfinished(r));
         text.push('\n');
     }
-    let before = previous_name(history, first);
     text.push_str(&format!(
         "The database holds the effects of the statements that ran. `migrate repair` shows what ran and the exact SQL of each way out: \
 undo them (`migrate repair --undo {app} {name}`), finish them after fixing the file (`--resume`), \
-or record what you did by hand (`--mark-applied`, `--forget`, or `migrate --fake {app} {before}`).",
+or record what you did by hand (`--mark-applied`, or `--forget` once you undid it, which checks the database first).",
         app = first.app,
         name = first.name,
     ));
@@ -51,17 +50,6 @@ pub fn describe_unfinished(r: &HistoryRecord) -> String {
         r.statements_done,
         r.statements_total
     )
-}
-
-/// The name to `--fake` back to so that `record` counts as not applied.
-fn previous_name(history: &[HistoryRecord], record: &HistoryRecord) -> String {
-    let number = number_of(&record.name);
-    history
-        .iter()
-        .filter(|r| r.app == record.app && number_of(&r.name) < number)
-        .max_by_key(|r| number_of(&r.name))
-        .map(|r| r.name.clone())
-        .unwrap_or_else(|| "zero".to_string())
 }
 
 /// When and by whom a record was applied, and from which commit.

@@ -162,7 +162,7 @@ fn partial_rows_block_unless_faking() {
     assert_eq!(err.exit_code(), 3);
     let text = err.to_string();
     assert!(text.contains("patients:0002_dob is partially applied: 0 of 1 statements ran; statement 1 failed: boom"), "{text}");
-    assert!(text.contains("migrate --fake patients 0001_init"), "{text}");
+    assert!(text.contains("`--forget` once you undid it"), "{text}");
     // The other app is not blocked.
     assert_eq!(
         run(&s, &h, to("tasks", "0001")).unwrap(),

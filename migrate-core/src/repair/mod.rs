@@ -10,4 +10,5 @@ mod accept;
 mod partial;
 
 pub use accept::{Accepted, accept};
+pub(crate) use partial::check_forgettable;
 pub use partial::{Case, Doubt, DoubtChoice, Ran, Repair, RepairPlan, inspect, run};

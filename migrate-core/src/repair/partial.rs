@@ -681,6 +681,18 @@ async fn end_transaction(backend: &mut dyn Backend, written: Result<()>) -> Resu
     }
 }
 
+/// Before `migrate --fake` moves a part-way migration back: the same check
+/// as `repair --forget`, so that faking cannot record "not applied" while
+/// the database still holds what its statements did.
+pub(crate) async fn check_forgettable(
+    backend: &mut dyn Backend,
+    source: &Source,
+    record: &HistoryRecord,
+) -> Result<()> {
+    let case = case_of(record.clone());
+    check_state(backend, source, &case, false).await
+}
+
 /// Before `--mark-applied` (`applied`) or `--forget`: whatever the
 /// migration's statements say about objects, the database must show the
 /// state after all of them (applied) or before any of them (forgotten).

@@ -101,7 +101,13 @@ pub async fn partial_blocks_until_faked(ctx: Arc<Ctx>) {
     ctx.migrate(&[])
         .expect_code(3)
         .expect_text("app:0002_steps is partially applied: 1 of 2 statements ran")
-        .expect_text("migrate --fake app 0001_base");
+        .expect_text("`--forget` once you undid it");
+    // Faking it away while its table is still there would make the history
+    // lie: refused, as `repair --forget` refuses.
+    ctx.migrate(&["--fake", "app", "0001"])
+        .expect_code(3)
+        .expect_text("table step_one exists");
+    assert_eq!(ctx.db.history().await[1].state, "partial");
     // What the recovery guide says: undo by hand, then fix the history.
     ctx.db.exec("DROP TABLE step_one").await;
     ctx.migrate(&["--fake", "app", "0001"])
