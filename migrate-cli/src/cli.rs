@@ -221,6 +221,12 @@ pub struct RepairArgs {
     #[arg(long)]
     pub assume_not_ran: bool,
 
+    /// With --resume of a migration stopped while unapplying: finish with
+    /// the down section of the file as it is now (after fixing it), not
+    /// the down statements stored when it was applied.
+    #[arg(long, requires = "resume")]
+    pub use_file_down: bool,
+
     /// Do not ask for confirmation (required without a terminal).
     #[arg(long, short = 'y')]
     pub yes: bool,

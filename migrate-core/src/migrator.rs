@@ -220,9 +220,7 @@ fn futures_are_send(
         source,
         key,
         crate::repair::Repair::Undo,
-        crate::repair::DoubtChoice::Check,
-        None,
-        std::time::Duration::ZERO,
+        &crate::repair::RepairOptions::default(),
         confirm,
     ));
     send(crate::repair::accept(

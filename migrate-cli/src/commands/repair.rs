@@ -4,7 +4,7 @@
 use std::io::{BufRead, IsTerminal, Write};
 
 use migrate_core::migration::MigrationKey;
-use migrate_core::repair::{self, Case, DoubtChoice, Repair, RepairPlan};
+use migrate_core::repair::{self, Case, DoubtChoice, Repair, RepairOptions, RepairPlan};
 use migrate_core::{Error, Source};
 use serde_json::json;
 
@@ -81,12 +81,17 @@ async fn dispatch(
         }
         return Ok(());
     }
-    let choice = if args.assume_ran {
-        DoubtChoice::AssumeRan
-    } else if args.assume_not_ran {
-        DoubtChoice::AssumeNotRan
-    } else {
-        DoubtChoice::Check
+    let options = RepairOptions {
+        doubt: if args.assume_ran {
+            DoubtChoice::AssumeRan
+        } else if args.assume_not_ran {
+            DoubtChoice::AssumeNotRan
+        } else {
+            DoubtChoice::Check
+        },
+        use_file_down: args.use_file_down,
+        actor: Some(super::actor()),
+        lock_timeout: settings.lock_timeout,
     };
     let cases = repair::inspect(backend).await?;
     let action = [
@@ -98,7 +103,7 @@ async fn dispatch(
     .into_iter()
     .find_map(|(on, r)| on.then_some(r));
     let Some(action) = action else {
-        report(&cases, source, choice, json);
+        report(&cases, source, &options, json);
         return Ok(());
     };
     let key = chosen(&cases, source, args)?;
@@ -123,17 +128,7 @@ async fn dispatch(
         }
         yes || ask("Proceed?")
     };
-    let (plan, done) = repair::run(
-        backend,
-        source,
-        &key,
-        action,
-        choice,
-        Some(super::actor()),
-        settings.lock_timeout,
-        &mut confirm,
-    )
-    .await?;
+    let (plan, done) = repair::run(backend, source, &key, action, &options, &mut confirm).await?;
     if json {
         crate::print_json(&json!({"plan": plan, "done": done}));
     } else if done {
@@ -177,7 +172,7 @@ fn chosen(cases: &[Case], source: &Source, args: &RepairArgs) -> Result<Migratio
     }
 }
 
-fn report(cases: &[Case], source: &Source, choice: DoubtChoice, json: bool) {
+fn report(cases: &[Case], source: &Source, options: &RepairOptions, json: bool) {
     let options = |case: &Case| -> Vec<(Repair, Result<RepairPlan, String>)> {
         [
             Repair::Undo,
@@ -186,7 +181,7 @@ fn report(cases: &[Case], source: &Source, choice: DoubtChoice, json: bool) {
             Repair::Forget,
         ]
         .into_iter()
-        .map(|r| (r, case.plan(r, source, choice).map_err(|e| e.to_string())))
+        .map(|r| (r, case.plan(r, source, options).map_err(|e| e.to_string())))
         .collect()
     };
     if json {

@@ -11,4 +11,4 @@ mod partial;
 
 pub use accept::{Accepted, accept};
 pub(crate) use partial::check_forgettable;
-pub use partial::{Case, Doubt, DoubtChoice, Ran, Repair, RepairPlan, inspect, run};
+pub use partial::{Case, Doubt, DoubtChoice, Ran, Repair, RepairOptions, RepairPlan, inspect, run};

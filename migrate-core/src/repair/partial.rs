@@ -83,6 +83,33 @@ pub enum DoubtChoice {
     AssumeNotRan,
 }
 
+/// How a repair runs.
+#[derive(Debug, Clone)]
+pub struct RepairOptions {
+    /// How to settle a statement in doubt that the database cannot answer
+    /// for.
+    pub doubt: DoubtChoice,
+    /// Resume an interrupted unapply with the down section of the file as
+    /// it is now (fixed), rather than the down statements stored when the
+    /// migration was applied (`--use-file-down`).
+    pub use_file_down: bool,
+    /// `user@host`, for the audit log.
+    pub actor: Option<String>,
+    /// How long to wait for the migration lock.
+    pub lock_timeout: Duration,
+}
+
+impl Default for RepairOptions {
+    fn default() -> Self {
+        RepairOptions {
+            doubt: DoubtChoice::Check,
+            use_file_down: false,
+            actor: None,
+            lock_timeout: crate::backend::DEFAULT_LOCK_TIMEOUT,
+        }
+    }
+}
+
 /// The ways out of a partial migration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -266,8 +293,13 @@ Check by hand, then say --assume-ran or --assume-not-ran.",
     }
 
     /// What `repair` would do, or why it cannot.
-    pub fn plan(&self, repair: Repair, source: &Source, choice: DoubtChoice) -> Result<RepairPlan> {
-        let doubt_ran = self.settle(choice)?;
+    pub fn plan(
+        &self,
+        repair: Repair,
+        source: &Source,
+        options: &RepairOptions,
+    ) -> Result<RepairPlan> {
+        let doubt_ran = self.settle(options.doubt)?;
         let mut plan = RepairPlan {
             migration: self.key.to_string(),
             repair,
@@ -336,7 +368,8 @@ Undo them by hand, then record that with `migrate repair --forget {} {}`.",
                 };
             }
             Repair::Resume => {
-                let (statements, _) = self.resume_script(source, doubt_ran)?;
+                let (statements, _) =
+                    self.resume_script(source, doubt_ran, options.use_file_down)?;
                 let start = self.done + usize::from(doubt_ran);
                 let replays = self.session_replays(doubt_ran);
                 if !replays.is_empty() {
@@ -394,10 +427,31 @@ Undo them by hand, then record that with `migrate repair --forget {} {}`.",
         &self,
         source: &'s Source,
         doubt_ran: bool,
+        use_file_down: bool,
     ) -> Result<(
         Vec<PreparedStatement>,
         Option<&'s crate::migration::Migration>,
     )> {
+        if self.direction == Direction::Unapply && use_file_down {
+            let down = source.get(&self.key).and_then(|m| m.down.as_ref());
+            let Some(down) = down else {
+                return Err(Error::Refused(format!(
+                    "{} cannot be resumed with the file's down section: the file has none (or is gone from {})",
+                    self.key,
+                    source.dir().display()
+                )));
+            };
+            let file: Vec<PreparedStatement> = down
+                .statements
+                .iter()
+                .map(|s| PreparedStatement {
+                    sql: s.sql.clone(),
+                    location: format!("line {} of {}", s.line, down.path.display()),
+                })
+                .collect();
+            self.check_unchanged(&file, doubt_ran, "its down section")?;
+            return Ok((file, None));
+        }
         if self.direction == Direction::Unapply {
             // The down statements stored with the migration are the ones
             // that started running.
@@ -428,6 +482,18 @@ Undo them by hand, then record that with `migrate repair --forget {} {}`.",
                 location: format!("line {} of {}", s.line, migration.up.path.display()),
             })
             .collect();
+        self.check_unchanged(&file, doubt_ran, "the file")?;
+        Ok((file, Some(migration)))
+    }
+
+    /// Resuming runs only what comes after the statements in effect, so
+    /// `file` must hold them as they ran.
+    fn check_unchanged(
+        &self,
+        file: &[PreparedStatement],
+        doubt_ran: bool,
+        what: &str,
+    ) -> Result<()> {
         let in_effect = self.done + usize::from(doubt_ran);
         let mut changed = Vec::new();
         for i in 0..in_effect {
@@ -440,39 +506,36 @@ Undo them by hand, then record that with `migrate repair --forget {} {}`.",
             match file.get(i) {
                 Some(now) if statement_hash(&now.sql) == recorded => {}
                 Some(_) => changed.push(format!("  statement {} changed since it ran", i + 1)),
-                None => changed.push(format!("  statement {} is gone from the file", i + 1)),
+                None => changed.push(format!("  statement {} is gone from {what}", i + 1)),
             }
         }
-        if !changed.is_empty() {
-            return Err(Error::Refused(format!(
-                "{} cannot be resumed: statements that already ran differ in the file now:\n{}\n\
-Resuming runs only what comes after them, so the file must keep them as they ran. \
-Put them back, or undo the migration with `migrate repair --undo {} {}` and apply the new version.",
-                self.key,
-                changed.join("\n"),
-                self.key.app,
-                self.key.name
-            )));
+        if changed.is_empty() {
+            return Ok(());
         }
-        Ok((file, Some(migration)))
+        Err(Error::Refused(format!(
+            "{} cannot be resumed: statements that already ran differ in {what} now:\n{}\n\
+Resuming runs only what comes after them, so {what} must keep them as they ran. \
+Put them back, or undo the migration with `migrate repair --undo {} {}` and apply the new version.",
+            self.key,
+            changed.join("\n"),
+            self.key.app,
+            self.key.name
+        )))
     }
 }
 
 /// Runs one repair under the migration lock: re-reads the history, plans,
 /// asks `confirm` (which sees the plan and may decline), then acts and logs.
 /// Returns the plan and whether it ran.
-#[allow(clippy::too_many_arguments)]
 pub async fn run(
     backend: &mut dyn Backend,
     source: &Source,
     key: &MigrationKey,
     repair: Repair,
-    choice: DoubtChoice,
-    actor: Option<String>,
-    lock_timeout: Duration,
+    options: &RepairOptions,
     confirm: &mut (dyn FnMut(&RepairPlan) -> bool + Send),
 ) -> Result<(RepairPlan, bool)> {
-    backend.lock(lock_timeout).await?;
+    backend.lock(options.lock_timeout).await?;
     let result = async {
         let cases = inspect(backend).await?;
         let case = cases.into_iter().find(|c| c.key == *key).ok_or_else(|| {
@@ -480,15 +543,15 @@ pub async fn run(
                 "{key} is not partially applied: there is nothing to repair"
             ))
         })?;
-        let plan = case.plan(repair, source, choice)?;
+        let plan = case.plan(repair, source, options)?;
         if matches!(repair, Repair::MarkApplied | Repair::Forget) {
             check_state(backend, source, &case, repair == Repair::MarkApplied).await?;
         }
         if !confirm(&plan) {
             return Ok((plan, false));
         }
-        let doubt_ran = case.settle(choice)?;
-        execute(backend, source, case, &plan, doubt_ran, actor).await?;
+        let doubt_ran = case.settle(options.doubt)?;
+        execute(backend, source, case, &plan, doubt_ran, options).await?;
         Ok((plan, true))
     }
     .await;
@@ -504,8 +567,9 @@ async fn execute(
     case: Case,
     plan: &RepairPlan,
     doubt_ran: bool,
-    actor: Option<String>,
+    options: &RepairOptions,
 ) -> Result<()> {
+    let actor = options.actor.clone();
     let log = |statements: Vec<String>, detail: String| LogEntry {
         at: now(),
         app: case.key.app.clone(),
@@ -567,7 +631,8 @@ The history still counts the statements not yet undone; run `migrate repair` aga
             end_transaction(backend, written).await
         }
         Repair::Resume => {
-            let (statements, migration) = case.resume_script(source, doubt_ran)?;
+            let (statements, migration) =
+                case.resume_script(source, doubt_ran, options.use_file_down)?;
             let start = case.done + usize::from(doubt_ran);
             for replay in case.session_replays(doubt_ran) {
                 backend.execute(&replay.sql).await.map_err(|e| {
@@ -788,6 +853,13 @@ mod tests {
     use super::*;
     use crate::dialect::SqlDialect;
 
+    fn choice(doubt: DoubtChoice) -> RepairOptions {
+        RepairOptions {
+            doubt,
+            ..RepairOptions::default()
+        }
+    }
+
     fn entry(sql: &str, inverse: Option<&[&str]>, lossy: bool) -> JournalEntry {
         JournalEntry {
             hash: statement_hash(sql),
@@ -846,7 +918,7 @@ mod tests {
         assert_eq!(case.failed, Some((3, "statement 3 failed: boom".into())));
         assert!(case.doubt.is_none());
         let plan = case
-            .plan(Repair::Undo, &source, DoubtChoice::Check)
+            .plan(Repair::Undo, &source, &choice(DoubtChoice::Check))
             .unwrap();
         assert_eq!(
             plan.statements,
@@ -869,7 +941,7 @@ mod tests {
         ];
         let case = case_of(record(2, journal, Some("statement 3 failed")));
         let err = case
-            .plan(Repair::Undo, &source, DoubtChoice::Check)
+            .plan(Repair::Undo, &source, &choice(DoubtChoice::Check))
             .unwrap_err()
             .to_string();
         assert!(
@@ -893,7 +965,7 @@ mod tests {
         let case = case_of(record(1, journal, None));
         assert_eq!(case.doubt.as_ref().map(|d| d.index), Some(2));
         let err = case
-            .plan(Repair::Undo, &source, DoubtChoice::Check)
+            .plan(Repair::Undo, &source, &choice(DoubtChoice::Check))
             .unwrap_err()
             .to_string();
         assert!(
@@ -901,25 +973,25 @@ mod tests {
             "{err}"
         );
         let ran = case
-            .plan(Repair::Undo, &source, DoubtChoice::AssumeRan)
+            .plan(Repair::Undo, &source, &choice(DoubtChoice::AssumeRan))
             .unwrap();
         assert_eq!(
             ran.statements,
             ["CREATE TABLE old (id INT)", "DROP TABLE a"]
         );
         let not_ran = case
-            .plan(Repair::Undo, &source, DoubtChoice::AssumeNotRan)
+            .plan(Repair::Undo, &source, &choice(DoubtChoice::AssumeNotRan))
             .unwrap();
         assert_eq!(not_ran.statements, ["DROP TABLE a"]);
         // What the database shows wins over a contradicting flag.
         let mut seen = case.clone();
         seen.doubt.as_mut().unwrap().took_effect = Some(false);
         assert!(
-            seen.plan(Repair::Undo, &source, DoubtChoice::AssumeRan)
+            seen.plan(Repair::Undo, &source, &choice(DoubtChoice::AssumeRan))
                 .is_err()
         );
         assert_eq!(
-            seen.plan(Repair::Resume, &source, DoubtChoice::Check)
+            seen.plan(Repair::Resume, &source, &choice(DoubtChoice::Check))
                 .unwrap()
                 .statements,
             ["DROP TABLE old", "CREATE TABLE b (id INT)"]
@@ -943,13 +1015,13 @@ mod tests {
         )];
         let case = case_of(record(1, journal, Some("statement 2 failed")));
         let err = case
-            .plan(Repair::Resume, &source, DoubtChoice::Check)
+            .plan(Repair::Resume, &source, &choice(DoubtChoice::Check))
             .unwrap_err()
             .to_string();
         assert!(err.contains("statement 1 changed since it ran"), "{err}");
         let (_d, unchanged) = empty_source();
         let plan = case
-            .plan(Repair::Resume, &unchanged, DoubtChoice::Check)
+            .plan(Repair::Resume, &unchanged, &choice(DoubtChoice::Check))
             .unwrap();
         assert_eq!(
             plan.statements,

@@ -368,3 +368,32 @@ pub async fn session_state_is_replayed_on_resume(ctx: Arc<Ctx>) {
     assert!(!ctx.db.tables().await.contains(&"sess".to_string()));
     assert!(history(&ctx).await.is_empty());
 }
+
+/// An unapply stopped by a broken down statement: `--resume` goes on with
+/// the down statements stored at apply time (still broken), and with
+/// `--use-file-down` with the file's fixed down section.
+pub async fn resume_of_an_unapply_can_use_the_fixed_file(ctx: Arc<Ctx>) {
+    let up = "-- migrate:up transaction=false\nCREATE TABLE u1 (id INTEGER);\nCREATE TABLE u2 (id INTEGER);\n";
+    ctx.write(
+        "app",
+        "0001_u.sql",
+        &format!("{up}-- migrate:down transaction=false\nDROP TABLE u2;\nDROP TABLE no_such_table;\nDROP TABLE u1;\n"),
+    );
+    ctx.migrate(&[]).expect_code(0);
+    ctx.migrate(&["app", "zero"]).expect_code(1);
+    assert_eq!(history(&ctx).await, ["app:0001_u reverting"]);
+    ctx.write(
+        "app",
+        "0001_u.sql",
+        &format!("{up}-- migrate:down transaction=false\nDROP TABLE u2;\nDROP TABLE u1;\n"),
+    );
+    ctx.migrate(&["repair", "--resume", "--yes"])
+        .expect_code(1)
+        .expect_text("no_such_table");
+    ctx.migrate(&["repair", "--resume", "--yes", "--use-file-down"])
+        .expect_code(0)
+        .expect_text("Done:");
+    assert!(history(&ctx).await.is_empty());
+    let tables = ctx.db.tables().await;
+    assert!(!tables.contains(&"u1".to_string()) && !tables.contains(&"u2".to_string()));
+}

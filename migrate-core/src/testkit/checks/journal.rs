@@ -7,7 +7,7 @@ use crate::backend::{Backend, BackendExt};
 use crate::history::RecordState;
 use crate::migration::MigrationKey;
 use crate::plan::Request;
-use crate::repair::{DoubtChoice, Repair};
+use crate::repair::Repair;
 use crate::source::Source;
 use crate::testkit::journal::{column, index, table, view};
 use crate::testkit::{Connector, Kit, Scratch, connect, table_exists};
@@ -121,19 +121,13 @@ async fn repair(
     how: Repair,
 ) -> crate::Result<bool> {
     let confirm = &mut |_: &crate::repair::RepairPlan| true;
-    let timeout = Duration::from_secs(10);
-    crate::repair::run(
-        b,
-        source,
-        key,
-        how,
-        DoubtChoice::Check,
-        None,
-        timeout,
-        confirm,
-    )
-    .await
-    .map(|(_, ran)| ran)
+    let options = crate::repair::RepairOptions {
+        lock_timeout: Duration::from_secs(10),
+        ..Default::default()
+    };
+    crate::repair::run(b, source, key, how, &options, confirm)
+        .await
+        .map(|(_, ran)| ran)
 }
 
 /// A journaled migration stopped at its third statement is undone by
