@@ -76,6 +76,7 @@ scenarios! {
     repair::the_real_binary_ignores_crash_points,
     repair::session_state_is_replayed_on_resume,
     repair::resume_of_an_unapply_can_use_the_fixed_file,
+    crash_matrix::crash_matrix_recovers_every_boundary,
     portable::portable_set_is_equivalent_everywhere,
     portable::portable_errors_name_file_line_and_operation,
     portable::a_variant_replaces_a_portable_migration_on_one_engine,

@@ -358,7 +358,8 @@ impl Scratch {
         }
     }
 
-    async fn strings(&self, sql: &str) -> Vec<String> {
+    /// The first column of every row of a query, as text.
+    pub async fn strings(&self, sql: &str) -> Vec<String> {
         match self.kind {
             Kind::Sqlite => {
                 let conn = self.sqlite();
