@@ -97,6 +97,25 @@ impl SqlxBackend {
     }
 }
 
+/// Binds a plain value as a query parameter, the same way on every engine:
+/// text as `String`, integers as `i64`, NULL as a text NULL.
+fn bind<'q, DB>(
+    q: sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>,
+    v: &Value,
+) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>
+where
+    DB: sqlx::Database,
+    String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    match v {
+        Value::Text(s) => q.bind(s.clone()),
+        Value::Int(n) => q.bind(*n),
+        Value::Null => q.bind(None::<String>),
+    }
+}
+
 /// A sqlx error as the core's error, shown as the engine's own client shows
 /// it and kept as the source.
 fn driver_error(context: &str, e: sqlx::Error) -> Error {

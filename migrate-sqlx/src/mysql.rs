@@ -2,9 +2,8 @@
 //! the server's errors worded as by its client, the named lock.
 
 use migrate_core::{Result, Value};
-use sqlx::mysql::{MySqlArguments, MySqlDatabaseError, MySqlRow};
-use sqlx::query::Query;
-use sqlx::{AssertSqlSafe, Column, MySql, MySqlConnection, Row, TypeInfo, ValueRef};
+use sqlx::mysql::{MySqlDatabaseError, MySqlRow};
+use sqlx::{AssertSqlSafe, Column, MySqlConnection, Row, TypeInfo, ValueRef};
 
 use crate::driver_error;
 
@@ -27,14 +26,6 @@ pub(crate) async fn execute(c: &mut MySqlConnection, sql: &str) -> Result<()> {
         .map_err(|e| driver_error("MySQL", e))
 }
 
-fn bind<'q>(q: Query<'q, MySql, MySqlArguments>, v: &Value) -> Query<'q, MySql, MySqlArguments> {
-    match v {
-        Value::Text(s) => q.bind(s.clone()),
-        Value::Int(n) => q.bind(*n),
-        Value::Null => q.bind(None::<String>),
-    }
-}
-
 pub(crate) async fn query(
     c: &mut MySqlConnection,
     sql: &str,
@@ -47,7 +38,7 @@ pub(crate) async fn query(
     } else {
         let q = params
             .iter()
-            .fold(sqlx::query(AssertSqlSafe(sql.to_string())), bind);
+            .fold(sqlx::query(AssertSqlSafe(sql.to_string())), crate::bind);
         q.fetch_all(&mut *c).await
     };
     let rows = rows.map_err(|e| driver_error("MySQL", e))?;

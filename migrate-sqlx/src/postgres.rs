@@ -2,9 +2,8 @@
 //! server's errors worded as by the in-tree backend, the advisory lock.
 
 use migrate_core::{Result, Value};
-use sqlx::postgres::{PgArguments, PgDatabaseError, PgRow};
-use sqlx::query::Query;
-use sqlx::{AssertSqlSafe, Column, PgConnection, Postgres, Row, TypeInfo};
+use sqlx::postgres::{PgDatabaseError, PgRow};
+use sqlx::{AssertSqlSafe, Column, PgConnection, Row, TypeInfo};
 
 use crate::driver_error;
 
@@ -32,14 +31,6 @@ pub(crate) async fn execute(c: &mut PgConnection, sql: &str) -> Result<()> {
         .map_err(|e| driver_error("PostgreSQL", e))
 }
 
-fn bind<'q>(q: Query<'q, Postgres, PgArguments>, v: &Value) -> Query<'q, Postgres, PgArguments> {
-    match v {
-        Value::Text(s) => q.bind(s.clone()),
-        Value::Int(n) => q.bind(*n),
-        Value::Null => q.bind(None::<String>),
-    }
-}
-
 pub(crate) async fn query(
     c: &mut PgConnection,
     sql: &str,
@@ -47,7 +38,7 @@ pub(crate) async fn query(
 ) -> Result<Vec<Vec<Value>>> {
     let q = params
         .iter()
-        .fold(sqlx::query(AssertSqlSafe(sql.to_string())), bind);
+        .fold(sqlx::query(AssertSqlSafe(sql.to_string())), crate::bind);
     let rows = q
         .fetch_all(c)
         .await

@@ -3,9 +3,8 @@
 
 use migrate_core::engines::sqlite;
 use migrate_core::{Result, Value};
-use sqlx::query::Query;
-use sqlx::sqlite::{SqliteArguments, SqliteRow};
-use sqlx::{AssertSqlSafe, Row, Sqlite, SqliteConnection, TypeInfo, ValueRef};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{AssertSqlSafe, Row, SqliteConnection, TypeInfo, ValueRef};
 
 use crate::driver_error;
 
@@ -39,17 +38,6 @@ pub(crate) async fn execute(c: &mut SqliteConnection, sql: &str) -> Result<()> {
     }))
 }
 
-fn bind<'q>(
-    q: Query<'q, Sqlite, SqliteArguments>,
-    v: &Value,
-) -> Query<'q, Sqlite, SqliteArguments> {
-    match v {
-        Value::Text(s) => q.bind(s.clone()),
-        Value::Int(n) => q.bind(*n),
-        Value::Null => q.bind(None::<String>),
-    }
-}
-
 pub(crate) async fn query(
     c: &mut SqliteConnection,
     sql: &str,
@@ -57,7 +45,7 @@ pub(crate) async fn query(
 ) -> Result<Vec<Vec<Value>>> {
     let q = params
         .iter()
-        .fold(sqlx::query(AssertSqlSafe(sql.to_string())), bind);
+        .fold(sqlx::query(AssertSqlSafe(sql.to_string())), crate::bind);
     let rows = q
         .fetch_all(c)
         .await

@@ -78,40 +78,49 @@ impl ServerDb {
             "MIGRATE_TEST_POSTGRES_URL",
             "postgres://postgres@127.0.0.1:5432/postgres",
         );
-        let name = unique_name();
-        let mut admin = match sqlx::PgConnection::connect(&server).await {
-            Ok(c) => c,
-            Err(e) => return unreachable(&server, e),
-        };
-        sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
-            .execute(&mut admin)
-            .await
-            .expect("create the scratch database");
-        Some(ServerDb {
-            url: with_database(&server, &name),
-            server,
-            drop_sql: format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
-            postgres: true,
-        })
+        ServerDb::create(server, true).await
     }
 
     pub async fn mysql() -> Option<ServerDb> {
         let server = server("MIGRATE_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306");
+        ServerDb::create(server, false).await
+    }
+
+    /// Creates a uniquely named database on the server.
+    async fn create(server: String, postgres: bool) -> Option<ServerDb> {
         let name = unique_name();
-        let mut admin = match sqlx::MySqlConnection::connect(&server).await {
-            Ok(c) => c,
-            Err(e) => return unreachable(&server, e),
+        let (create, drop_sql) = if postgres {
+            (
+                format!("CREATE DATABASE \"{name}\""),
+                format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
+            )
+        } else {
+            (
+                format!("CREATE DATABASE `{name}`"),
+                format!("DROP DATABASE IF EXISTS `{name}`"),
+            )
         };
-        sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE `{name}`")))
-            .execute(&mut admin)
-            .await
-            .expect("create the scratch database");
+        if let Err(e) = run_on(&server, postgres, create).await {
+            return unreachable(&server, e);
+        }
         Some(ServerDb {
             url: with_database(&server, &name),
             server,
-            drop_sql: format!("DROP DATABASE IF EXISTS `{name}`"),
-            postgres: false,
+            drop_sql,
+            postgres,
         })
+    }
+}
+
+/// Runs one statement on a new connection to the server.
+async fn run_on(server: &str, postgres: bool, sql: String) -> Result<(), sqlx::Error> {
+    let sql = AssertSqlSafe(sql);
+    if postgres {
+        let mut c = sqlx::PgConnection::connect(server).await?;
+        sqlx::raw_sql(sql).execute(&mut c).await.map(drop)
+    } else {
+        let mut c = sqlx::MySqlConnection::connect(server).await?;
+        sqlx::raw_sql(sql).execute(&mut c).await.map(drop)
     }
 }
 
@@ -120,20 +129,11 @@ impl Drop for ServerDb {
         let (server, sql, postgres) = (self.server.clone(), self.drop_sql.clone(), self.postgres);
         // A thread of its own: this may run inside a test's runtime.
         let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
+            tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
-                .expect("runtime");
-            rt.block_on(async move {
-                let sql = AssertSqlSafe(sql);
-                if postgres {
-                    let mut c = sqlx::PgConnection::connect(&server).await?;
-                    sqlx::raw_sql(sql).execute(&mut c).await.map(drop)
-                } else {
-                    let mut c = sqlx::MySqlConnection::connect(&server).await?;
-                    sqlx::raw_sql(sql).execute(&mut c).await.map(drop)
-                }
-            })
+                .expect("runtime")
+                .block_on(run_on(&server, postgres, sql))
         })
         .join();
     }
