@@ -71,11 +71,21 @@ pub struct Script {
     /// `false` when the section marker says `transaction=false`: the script
     /// then runs statement by statement, journaled.
     pub transaction: bool,
+    /// `true` when the section marker says `noop=true`: a down section
+    /// that is empty on purpose. An empty down section without it is taken
+    /// for one not written yet, and unapplying through it is refused.
+    pub noop: bool,
     /// The statements, in order.
     pub statements: Vec<Statement>,
 }
 
 impl Script {
+    /// `true` when the script runs nothing although its file did not say
+    /// that this is meant (`noop=true`): a down section left empty.
+    pub fn unwritten(&self) -> bool {
+        self.statements.is_empty() && !self.noop
+    }
+
     /// The statement texts, as stored in the history.
     pub fn sql(&self) -> Vec<String> {
         self.statements.iter().map(|s| s.sql.clone()).collect()

@@ -14,6 +14,10 @@ const SQL_TEMPLATE: &str = "\
 
 
 -- migrate:down
+-- The statements that undo the up section, newest change first. Unapplying
+-- through an empty down section is refused, so that a forgotten one cannot
+-- pass for a rollback; if there is truly nothing to undo, write
+-- `-- migrate:down noop=true` instead of the marker above.
 
 ";
 

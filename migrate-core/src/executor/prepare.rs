@@ -95,6 +95,12 @@ fn prepare_step(
         Direction::Unapply => {
             let (statements, transaction, warnings) =
                 down_statements(&step.key, migration, record, prefer_file_down);
+            let meant = migration
+                .and_then(|m| m.down.as_ref())
+                .is_some_and(|d| d.noop && d.statements.is_empty());
+            if statements.is_empty() && !meant && !step.fake {
+                return Err(empty_down(&step.key, migration));
+            }
             let sql: Vec<&str> = statements.iter().map(|s| s.sql.as_str()).collect();
             let mode = execution_mode(dialect, &sql, transaction, &step.key, None)?;
             PreparedStep {
@@ -123,6 +129,29 @@ fn prepare_step(
         }
     }
     Ok(prepared)
+}
+
+/// The refusal to unapply a migration through a down section that runs
+/// nothing without saying so: its changes would stay, and applying it again
+/// would fail on them.
+fn empty_down(key: &MigrationKey, migration: Option<&Migration>) -> Error {
+    let file_has_statements = migration
+        .and_then(|m| m.down.as_ref())
+        .is_some_and(|d| !d.statements.is_empty());
+    let fix = if file_has_statements {
+        "Its file's down section has statements now: run them with `migrate --use-file-down`"
+    } else {
+        "Write the statements that undo it under `-- migrate:down` and unapply with `migrate --use-file-down`; \
+or, if there is truly nothing to undo, say so with `-- migrate:down noop=true`"
+    };
+    let file = migration
+        .and_then(|m| m.down.as_ref())
+        .map(|d| format!(" ({})", d.path.display()))
+        .unwrap_or_default();
+    Error::Refused(format!(
+        "{key} has an empty down section{file}: unapplying it would run nothing and leave its changes in place \
+(applying it again would then fail on them). {fix}; or undo it by hand and record that with `migrate --fake`."
+    ))
 }
 
 /// The statements that undo a migration: those stored when it was applied

@@ -54,6 +54,7 @@ pub(super) fn load(
         up: Script {
             path: path.to_path_buf(),
             transaction: true,
+            noop: false,
             statements: Vec::new(),
         },
         down: None,
@@ -120,6 +121,7 @@ pub(super) fn render(
                         m.down = Some(Script {
                             path: path.clone(),
                             transaction: true,
+                            noop: false,
                             statements: down,
                         })
                     }

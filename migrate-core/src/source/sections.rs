@@ -77,12 +77,40 @@ pub(super) struct Parsed {
 /// A `-- migrate:...` line, parsed.
 struct Marker {
     section: Section,
+    directives: Directives,
+    /// The line of the marker (1-based), for messages about its directives.
+    line: usize,
+}
+
+/// What a section marker's directives say about its section.
+#[derive(Clone, Copy)]
+struct Directives {
+    /// `transaction=false` turns it off.
     transaction: bool,
+    /// `noop=true`: a down section that is empty on purpose.
+    noop: bool,
+}
+
+impl Default for Directives {
+    fn default() -> Self {
+        Directives {
+            transaction: true,
+            noop: false,
+        }
+    }
+}
+
+fn flag(name: &str, value: &str) -> std::result::Result<bool, String> {
+    match value {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(format!("`{name}` takes true or false, not `{value}`")),
+    }
 }
 
 /// Recognizes a section marker line. `Ok(None)`: not a marker;
 /// `Err`: looks like one but is wrong.
-fn parse_marker(line: &str) -> std::result::Result<Option<Marker>, String> {
+fn parse_marker(line: &str, number: usize) -> std::result::Result<Option<Marker>, String> {
     let Some(rest) = line.trim().strip_prefix("--") else {
         return Ok(None);
     };
@@ -100,24 +128,29 @@ fn parse_marker(line: &str) -> std::result::Result<Option<Marker>, String> {
             ));
         }
     };
-    let mut transaction = true;
+    let mut directives = Directives::default();
     for word in words {
         match word.split_once('=') {
-            Some(("transaction", "false")) => transaction = false,
-            Some(("transaction", "true")) => transaction = true,
-            Some(("transaction", value)) => {
-                return Err(format!("`transaction` takes true or false, not `{value}`"));
+            Some(("transaction", value)) => directives.transaction = flag("transaction", value)?,
+            Some(("noop", value)) if section == Section::Down => {
+                directives.noop = flag("noop", value)?
+            }
+            Some(("noop", _)) => {
+                return Err(
+                    "`noop=true` belongs on a `-- migrate:down` marker: it says that unapplying has nothing to undo".into(),
+                );
             }
             _ => {
                 return Err(format!(
-                    "unknown directive `{word}`: the only directive is `transaction=false`"
+                    "unknown directive `{word}`: the directives are `transaction=false` and, on a down section, `noop=true`"
                 ));
             }
         }
     }
     Ok(Some(Marker {
         section,
-        transaction,
+        directives,
+        line: number,
     }))
 }
 
@@ -166,7 +199,7 @@ pub(super) fn parse_single(
         message,
     };
     for (i, line) in text.lines().enumerate() {
-        match parse_marker(line) {
+        match parse_marker(line, i + 1) {
             Ok(Some(marker)) => {
                 let duplicate = sections.iter().any(|(m, _)| m.section == marker.section);
                 if duplicate {
@@ -221,7 +254,7 @@ pub(super) fn parse_single(
     };
     match sections.as_slice() {
         [] => {
-            let up = make_script(path, &body(0, lines.len()), true, dialect, problems)?;
+            let up = make_script(path, &body(0, lines.len()), None, dialect, problems)?;
             // Without markers the header is just the top of the script.
             Some(Parsed {
                 up,
@@ -233,7 +266,7 @@ pub(super) fn parse_single(
             up: make_script(
                 path,
                 &body(*up_start, lines.len()),
-                up_marker.transaction,
+                Some(up_marker),
                 dialect,
                 problems,
             )?,
@@ -244,14 +277,14 @@ pub(super) fn parse_single(
             let up = make_script(
                 path,
                 &body(*up_start, down_start - 1),
-                up_marker.transaction,
+                Some(up_marker),
                 dialect,
                 problems,
             );
             let down = make_script(
                 path,
                 &body(*down_start, lines.len()),
-                down_marker.transaction,
+                Some(down_marker),
                 dialect,
                 problems,
             );
@@ -273,14 +306,14 @@ pub(super) fn parse_pair_file(
     dialect: SqlDialect,
     problems: &mut Vec<SourceProblem>,
 ) -> Option<(Script, Vec<MigrationKey>)> {
-    let mut transaction = true;
+    let mut own_marker = None;
     let mut depends_on = Vec::new();
     let mut ok = true;
     let mut seen_statement = false;
     for (i, line) in text.lines().enumerate() {
-        match parse_marker(line) {
+        match parse_marker(line, i + 1) {
             Ok(Some(marker)) if marker.section == section && !seen_statement => {
-                transaction = marker.transaction;
+                own_marker = Some(marker);
             }
             Ok(Some(_)) => {
                 problems.push(SourceProblem {
@@ -333,21 +366,35 @@ pub(super) fn parse_pair_file(
         return None;
     }
     // Marker and header lines are comments, so the splitter skips them.
-    let script = make_script(path, text, transaction, dialect, problems)?;
+    let script = make_script(path, text, own_marker.as_ref(), dialect, problems)?;
     Some((script, depends_on))
 }
 
 fn make_script(
     path: &Path,
     body: &str,
-    transaction: bool,
+    marker: Option<&Marker>,
     dialect: SqlDialect,
     problems: &mut Vec<SourceProblem>,
 ) -> Option<Script> {
+    let directives = marker.map(|m| m.directives).unwrap_or_default();
     match split_statements(body, dialect) {
+        Ok(statements) if directives.noop && !statements.is_empty() => {
+            problems.push(SourceProblem {
+                path: path.to_path_buf(),
+                line: marker.map(|m| m.line),
+                message: format!(
+                    "`noop=true` says this down section undoes nothing, but it holds {} statement(s) (the first on line {}); remove the directive or the statements",
+                    statements.len(),
+                    statements[0].line
+                ),
+            });
+            None
+        }
         Ok(statements) => Some(Script {
             path: path.to_path_buf(),
-            transaction,
+            transaction: directives.transaction,
+            noop: directives.noop,
             statements,
         }),
         Err(e) => {

@@ -408,3 +408,60 @@ fn a_file_given_as_the_folder_is_a_usage_error() {
         other => panic!("expected a usage error, got {other:?}"),
     }
 }
+
+#[test]
+fn noop_directive_marks_an_empty_down_as_meant() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "app/0001_a.sql",
+        "-- migrate:up\nINSERT INTO t VALUES (1);\n-- migrate:down noop=true\n",
+    );
+    write(
+        dir.path(),
+        "app/0002_b.sql",
+        "-- migrate:up\nSELECT 1;\n-- migrate:down\n\n",
+    );
+    write(dir.path(), "app/0003_c.up.sql", "SELECT 1;\n");
+    write(
+        dir.path(),
+        "app/0003_c.down.sql",
+        "-- migrate:down noop=true\n-- nothing to undo\n",
+    );
+    let source = load(dir.path()).unwrap();
+    let downs: Vec<(bool, bool)> = source
+        .app("app")
+        .unwrap()
+        .iter()
+        .map(|m| {
+            let d = m.down.as_ref().unwrap();
+            (d.noop, d.unwritten())
+        })
+        .collect();
+    assert_eq!(downs, vec![(true, false), (false, true), (true, false)]);
+}
+
+#[test]
+fn noop_directive_is_refused_on_up_and_with_statements() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "a/0001_x.sql", "-- migrate:up noop=true\nSELECT 1;\n");
+    write(
+        root,
+        "b/0001_y.sql",
+        "-- migrate:up\nSELECT 1;\n-- migrate:down noop=true\nDROP TABLE t;\n",
+    );
+    write(
+        root,
+        "c/0001_z.sql",
+        "-- migrate:up\nSELECT 1;\n-- migrate:down noop=maybe\n",
+    );
+    assert_eq!(
+        problems(root),
+        vec![
+            "a/0001_x.sql:1: `noop=true` belongs on a `-- migrate:down` marker: it says that unapplying has nothing to undo",
+            "b/0001_y.sql:3: `noop=true` says this down section undoes nothing, but it holds 1 statement(s) (the first on line 4); remove the directive or the statements",
+            "c/0001_z.sql:3: `noop` takes true or false, not `maybe`",
+        ]
+    );
+}
