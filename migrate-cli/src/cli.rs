@@ -123,6 +123,12 @@ pub struct RunArgs {
     /// stored when the migration was applied.
     #[arg(long)]
     pub use_file_down: bool,
+
+    /// Run nothing: exit 1 when anything is pending, partial, orphan,
+    /// modified or out of order, 0 when the database is up to date (as
+    /// `migrate status --check`).
+    #[arg(long, conflicts_with_all = ["fake", "revert_orphans", "rewind", "prune", "allow_out_of_order", "use_file_down"])]
+    pub check: bool,
 }
 
 /// The commands.
@@ -134,6 +140,10 @@ pub enum Command {
     Status {
         /// Only this app.
         app: Option<String>,
+        /// Exit 1 when anything is pending, partial, orphan, modified or
+        /// out of order (for CI); changes nothing.
+        #[arg(long)]
+        check: bool,
     },
 
     /// Print the statements a migration runs on this engine, as they run.

@@ -78,11 +78,24 @@ pub fn main_with(registry: Registry, args: impl IntoIterator<Item = OsString>) -
 async fn run(cli: Cli, registry: &Registry) -> Result<u8, migrate_core::Error> {
     let settings = config::Settings::resolve(&cli.global)?;
     match cli.command {
+        None if cli.run.check => {
+            if cli.run.target.is_some() {
+                return Err(migrate_core::Error::Usage(
+                    "`migrate --check` takes an app, not a target: it reports whether that app (or every app) is up to date".into(),
+                ));
+            }
+            commands::status::run(
+                registry,
+                &cli.global,
+                &settings,
+                cli.run.app.as_deref(),
+                true,
+            )
+            .await
+        }
         None => commands::migrate::run(registry, &cli.global, &settings, &cli.run).await,
-        Some(Command::Status { app }) => {
-            commands::status::run(registry, &cli.global, &settings, app.as_deref())
-                .await
-                .map(|()| 0)
+        Some(Command::Status { app, check }) => {
+            commands::status::run(registry, &cli.global, &settings, app.as_deref(), check).await
         }
         Some(Command::Sql {
             app,

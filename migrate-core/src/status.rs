@@ -33,6 +33,14 @@ pub enum MigrationState {
 }
 
 impl MigrationState {
+    /// `true` for applied migrations whose file is unchanged: the one state
+    /// `migrate status --check` accepts.
+    pub fn is_settled(self) -> bool {
+        self == MigrationState::Applied
+    }
+}
+
+impl MigrationState {
     /// The marker shown in text output.
     pub fn marker(self) -> &'static str {
         match self {
@@ -75,6 +83,36 @@ pub struct StatusEntry {
     /// that ran.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<String>,
+    /// What its file's down section allows; absent for an orphan.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub down: Option<DownSection>,
+}
+
+/// A migration file's down section, as `status` reports it: whether
+/// unapplying the migration can go ahead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DownSection {
+    /// It holds the statements that undo the migration.
+    Written,
+    /// Empty on purpose (`-- migrate:down noop=true`).
+    Noop,
+    /// Empty without saying so: unapplying is refused until it is written.
+    Empty,
+    /// There is none: the migration is irreversible.
+    Missing,
+}
+
+impl DownSection {
+    /// The down section of a migration's file.
+    pub fn of(migration: &crate::Migration) -> DownSection {
+        match &migration.down {
+            None => DownSection::Missing,
+            Some(d) if d.noop => DownSection::Noop,
+            Some(d) if d.statements.is_empty() => DownSection::Empty,
+            Some(_) => DownSection::Written,
+        }
+    }
 }
 
 /// Every migration of `app` (or of every app), in order, with its state.
@@ -105,6 +143,7 @@ pub fn status(source: &Source, history: &[HistoryRecord], app: Option<&str>) -> 
                 },
             };
             let mut e = entry(a, &m.name, state, record, Some(&m.checksum));
+            e.down = Some(DownSection::of(m));
             if let (MigrationState::Modified, Some(r)) = (state, record) {
                 e.changes = crate::plan::statement_changes(&r.up_sql, &m.up.sql());
             }
@@ -147,6 +186,7 @@ fn entry(
         applied_by: record.and_then(|r| r.applied_by.clone()),
         source_commit: record.and_then(|r| r.source_commit.clone()),
         changes: Vec::new(),
+        down: None,
     }
 }
 

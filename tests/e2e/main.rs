@@ -42,6 +42,8 @@ scenarios! {
     moves::nothing_pending,
     moves::dry_run_changes_nothing,
     moves::irreversible_is_refused,
+    moves::empty_down_is_refused_unless_marked_noop,
+    moves::check_exits_1_until_up_to_date,
     moves::stored_history_holds_the_sql,
     moves::example_project_round_trip,
     failures::failed_migration_leaves_a_truthful_history,

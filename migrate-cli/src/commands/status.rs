@@ -1,6 +1,6 @@
 //! `migrate status [APP]` (alias `showmigrations`).
 
-use migrate_core::status::{MigrationState, StatusEntry};
+use migrate_core::status::{DownSection, MigrationState, StatusEntry};
 use migrate_core::{Error, Migrator};
 use serde_json::json;
 
@@ -8,13 +8,16 @@ use crate::cli::Global;
 use crate::config::Settings;
 use crate::registry::Registry;
 
-/// Prints every migration and its state.
+/// Prints every migration and its state. With `check`, the exit code says
+/// whether anything needs attention: 1 when a migration is pending, part
+/// way, orphan, modified or out of order, else 0.
 pub async fn run(
     registry: &Registry,
     global: &Global,
     settings: &Settings,
     app: Option<&str>,
-) -> Result<(), Error> {
+    check: bool,
+) -> Result<u8, Error> {
     let (source, mut backend) = super::open(registry, settings, false).await?;
     let entries = Migrator::from_source(source)
         .status_of(backend.as_mut(), app)
@@ -22,12 +25,72 @@ pub async fn run(
     let target = backend.target();
     let _ = backend.close().await;
     let entries = entries?;
+    let unsettled = entries.iter().filter(|e| !e.state.is_settled()).count();
+    let code = if check && unsettled > 0 { 1 } else { 0 };
     if crate::is_json(global.format) {
-        crate::print_json(&json!({"database": target, "migrations": entries}));
-        return Ok(());
+        crate::print_json(&json!({
+            "database": target,
+            "up_to_date": unsettled == 0,
+            "migrations": entries,
+        }));
+        return Ok(code);
     }
     print_text(&entries);
-    Ok(())
+    print_empty_downs(&entries);
+    if check {
+        if unsettled == 0 {
+            outln!("\nUp to date.");
+        } else {
+            outln!("\nNot up to date ({target}): {}.", tally(&entries));
+        }
+    }
+    Ok(code)
+}
+
+/// `2 pending, 1 partial`: the unsettled states and how many of each.
+fn tally(entries: &[StatusEntry]) -> String {
+    let mut counts: Vec<(MigrationState, usize)> = Vec::new();
+    for e in entries.iter().filter(|e| !e.state.is_settled()) {
+        match counts.iter_mut().find(|(s, _)| *s == e.state) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((e.state, 1)),
+        }
+    }
+    counts
+        .iter()
+        .map(|(state, n)| format!("{n} {}", state_word(*state)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn state_word(state: MigrationState) -> &'static str {
+    match state {
+        MigrationState::Applied => "applied",
+        MigrationState::Pending => "pending",
+        MigrationState::Partial => "partial",
+        MigrationState::Reverting => "unapplying part way",
+        MigrationState::Modified => "modified",
+        MigrationState::Orphan => "orphan",
+        MigrationState::OutOfOrder => "out of order",
+        MigrationState::Running => "running",
+    }
+}
+
+/// Names the migrations whose down section is empty without saying so:
+/// unapplying them is refused, which is better learnt now than in an
+/// incident.
+fn print_empty_downs(entries: &[StatusEntry]) {
+    let empty: Vec<String> = entries
+        .iter()
+        .filter(|e| e.down == Some(DownSection::Empty))
+        .map(|e| format!("{}:{}", e.app, e.name))
+        .collect();
+    if !empty.is_empty() {
+        outln!(
+            "\nEmpty down sections (unapplying them is refused; write them, or mark them `-- migrate:down noop=true`): {}",
+            empty.join(", ")
+        );
+    }
 }
 
 fn print_text(entries: &[StatusEntry]) {

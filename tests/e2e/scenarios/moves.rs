@@ -246,3 +246,89 @@ pub async fn example_project_round_trip(ctx: Arc<Ctx>) {
     assert!(ctx.db.tables().await.is_empty());
     assert!(ctx.db.history().await.is_empty());
 }
+
+pub async fn empty_down_is_refused_unless_marked_noop(ctx: Arc<Ctx>) {
+    ctx.write(
+        "app",
+        "0001_seed.sql",
+        "-- migrate:up\nCREATE TABLE seed (id INTEGER PRIMARY KEY);\n-- migrate:down noop=true\n",
+    );
+    // What `migrate new` used to leave: a down marker and nothing under it.
+    ctx.write(
+        "app",
+        "0002_more.sql",
+        "-- migrate:up\nCREATE TABLE more (id INTEGER);\n-- migrate:down\n\n",
+    );
+    ctx.migrate(&[]).expect_code(0);
+    ctx.migrate(&["status"])
+        .expect_code(0)
+        .expect_text("Empty down sections (unapplying them is refused; write them, or mark them `-- migrate:down noop=true`): app:0002_more");
+    let json = ctx.migrate(&["status", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(doc["migrations"][0]["down"], "noop");
+    assert_eq!(doc["migrations"][1]["down"], "empty");
+    // Refused before anything runs: the table stays, the history too.
+    ctx.migrate(&["app", "0001"])
+        .expect_code(3)
+        .expect_text("app:0002_more has an empty down section")
+        .expect_text("`-- migrate:down noop=true`");
+    assert_eq!(ctx.db.tables().await, strings(&["more", "seed"]));
+    assert_eq!(ctx.db.history().await.len(), 2);
+    // Written now: the stored (empty) down is not what the file says, so
+    // the refusal points at --use-file-down, which then works.
+    ctx.write(
+        "app",
+        "0002_more.sql",
+        "-- migrate:up\nCREATE TABLE more (id INTEGER);\n-- migrate:down\nDROP TABLE more;\n",
+    );
+    ctx.migrate(&["app", "0001"])
+        .expect_code(3)
+        .expect_text("run them with `migrate --use-file-down`");
+    ctx.migrate(&["app", "0001", "--use-file-down"])
+        .expect_code(0);
+    assert_eq!(ctx.db.tables().await, strings(&["seed"]));
+    // A down that says it undoes nothing is taken at its word.
+    ctx.migrate(&["app", "zero"]).expect_code(0);
+    assert_eq!(ctx.db.tables().await, strings(&["seed"]));
+    assert!(ctx.db.history().await.is_empty());
+}
+
+pub async fn check_exits_1_until_up_to_date(ctx: Arc<Ctx>) {
+    clinic(&ctx);
+    ctx.migrate(&["patients", "0002"]).expect_code(0);
+    let tables = ctx.db.tables().await;
+    let out = ctx.migrate(&["status", "--check"]);
+    out.expect_code(1)
+        .expect_text(" [ ] 0003_visit")
+        .expect_text("Not up to date (")
+        .expect_text("3 pending");
+    // Django's spelling runs nothing either.
+    ctx.migrate(&["--check"])
+        .expect_code(1)
+        .expect_text("3 pending");
+    assert_eq!(ctx.db.tables().await, tables);
+    assert_eq!(ctx.db.history().await.len(), 2);
+    // One app can be up to date while another is not.
+    ctx.migrate(&["patients"]).expect_code(0);
+    ctx.migrate(&["--check", "patients"])
+        .expect_code(0)
+        .expect_text("Up to date.");
+    let json = ctx.migrate(&["status", "--check", "--format", "json"]);
+    json.expect_code(1);
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(doc["up_to_date"], false);
+    ctx.migrate(&[]).expect_code(0);
+    ctx.migrate(&["status", "--check"])
+        .expect_code(0)
+        .expect_text("Up to date.");
+    // An edited applied file is not up to date.
+    ctx.write(
+        "tasks",
+        "0001_initial.sql",
+        "-- migrate:up\nCREATE TABLE task (id INTEGER PRIMARY KEY, title VARCHAR(200) NOT NULL);\n-- migrate:down\nDROP TABLE task;\n-- edited\n",
+    );
+    ctx.migrate(&["--check"])
+        .expect_code(1)
+        .expect_text("1 modified");
+    ctx.migrate(&["--check", "tasks", "0001"]).expect_code(2);
+}
