@@ -82,6 +82,7 @@ scenarios! {
     portable::portable_set_is_equivalent_everywhere,
     portable::portable_errors_name_file_line_and_operation,
     portable::a_variant_replaces_a_portable_migration_on_one_engine,
+    portable::dropped_not_null_column_unapplies_alike_everywhere,
     engines::lock_held_by_another_run_times_out,
     engines::killed_run_keeps_the_lock_while_its_statement_runs,
     engines::init_statements_run_first,

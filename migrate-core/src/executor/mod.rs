@@ -287,6 +287,7 @@ impl StepRunner<'_> {
 
     async fn run_in_transaction(&mut self, body: std::ops::Range<usize>) -> Result<()> {
         let start = body.start;
+        let outcome = rolled_back(self.step.direction);
         let statements: Vec<String> = body
             .map(|i| {
                 trace_statement(self.step, i);
@@ -296,15 +297,7 @@ impl StepRunner<'_> {
         self.backend
             .execute_all(&statements)
             .await
-            .map_err(|(i, e)| {
-                statement_error(
-                    self.step,
-                    start + i,
-                    e,
-                    "Nothing of this migration was applied: its transaction was rolled back."
-                        .into(),
-                )
-            })
+            .map_err(|(i, e)| statement_error(self.step, start + i, e, outcome.into()))
     }
 
     /// Runs session statements just before or after the transaction.
@@ -514,6 +507,19 @@ fn statement_error(step: &PreparedStep, index: usize, e: Error, outcome: String)
         message: engine_message(&e),
         outcome,
     }))
+}
+
+/// What a failed atomic step left behind: nothing, and the migration where
+/// it was, which an unapply must say too (it is still applied).
+fn rolled_back(direction: Direction) -> &'static str {
+    match direction {
+        Direction::Apply => {
+            "Nothing of this migration was applied: its transaction was rolled back."
+        }
+        Direction::Unapply => {
+            "Nothing of this migration was unapplied: its transaction was rolled back, and it stays applied."
+        }
+    }
 }
 
 /// The current time as stored in the history: RFC 3339, UTC, milliseconds.

@@ -47,7 +47,7 @@
 //! | `drop_table` | `table` |
 //! | `rename_table` | `table`, `to` |
 //! | `add_column` | `table`, `column` (a column table) |
-//! | `drop_column` | `table`, `column` (a name) |
+//! | `drop_column` | `table`, `column` (a name), `restore_default`? (what existing rows get when the drop is reversed: see [`DropColumn`]) |
 //! | `alter_column` | `table`, `column`, any of: `type` (+ `length`/`precision`/`scale`), `nullable`, `default` or `drop_default = true` |
 //! | `rename_column` | `table`, `column`, `to` |
 //! | `create_index` | `table`, `columns`, `name`?, `unique`? |

@@ -537,6 +537,20 @@ pub struct AddColumn {
 }
 
 /// `op = "drop_column"`.
+///
+/// Its reverse adds the column back (last, with its type, nullability and
+/// default), and the rows the table holds then need a value for it. A
+/// nullable column takes NULL and a column with a default takes the
+/// default; a NOT NULL column without a default has none to take, so its
+/// drop is irreversible unless `restore_default` gives one:
+///
+/// ```toml
+/// [[operations]]
+/// op = "drop_column"
+/// table = "orders"
+/// column = "placed_at"
+/// restore_default = "1970-01-01 00:00:00"
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DropColumn {
@@ -544,6 +558,14 @@ pub struct DropColumn {
     pub table: String,
     /// The column to drop.
     pub column: String,
+    /// The value every existing row gets when the drop is reversed and the
+    /// column added back; written like a column's `default` and checked
+    /// against the column's type. It fills the rows only: the column comes
+    /// back with the default it had (or none), so the schema is the one
+    /// before the drop on every engine. Without it, the drop of a NOT NULL
+    /// column without a default cannot be reversed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restore_default: Option<ColumnDefault>,
 }
 
 /// `op = "alter_column"`: changes any subset of type, nullability and

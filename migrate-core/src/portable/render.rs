@@ -194,7 +194,7 @@ pub fn standard_statement(
             q(table),
             column_definition(dialect, syntax, column)
         ),
-        Change::DropColumn { table, column } => {
+        Change::DropColumn { table, column, .. } => {
             format!("ALTER TABLE {} DROP COLUMN {}", q(table), q(&column.name))
         }
         Change::RenameColumn { table, from, to } => format!(

@@ -8,6 +8,12 @@
 //! data (a dropped column or table is re-created empty) and column order (a
 //! re-added column goes last, the only place every engine can add one).
 //!
+//! A re-added column needs a value in the rows the table holds: NULL, its
+//! default, or the `drop_column`'s `restore_default`. A NOT NULL column
+//! without a default and without `restore_default` has none, and engines
+//! disagree on what adding it does (SQLite and PostgreSQL fail once there
+//! are rows, MySQL fills in zeros), so its drop is [`Irreversible`].
+//!
 //! An `sql` operation reverses to its `down` text, per engine; without
 //! one it is [`Irreversible`].
 
@@ -19,6 +25,7 @@ use super::ops::{
     SqlVariant,
 };
 use super::schema::{Change, SchemaState};
+use super::types::{Column, ColumnDefault};
 
 /// Why an operation (or a migration) cannot be reversed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,6 +71,11 @@ pub fn reverse(op: &Operation, before: &SchemaState) -> Result<Vec<Operation>, I
 /// The operations that undo a resolved change.
 pub fn reverse_change(change: &Change) -> Result<Vec<Operation>, String> {
     Ok(vec![match change {
+        Change::DropColumn {
+            table,
+            column,
+            restore_default,
+        } => return re_add_column(table, column, restore_default.as_ref()),
         Change::CreateTable(table) => Operation::DropTable(DropTable {
             table: table.name.clone(),
         }),
@@ -75,10 +87,7 @@ pub fn reverse_change(change: &Change) -> Result<Vec<Operation>, String> {
         Change::AddColumn { table, column } => Operation::DropColumn(DropColumn {
             table: table.clone(),
             column: column.name.clone(),
-        }),
-        Change::DropColumn { table, column } => Operation::AddColumn(AddColumn {
-            table: table.clone(),
-            column: column.clone(),
+            restore_default: None,
         }),
         Change::AlterColumn {
             table,
@@ -129,6 +138,45 @@ pub fn reverse_change(change: &Change) -> Result<Vec<Operation>, String> {
         }),
         Change::Sql(sql) => Operation::Sql(reverse_sql(sql)?),
     }])
+}
+
+/// The operations that add a dropped column back as it was, giving the
+/// rows the table holds `restore` when there is one (the column's own
+/// default, or none, is set back after), else NULL or the column's
+/// default. Refuses a NOT NULL column without a default or `restore`.
+fn re_add_column(
+    table: &str,
+    column: &Column,
+    restore: Option<&ColumnDefault>,
+) -> Result<Vec<Operation>, String> {
+    let Some(fill) = restore else {
+        if !column.nullable && column.default.is_none() {
+            return Err(format!(
+                "column `{}` of `{table}` is NOT NULL without a default, so the rows of `{table}` would have no value for it when it is added back: \
+give this `drop_column` a `restore_default` (the value those rows get), \
+or write `.sql` variants of the migration (`NNNN_name.sqlite.sql`, `.postgres.sql`, `.mysql.sql`) with a `-- migrate:down` section",
+                column.name
+            ));
+        }
+        return Ok(vec![Operation::AddColumn(AddColumn {
+            table: table.to_string(),
+            column: column.clone(),
+        })]);
+    };
+    let mut ops = vec![Operation::AddColumn(AddColumn {
+        table: table.to_string(),
+        column: column.clone().with_default(fill.clone()),
+    })];
+    if column.default.as_ref() != Some(fill) {
+        ops.push(Operation::AlterColumn(AlterColumn {
+            table: table.to_string(),
+            column: column.name.clone(),
+            ty: None,
+            nullable: None,
+            default: Some(column.default.clone()),
+        }));
+    }
+    Ok(ops)
 }
 
 /// Swaps `up` and `down` in the generic text and every variant. Refuses

@@ -38,7 +38,7 @@ use super::ops::{
     AlterColumn, CheckSpec, CreateIndex, CreateTable, ForeignKeySpec, IndexSpec, Operation,
     ReferentialAction, SqlOp, UniqueSpec, check_identifier,
 };
-use super::types::Column;
+use super::types::{Column, ColumnDefault};
 
 /// Every table the portable operations know, by name.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -140,6 +140,9 @@ pub enum Change {
         table: String,
         /// The column as it was.
         column: Column,
+        /// The operation's `restore_default`, checked against the column's
+        /// type: what the rows get when the column is added back.
+        restore_default: Option<ColumnDefault>,
     },
     /// A column changed.
     AlterColumn {
@@ -486,9 +489,16 @@ impl SchemaState {
                     ));
                 }
                 self.not_referenced(table, &o.column, "dropped")?;
+                let restore_default = o
+                    .restore_default
+                    .as_ref()
+                    .map(|d| d.for_type(column.ty))
+                    .transpose()
+                    .map_err(|m| format!("field `restore_default`: {m}"))?;
                 Ok(Change::DropColumn {
                     table: o.table.clone(),
                     column: column.clone(),
+                    restore_default,
                 })
             }
             Operation::AlterColumn(o) => self.resolve_alter_column(o),
@@ -626,7 +636,7 @@ impl SchemaState {
                     t.columns.push(column.clone());
                 }
             }
-            Change::DropColumn { table, column } => {
+            Change::DropColumn { table, column, .. } => {
                 if let Some(t) = self.tables.get_mut(table) {
                     t.columns.retain(|c| c.name != column.name);
                 }

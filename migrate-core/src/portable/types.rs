@@ -566,7 +566,7 @@ impl<'de> Visitor<'de> for DefaultVisitor {
             "now" => {
                 if !map.next_value::<bool>()? {
                     return Err(de::Error::custom(
-                        "`{ now = false }` means nothing: leave `default` out instead",
+                        "`{ now = false }` means nothing: leave the field out instead",
                     ));
                 }
                 ColumnDefault::Now

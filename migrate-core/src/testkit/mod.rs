@@ -117,6 +117,12 @@ macro_rules! conformance_tests {
                 "transactional_ddl"
             );
             $crate::__check!(
+                $tx,
+                $connector,
+                atomic_unapply_failure_leaves_it_applied,
+                "transactional_ddl"
+            );
+            $crate::__check!(
                 !$tx,
                 $connector,
                 implicit_commits_are_journaled,

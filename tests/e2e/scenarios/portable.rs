@@ -224,3 +224,94 @@ pub async fn a_variant_replaces_a_portable_migration_on_one_engine(ctx: Arc<Ctx>
     ctx.migrate(&["app", "zero"]).expect_code(0);
     assert!(ctx.db.tables().await.is_empty());
 }
+
+const DROP_PLACED_AT: &str =
+    "[[operations]]\nop = \"drop_column\"\ntable = \"orders\"\ncolumn = \"placed_at\"\n";
+
+/// What every engine says when asked to step back across the drop of a NOT
+/// NULL column without a default.
+const NO_WAY_BACK: &str = "shop:0002_drop_placed_at is irreversible: it cannot be unapplied: operation 1 (drop_column) is irreversible: \
+column `placed_at` of `orders` is NOT NULL without a default, so the rows of `orders` would have no value for it when it is added back: \
+give this `drop_column` a `restore_default` (the value those rows get), \
+or write `.sql` variants of the migration (`NNNN_name.sqlite.sql`, `.postgres.sql`, `.mysql.sql`) with a `-- migrate:down` section, \
+or undo it by hand and record that with `migrate --fake`.";
+
+/// The drop of a NOT NULL column without a default, unapplied with a row in
+/// the table: refused before anything runs without `restore_default`, and
+/// with it the column comes back NOT NULL, filled, without a default, on
+/// every engine.
+pub async fn dropped_not_null_column_unapplies_alike_everywhere(ctx: Arc<Ctx>) {
+    ctx.write(
+        "shop",
+        "0001_orders.toml",
+        r#"
+[[operations]]
+op = "create_table"
+table = "orders"
+columns = [
+  { name = "id", type = "auto_id" },
+  { name = "item", type = "string", length = 50 },
+  { name = "placed_at", type = "timestamp" },
+]
+"#,
+    );
+    ctx.migrate(&["shop", "0001"]).expect_code(0);
+    ctx.db
+        .exec("INSERT INTO orders (id, item, placed_at) VALUES (1, 'tea', '2024-05-01 10:00:00')")
+        .await;
+    let before_drop = shape(&ctx.db).await;
+    assert_eq!(
+        before_drop,
+        [
+            "table orders",
+            "  column id integer primary key",
+            "  column item string(50) not null",
+            "  column placed_at timestamp not null",
+        ],
+        "{:?}",
+        ctx.kind()
+    );
+    ctx.write("shop", "0002_drop_placed_at.toml", DROP_PLACED_AT);
+    ctx.migrate(&[]).expect_code(0);
+    let after_drop = shape(&ctx.db).await;
+    assert_eq!(ctx.db.columns("orders").await, ["id", "item"]);
+
+    // (a) Nothing says what the row gets: refused before anything runs.
+    ctx.migrate(&["shop", "0001"])
+        .expect_code(3)
+        .expect_text(NO_WAY_BACK)
+        .expect_no_text("Nothing of this migration");
+    assert_eq!(shape(&ctx.db).await, after_drop, "{:?}", ctx.kind());
+    assert_eq!(
+        ctx.db.strings("SELECT item FROM orders WHERE id = 1").await,
+        ["tea"]
+    );
+    ctx.migrate(&["status"])
+        .expect_text(" [X] 0002_drop_placed_at");
+    ctx.migrate(&["sql", "shop", "0002", "--backwards", "--dialect", "mysql"])
+        .expect_code(3)
+        .expect_text("shop:0002_drop_placed_at is irreversible");
+
+    // (b) With `restore_default`, the row gets it and the schema is the one
+    // before the drop. Unapplying the edited file runs its down section,
+    // since none was stored when the drop was applied.
+    ctx.write(
+        "shop",
+        "0002_drop_placed_at.toml",
+        &format!("{DROP_PLACED_AT}restore_default = \"2000-01-01 00:00:00\"\n"),
+    );
+    ctx.migrate(&["shop", "0001"]).expect_code(0);
+    assert_eq!(shape(&ctx.db).await, before_drop, "{:?}", ctx.kind());
+    let restored = "SELECT COUNT(*) FROM orders WHERE id = 1 AND item = 'tea' AND placed_at = '2000-01-01 00:00:00'";
+    assert_eq!(ctx.db.count(restored).await, 1, "{:?}", ctx.kind());
+    assert_eq!(ctx.db.count("SELECT COUNT(*) FROM orders").await, 1);
+    // Applied again with the field, its down is stored and runs the same.
+    ctx.db
+        .exec("UPDATE orders SET placed_at = '2024-05-01 10:00:00'")
+        .await;
+    ctx.migrate(&[]).expect_code(0);
+    assert_eq!(shape(&ctx.db).await, after_drop, "{:?}", ctx.kind());
+    ctx.migrate(&["shop", "0001"]).expect_code(0);
+    assert_eq!(shape(&ctx.db).await, before_drop, "{:?}", ctx.kind());
+    assert_eq!(ctx.db.count(restored).await, 1, "{:?}", ctx.kind());
+}

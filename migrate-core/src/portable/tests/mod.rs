@@ -1,9 +1,11 @@
 //! Tests of portable migrations: reading files, the schema state's rules,
-//! and reverses. Renderers are tested in each driver crate.
+//! reverses, and unapplying them as each engine would. Renderers are
+//! tested in each driver crate.
 
 mod parse;
 mod reverse;
 mod schema;
+mod unapply;
 
 use super::{Operation, parse};
 

@@ -81,6 +81,7 @@ to = "person"
 op = "drop_column"
 table = "person"
 column = "weight"
+restore_default = 0
 
 [[operations]]
 op = "create_index"
@@ -218,6 +219,14 @@ fn a_full_file_reads() {
     assert_eq!(alter.ty, Some(ColumnType::String { length: 200 }));
     assert_eq!(alter.nullable, Some(true));
     assert_eq!(alter.default, Some(None));
+
+    let Operation::DropColumn(drop) = &file.operations[6] else {
+        panic!("drop_column")
+    };
+    assert_eq!(
+        drop.restore_default,
+        Some(ColumnDefault::Number("0".into()))
+    );
 
     let Operation::AddForeignKey(add) = &file.operations[12] else {
         panic!("add_foreign_key")
@@ -521,7 +530,7 @@ fn default_tables_are_checked() {
     assert_error(
         "[[operations]]\nop = \"add_column\"\ntable = \"t\"\ncolumn = { name = \"a\", type = \"timestamp\", default = { now = false } }\n",
         4,
-        &["field `column.default`", "leave `default` out"],
+        &["field `column.default`", "leave the field out"],
     );
     assert_error(
         "[[operations]]\nop = \"add_column\"\ntable = \"t\"\ncolumn = { name = \"a\", type = \"timestamp\", default = { today = true } }\n",
@@ -539,6 +548,46 @@ fn default_tables_are_checked() {
             "field `column.default`",
             "expected a string, a number, a boolean",
         ],
+    );
+}
+
+#[test]
+fn restore_default_reads_like_a_default() {
+    let drop = |value: &str| {
+        format!(
+            "[[operations]]\nop = \"drop_column\"\ntable = \"t\"\ncolumn = \"a\"\nrestore_default = {value}\n"
+        )
+    };
+    for (value, expected) in [
+        ("\"x\"", ColumnDefault::Text("x".into())),
+        ("-3", ColumnDefault::Number("-3".into())),
+        ("false", ColumnDefault::Bool(false)),
+        ("{ now = true }", ColumnDefault::Now),
+        ("{ sql = \"1 + 1\" }", ColumnDefault::Sql("1 + 1".into())),
+    ] {
+        let file = parse(&drop(value)).unwrap_or_else(|e| panic!("{e:#?}"));
+        let Operation::DropColumn(op) = &file.operations[0] else {
+            panic!("drop_column")
+        };
+        assert_eq!(op.restore_default.as_ref(), Some(&expected), "{value}");
+    }
+    assert_error(
+        &drop("[1]"),
+        5,
+        &[
+            "operation 1 (drop_column), field `restore_default`",
+            "expected a string, a number, a boolean",
+        ],
+    );
+    assert_error(
+        &drop("{ now = false }"),
+        5,
+        &["field `restore_default`", "leave the field out"],
+    );
+    assert_error(
+        "[[operations]]\nop = \"drop_column\"\ntable = \"t\"\ncolumn = \"a\"\nrestore = 1\n",
+        5,
+        &["unknown field `restore`", "`restore_default`"],
     );
 }
 

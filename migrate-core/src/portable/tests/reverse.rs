@@ -107,7 +107,7 @@ fn add_and_drop_column() {
     );
     // Another column comes back with its type, nullability and default,
     // but last: no engine can add a column in the middle.
-    let op = ops("[[operations]]\nop = \"drop_column\"\ntable = \"doctor\"\ncolumn = \"name\"\n")
+    let op = ops("[[operations]]\nop = \"drop_column\"\ntable = \"doctor\"\ncolumn = \"name\"\nrestore_default = \"unknown\"\n")
         .remove(0);
     let undo = reverse(&op, &state).expect("reversible");
     let mut after = state.clone();
@@ -372,4 +372,158 @@ down = ""
             .starts_with("operation 8 (sql) is irreversible: it has no `down`"),
         "{err}"
     );
+}
+
+/// `doctor.name` is NOT NULL without a default.
+const DROP_DOCTOR_NAME: &str =
+    "[[operations]]\nop = \"drop_column\"\ntable = \"doctor\"\ncolumn = \"name\"\n";
+
+#[test]
+fn a_not_null_column_without_default_needs_restore_default() {
+    let state = clinic();
+    let op = ops(DROP_DOCTOR_NAME).remove(0);
+    let err = reverse(&op, &state).expect_err("the rows would have no value");
+    assert_eq!(err.kind, "drop_column");
+    assert_eq!(
+        err.reason,
+        "column `name` of `doctor` is NOT NULL without a default, so the rows of `doctor` would have no value for it when it is added back: \
+give this `drop_column` a `restore_default` (the value those rows get), \
+or write `.sql` variants of the migration (`NNNN_name.sqlite.sql`, `.postgres.sql`, `.mysql.sql`) with a `-- migrate:down` section"
+    );
+    // In a migration, the operation is named by its position.
+    let migration = ops(&format!(
+        "[[operations]]\nop = \"drop_column\"\ntable = \"patient\"\ncolumn = \"notes\"\n\n{DROP_DOCTOR_NAME}"
+    ));
+    let err = reverse_all(&migration, &state).expect_err("irreversible");
+    assert_eq!(err.index, Some(2));
+    assert!(
+        err.to_string().starts_with(
+            "operation 2 (drop_column) is irreversible: column `name` of `doctor` is NOT NULL without a default"
+        ),
+        "{err}"
+    );
+    // A nullable column takes NULL, a column with a default takes it: both
+    // come back with one `add_column`, as before.
+    round_trip(
+        &state,
+        "[[operations]]\nop = \"drop_column\"\ntable = \"patient\"\ncolumn = \"notes\"\n",
+    );
+    let with_default = applied_op(
+        &state,
+        "[[operations]]\nop = \"add_column\"\ntable = \"doctor\"\ncolumn = { name = \"rank\", type = \"integer\", default = 0 }\n",
+    );
+    let undo = round_trip(
+        &with_default,
+        "[[operations]]\nop = \"drop_column\"\ntable = \"doctor\"\ncolumn = \"rank\"\n",
+    );
+    assert_eq!(undo.len(), 1, "{undo:?}");
+}
+
+#[test]
+fn restore_default_fills_the_rows_then_the_column_is_as_it_was() {
+    let state = clinic();
+    let drop_default = |table: &str, column: &str, default: Option<ColumnDefault>| {
+        Operation::AlterColumn(AlterColumn {
+            table: table.into(),
+            column: column.into(),
+            ty: None,
+            nullable: None,
+            default: Some(default),
+        })
+    };
+    // NOT NULL without a default, last in its table so that the state
+    // comes back whole: added with the value as its default, which then
+    // goes, so the column is NOT NULL without a default again.
+    let licensed = applied_op(
+        &state,
+        "[[operations]]\nop = \"add_column\"\ntable = \"doctor\"\ncolumn = { name = \"license\", type = \"string\", length = 20 }\n",
+    );
+    let drop_license =
+        "[[operations]]\nop = \"drop_column\"\ntable = \"doctor\"\ncolumn = \"license\"\n";
+    let undo = round_trip(
+        &licensed,
+        &format!("{drop_license}restore_default = \"unknown\"\n"),
+    );
+    assert_eq!(
+        undo,
+        [
+            Operation::AddColumn(AddColumn {
+                table: "doctor".into(),
+                column: Column::new("license", ColumnType::String { length: 20 })
+                    .with_default(ColumnDefault::Text("unknown".into())),
+            }),
+            drop_default("doctor", "license", None),
+        ]
+    );
+    // Any default form fits, checked against the type as a default is.
+    let undo = round_trip(
+        &licensed,
+        &format!("{drop_license}restore_default = {{ sql = \"'n/a'\" }}\n"),
+    );
+    assert_eq!(undo.len(), 2, "{undo:?}");
+    // A nullable column: the rows get the value instead of NULL.
+    let undo = round_trip(
+        &state,
+        "[[operations]]\nop = \"drop_column\"\ntable = \"patient\"\ncolumn = \"notes\"\nrestore_default = \"none\"\n",
+    );
+    assert_eq!(undo[1], drop_default("patient", "notes", None));
+    // A column with a default: the value fills the rows, then the
+    // column's own default is set back; no second step when they agree.
+    let ranked = applied_op(
+        &state,
+        "[[operations]]\nop = \"add_column\"\ntable = \"doctor\"\ncolumn = { name = \"rank\", type = \"integer\", default = 0 }\n",
+    );
+    let drop_rank = "[[operations]]\nop = \"drop_column\"\ntable = \"doctor\"\ncolumn = \"rank\"\n";
+    let undo = round_trip(&ranked, &format!("{drop_rank}restore_default = 3\n"));
+    assert_eq!(
+        undo[1],
+        drop_default("doctor", "rank", Some(ColumnDefault::Number("0".into())))
+    );
+    // "0" on an integer column is read as the number 0, the default itself.
+    let undo = round_trip(&ranked, &format!("{drop_rank}restore_default = \"0\"\n"));
+    assert_eq!(
+        undo,
+        [Operation::AddColumn(AddColumn {
+            table: "doctor".into(),
+            column: Column::new("rank", ColumnType::Integer)
+                .with_default(ColumnDefault::Number("0".into())),
+        })]
+    );
+}
+
+#[test]
+fn restore_default_must_fit_the_column() {
+    let state = clinic();
+    for (value, expected) in [
+        (
+            "true",
+            "field `restore_default`: a boolean default fits `boolean` columns only",
+        ),
+        (
+            "{ now = true }",
+            "field `restore_default`: `{ now = true }` is a default for `timestamp` and `timestamp_tz` columns, not `string(50)`",
+        ),
+        (
+            "{ sql = \" \" }",
+            "field `restore_default`: `sql` must hold",
+        ),
+    ] {
+        let op = ops(&format!("{DROP_DOCTOR_NAME}restore_default = {value}\n")).remove(0);
+        let err = state.resolve(&op).expect_err("does not fit");
+        assert!(err.starts_with(expected), "{value}: {err}");
+        let err = reverse(&op, &state).expect_err("invalid");
+        assert!(
+            err.reason
+                .starts_with("it does not apply to the schema: field `restore_default`"),
+            "{err}"
+        );
+    }
+}
+
+/// `state` after one TOML operation.
+#[track_caller]
+fn applied_op(state: &SchemaState, op: &str) -> SchemaState {
+    let mut next = state.clone();
+    next.apply_all(&ops(op)).unwrap_or_else(|e| panic!("{e}"));
+    next
 }

@@ -42,7 +42,10 @@ pub async fn atomic_failure_leaves_nothing(c: &dyn Connector) {
     );
     let source = files.load(b.as_ref());
     match run(b.as_mut(), &source, Request::All).await {
-        Err(Error::Statement(f)) if (f.index, f.total) == (2, 2) => {}
+        Err(Error::Statement(f)) if (f.index, f.total) == (2, 2) => assert_eq!(
+            f.outcome,
+            "Nothing of this migration was applied: its transaction was rolled back."
+        ),
         other => panic!("expected statement 2 to fail, got {other:?}"),
     }
     assert!(
@@ -53,6 +56,44 @@ pub async fn atomic_failure_leaves_nothing(c: &dyn Connector) {
         !table_exists(b.as_mut(), &t).await,
         "the table created by statement 1 must be rolled back"
     );
+}
+
+/// On an engine with transactional DDL, an unapply whose down statement
+/// fails leaves the migration applied, its objects and history row in
+/// place, and says so (not that nothing was applied).
+pub async fn atomic_unapply_failure_leaves_it_applied(c: &dyn Connector) {
+    let kit = Kit::new("unat");
+    let mut b = connect(c, &kit.options()).await;
+    let (t, missing) = (kit.name("t"), kit.name("missing"));
+    let files = Scratch::new("atomic-unapply");
+    files.write(
+        "kit",
+        "0001_down_fails.sql",
+        &format!(
+            "-- migrate:up\nCREATE TABLE {t} (id INTEGER PRIMARY KEY);\n-- migrate:down\nDROP TABLE {t};\nINSERT INTO {missing} VALUES (1);\n"
+        ),
+    );
+    let source = files.load(b.as_ref());
+    run(b.as_mut(), &source, Request::All)
+        .await
+        .expect("applies");
+    match run(b.as_mut(), &source, zero("kit")).await {
+        Err(Error::Statement(f)) if (f.index, f.total) == (2, 2) => assert_eq!(
+            f.outcome,
+            "Nothing of this migration was unapplied: its transaction was rolled back, and it stays applied."
+        ),
+        other => panic!("expected down statement 2 to fail, got {other:?}"),
+    }
+    let history = b.load_history().await.unwrap();
+    assert_eq!(history.len(), 1, "the row stays: {history:?}");
+    assert_eq!(history[0].state, RecordState::Applied);
+    assert!(
+        table_exists(b.as_mut(), &t).await,
+        "the table dropped by down statement 1 must be rolled back"
+    );
+    b.execute(&format!("DROP TABLE {t}"))
+        .await
+        .expect("clean up");
 }
 
 /// On an engine without transactional DDL, a migration with DDL is
