@@ -1,6 +1,8 @@
 //! How unapplying the migration ends: whether there is a way back, and
 //! whether it brings back what the way forward destroyed.
 
+use std::collections::HashSet;
+
 use serde::Serialize;
 
 use super::effects::Made;
@@ -133,7 +135,24 @@ or `-- migrate:down noop=true` if there is nothing to undo",
 /// threads the state of the migrations before.
 fn portable_up(cx: &Cx, ops: &[Operation], lines: &[usize], findings: &mut Vec<Finding>) {
     let mut state: SchemaState = cx.before.cloned().unwrap_or_default();
+    // Tables this migration creates hold no rows yet.
+    let mut created: HashSet<String> = HashSet::new();
     for (i, op) in ops.iter().enumerate() {
+        match op {
+            Operation::CreateTable(o) => {
+                created.insert(o.table.clone());
+            }
+            Operation::RenameTable(o) if created.remove(&o.table) => {
+                created.insert(o.to.clone());
+            }
+            _ => {}
+        }
+        if op.table().is_some_and(|t| created.contains(t)) {
+            if let Ok(change) = state.resolve(op) {
+                state.apply_change(&change);
+            }
+            continue;
+        }
         let line = lines.get(i).copied();
         let at = |what: String| {
             Finding::new(

@@ -258,6 +258,45 @@ column = "placed_at"
 }
 
 #[test]
+fn a_portable_drop_in_the_migration_that_creates_the_table_loses_nothing() {
+    let files = [(
+        "0001_draft.toml",
+        r#"
+[[operations]]
+op = "create_table"
+table = "draft"
+columns = [
+  { name = "id", type = "auto_id" },
+  { name = "note", type = "text", nullable = true },
+  { name = "title", type = "string", length = 100, nullable = true },
+]
+
+[[operations]]
+op = "drop_column"
+table = "draft"
+column = "note"
+
+[[operations]]
+op = "rename_table"
+table = "draft"
+to = "draft2"
+
+[[operations]]
+op = "alter_column"
+table = "draft2"
+column = "title"
+type = "string"
+length = 10
+nullable = false
+"#,
+    )];
+    for engine in ENGINES {
+        let r = report_of(&files, engine);
+        assert_eq!(r.rollback, Rollback::Reversible, "{engine}: {}", dump(&r));
+    }
+}
+
+#[test]
 fn a_portable_drop_table_is_lossy() {
     let files = [
         (
