@@ -23,6 +23,7 @@
 #![warn(missing_docs)]
 
 pub mod backend;
+pub mod check;
 pub mod dialect;
 pub mod engines;
 pub mod error;

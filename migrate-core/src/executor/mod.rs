@@ -15,6 +15,7 @@ use crate::migration::{Migration, MigrationKey};
 use crate::plan::{Direction, PlanOptions, Request};
 use crate::source::Source;
 
+pub(crate) use prepare::session_edges;
 pub use prepare::{
     PreparedStatement, PreparedStep, execution_mode, is_destructive, prepare, prepare_from_source,
     prepare_plan, render,
