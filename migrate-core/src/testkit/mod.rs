@@ -13,8 +13,9 @@
 //! suite reruns on the same database. Every check panics with a message on
 //! failure, as a test should.
 //!
-//! [`journal`] and [`portable`] hold what the drivers' own tests of their
-//! statement journal and portable renderer share.
+//! [`journal`], [`portable`] and [`schema`] hold what the drivers' own
+//! tests of their statement journal, portable renderer and inspection
+//! share.
 
 use std::path::{Path, PathBuf};
 
@@ -29,6 +30,7 @@ pub mod checks;
 pub mod journal;
 pub mod mutants;
 pub mod portable;
+pub mod schema;
 
 /// Opens connections to the database under test.
 #[async_trait]
