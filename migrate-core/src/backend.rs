@@ -85,6 +85,9 @@ pub struct Capabilities {
     /// statements drop (tables, columns, indexes, views), so that they
     /// have an inverse.
     pub captures: bool,
+    /// [`Backend::inspect`] reads the schema into the model of
+    /// [`crate::schema`].
+    pub inspect: bool,
 }
 
 impl Capabilities {
@@ -95,6 +98,7 @@ impl Capabilities {
         schemas: false,
         probes: false,
         captures: false,
+        inspect: false,
     };
 }
 
