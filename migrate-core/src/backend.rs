@@ -85,6 +85,9 @@ pub struct Capabilities {
     /// statements drop (tables, columns, indexes, views), so that they
     /// have an inverse.
     pub captures: bool,
+    /// [`Backend::inspect`] reads the schema into the model of
+    /// [`crate::schema`].
+    pub inspect: bool,
 }
 
 impl Capabilities {
@@ -95,6 +98,7 @@ impl Capabilities {
         schemas: false,
         probes: false,
         captures: false,
+        inspect: false,
     };
 }
 
@@ -405,11 +409,11 @@ impl HistoryLocation {
 /// where it is ([`Backend::target`], [`Backend::location`]), and two ways
 /// to run SQL ([`Backend::execute`], [`Backend::query`]). The others have
 /// defaults that are right for the engines the core knows: the lock is
-/// taken with the dialect's SQL on the migration connection, probes and
-/// captures use the engine's catalog queries ([`crate::engines`]). An
-/// engine that locks otherwise (SQLite locks a file) overrides
-/// [`Backend::try_lock`] and [`Backend::release_lock`]. See the module
-/// documentation for the invariants.
+/// taken with the dialect's SQL on the migration connection, probes,
+/// captures and inspection use the engine's catalog queries
+/// ([`crate::engines`]). An engine that locks otherwise (SQLite locks a
+/// file) overrides [`Backend::try_lock`] and [`Backend::release_lock`].
+/// See the module documentation for the invariants.
 #[async_trait]
 pub trait Backend: Send {
     /// Static facts about this engine.
@@ -507,6 +511,16 @@ pub trait Backend: Send {
     /// engine, when the core knows it ([`crate::engines::probe`]).
     async fn probe(&mut self, probe: &Probe) -> Result<Option<bool>> {
         crate::engines::probe(self, probe).await
+    }
+
+    /// Reads the schema of the database (on PostgreSQL, of the current
+    /// schema) as the engine-neutral model of [`crate::schema`], leaving
+    /// out the history and audit-log tables this connection names. The
+    /// default uses the catalog queries of the engine, when the core knows
+    /// it ([`crate::engines::inspect`]), and fails with
+    /// [`crate::Error::Unsupported`] otherwise.
+    async fn inspect(&mut self) -> Result<crate::schema::Schema> {
+        crate::engines::inspect(self).await
     }
 
     /// Closes the connection, releasing the lock if it is held; the

@@ -16,6 +16,11 @@
 //!    when the engine cannot roll DDL back or the migration opts out of
 //!    transactions.
 //!
+//! Beside the run, [`schema`] reads a database's schema into one
+//! engine-neutral model ([`Backend::inspect`]) and says what differs
+//! between two of them, for checking that a migration's reverse gives the
+//! schema back.
+//!
 //! This crate depends on no database driver: the driver crates
 //! (`migrate-sqlite`, `migrate-postgres`, `migrate-mysql`) implement
 //! [`Backend`] and [`Dialect`], and a third party can add an engine the same
@@ -39,6 +44,7 @@ pub mod plan;
 pub mod portable;
 pub mod redact;
 pub mod repair;
+pub mod schema;
 pub mod source;
 pub mod split;
 pub mod status;

@@ -452,7 +452,7 @@ impl Region {
     }
 }
 
-fn tokenizer_dialect(dialect: SqlDialect) -> Box<dyn Dialect> {
+pub(crate) fn tokenizer_dialect(dialect: SqlDialect) -> Box<dyn Dialect> {
     match dialect {
         SqlDialect::Sqlite => Box::new(SQLiteDialect {}),
         SqlDialect::Postgres => Box::new(PostgreSqlDialect {}),

@@ -24,7 +24,7 @@ async fn connector() -> Option<Scratch> {
 
 migrate_core::conformance_tests!(connector;
     transactional_ddl = false, schemas = false, probes = true, captures = true,
-    portable = true, peer = false, no_transaction = false);
+    portable = true, peer = false, no_transaction = false, inspect = true);
 
 /// A backend that classifies DDL as transactional on MySQL claims
 /// rollbacks that did not happen; the implicit-commit check catches it.

@@ -32,7 +32,7 @@ async fn connector() -> Option<Scratch> {
 
 migrate_core::conformance_tests!(connector;
     transactional_ddl = true, schemas = true, probes = true, captures = true,
-    portable = true, peer = false, no_transaction = true);
+    portable = true, peer = false, no_transaction = true, inspect = true);
 
 /// A backend that ignores the schema option fails the schema check.
 #[test]

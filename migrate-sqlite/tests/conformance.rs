@@ -32,7 +32,7 @@ async fn connector() -> Option<File> {
 
 migrate_core::conformance_tests!(connector;
     transactional_ddl = true, schemas = false, probes = true, captures = true,
-    portable = true, peer = false, no_transaction = true);
+    portable = true, peer = false, no_transaction = true, inspect = true);
 
 /// Each broken SQLite backend fails the check that covers what it breaks.
 mod mutants {
@@ -81,6 +81,13 @@ mod mutants {
     fn a_backend_whose_lock_excludes_nobody_fails() {
         assert!(fails(async {
             checks::lock_is_exclusive(&mutant(Fault::LockNeverHeld).await).await
+        }));
+    }
+
+    #[test]
+    fn a_backend_that_inspects_nothing_fails() {
+        assert!(fails(async {
+            checks::inspection_reads_the_schema(&mutant(Fault::InspectsNothing).await).await
         }));
     }
 

@@ -28,4 +28,4 @@ async fn connector() -> Option<Scratch> {
 
 migrate_core::conformance_tests!(connector;
     transactional_ddl = false, schemas = false, probes = true, captures = true,
-    portable = true, peer = true, no_transaction = false);
+    portable = true, peer = true, no_transaction = false, inspect = true);

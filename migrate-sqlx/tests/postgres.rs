@@ -34,4 +34,4 @@ async fn connector() -> Option<Scratch> {
 
 migrate_core::conformance_tests!(connector;
     transactional_ddl = true, schemas = true, probes = true, captures = true,
-    portable = true, peer = true, no_transaction = true);
+    portable = true, peer = true, no_transaction = true, inspect = true);

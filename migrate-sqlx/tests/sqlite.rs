@@ -40,4 +40,4 @@ async fn connector() -> Option<File> {
 
 migrate_core::conformance_tests!(connector;
     transactional_ddl = true, schemas = false, probes = true, captures = true,
-    portable = true, peer = true, no_transaction = true);
+    portable = true, peer = true, no_transaction = true, inspect = true);

@@ -1,8 +1,8 @@
 //! What the core knows of each engine it ships support for, as SQL text:
 //! the [`crate::Dialect`] (statement classification, quoting, the history
 //! tables' types, the lock's SQL), the portable renderer, and the catalog
-//! queries that answer probes, capture definitions for the journal and name
-//! a lock's holder — all written against [`crate::Backend::query`], so that
+//! queries that answer probes, capture definitions for the journal, name
+//! a lock's holder and inspect a schema ([`crate::schema`]) — all written against [`crate::Backend::query`], so that
 //! every backend of an engine (the in-tree driver crates, `migrate-sqlx`, a
 //! third party's) shares them, by default, and holds only what its driver
 //! library needs.
@@ -53,6 +53,25 @@ pub async fn capture<B: crate::Backend + ?Sized>(
         _ => {
             Err("undoing it needs the definition it replaces, which this engine cannot read".into())
         }
+    }
+}
+
+/// Reads the schema of the database `backend` is connected to with the
+/// catalog queries of its engine, when the core knows it; an
+/// [`crate::Error::Unsupported`] otherwise. What
+/// [`crate::Backend::inspect`] does unless a backend says otherwise.
+pub async fn inspect<B: crate::Backend + ?Sized>(
+    backend: &mut B,
+) -> crate::Result<crate::schema::Schema> {
+    match backend.dialect().sql_dialect() {
+        crate::SqlDialect::Sqlite => sqlite::inspect::inspect(backend).await,
+        crate::SqlDialect::Postgres => postgres::inspect::inspect(backend).await,
+        crate::SqlDialect::Mysql => mysql::inspect::inspect(backend).await,
+        _ => Err(crate::Error::Unsupported(format!(
+            "the schema of {} cannot be inspected: the core knows no catalog queries for {}",
+            backend.target(),
+            backend.dialect().name()
+        ))),
     }
 }
 

@@ -13,8 +13,9 @@
 //! suite reruns on the same database. Every check panics with a message on
 //! failure, as a test should.
 //!
-//! [`journal`] and [`portable`] hold what the drivers' own tests of their
-//! statement journal and portable renderer share.
+//! [`journal`], [`portable`] and [`schema`] hold what the drivers' own
+//! tests of their statement journal, portable renderer and inspection
+//! share.
 
 use std::path::{Path, PathBuf};
 
@@ -29,6 +30,7 @@ pub mod checks;
 pub mod journal;
 pub mod mutants;
 pub mod portable;
+pub mod schema;
 
 /// Opens connections to the database under test.
 #[async_trait]
@@ -74,18 +76,29 @@ pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
 ///
 /// migrate_core::conformance_tests!(connector;
 ///     transactional_ddl = true, schemas = false, probes = true,
-///     captures = true, portable = true, peer = false, no_transaction = true);
+///     captures = true, portable = true, peer = false, no_transaction = true,
+///     inspect = true);
 /// ```
 ///
 /// Each flag says whether the backend has that capability; the checks that
 /// need one it lacks are written `#[ignore]`, so the test list shows them
-/// as skipped. The connector function runs once per check; returning `None`
-/// (no server configured) makes the check pass with a note on stderr.
+/// as skipped. `inspect` may be left out, which claims `false` (what a
+/// backend written before it existed says). The connector function runs
+/// once per check; returning `None` (no server configured) makes the check
+/// pass with a note on stderr.
 #[macro_export]
 macro_rules! conformance_tests {
     ($connector:path;
         transactional_ddl = $tx:tt, schemas = $sc:tt, probes = $pr:tt,
         captures = $ca:tt, portable = $po:tt, peer = $pe:tt, no_transaction = $nt:tt $(,)?) => {
+        $crate::conformance_tests!($connector;
+            transactional_ddl = $tx, schemas = $sc, probes = $pr, captures = $ca,
+            portable = $po, peer = $pe, no_transaction = $nt, inspect = false);
+    };
+    ($connector:path;
+        transactional_ddl = $tx:tt, schemas = $sc:tt, probes = $pr:tt,
+        captures = $ca:tt, portable = $po:tt, peer = $pe:tt, no_transaction = $nt:tt,
+        inspect = $in:tt $(,)?) => {
         mod conformance {
             #[allow(unused_imports)]
             use super::*;
@@ -99,6 +112,7 @@ macro_rules! conformance_tests {
                     portable: $po,
                     peer: $pe,
                     no_transaction: $nt,
+                    inspect: $in,
                 }
             });
             $crate::__check!(true, $connector, missing_history_is_empty_and_not_created);
@@ -147,6 +161,7 @@ macro_rules! conformance_tests {
                 portable_migration_applies_and_reverts,
                 "portable"
             );
+            $crate::__check!($in, $connector, inspection_reads_the_schema, "inspect");
         }
     };
 }

@@ -31,6 +31,8 @@ pub enum Fault {
     LockNeverHeld,
     /// `ConnectOptions::schema` is ignored.
     SchemaIgnored,
+    /// Inspection finds an empty schema.
+    InspectsNothing,
 }
 
 /// A connector whose backends have `fault`.
@@ -178,6 +180,12 @@ impl Backend for Broken {
             return Ok(None);
         }
         self.inner.probe(probe).await
+    }
+    async fn inspect(&mut self) -> Result<crate::schema::Schema> {
+        if self.fault == Fault::InspectsNothing {
+            return Ok(crate::schema::Schema::default());
+        }
+        self.inner.inspect().await
     }
     async fn close(self: Box<Self>) -> Result<()> {
         self.inner.close().await

@@ -26,6 +26,7 @@ impl Dialect for MysqlDialect {
             server_lock: true,
             probes: true,
             captures: true,
+            inspect: true,
             ..Capabilities::NONE
         }
     }
@@ -295,6 +296,7 @@ mod tests {
                 server_lock: true,
                 probes: true,
                 captures: true,
+                inspect: true,
                 ..Capabilities::NONE
             }
         );

@@ -33,6 +33,7 @@ impl Dialect for PostgresDialect {
             schemas: true,
             probes: true,
             captures: true,
+            inspect: true,
         }
     }
 
@@ -272,6 +273,7 @@ mod tests {
                 schemas: true,
                 probes: true,
                 captures: true,
+                inspect: true,
             }
         );
         assert_eq!(d.quote_identifier("a\"b"), "\"a\"\"b\"");

@@ -4,6 +4,7 @@
 
 pub mod catalog;
 mod dialect;
+pub mod inspect;
 pub mod render;
 
 pub use dialect::PostgresDialect;

@@ -22,6 +22,7 @@ impl Dialect for SqliteDialect {
             transactional_ddl: true,
             probes: true,
             captures: true,
+            inspect: true,
             ..Capabilities::NONE
         }
     }

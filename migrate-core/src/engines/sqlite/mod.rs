@@ -4,6 +4,7 @@
 
 pub mod catalog;
 mod dialect;
+pub mod inspect;
 pub mod render;
 
 pub use dialect::{SqliteDialect, foreign_key_check_result, is_foreign_key_check};

@@ -4,6 +4,7 @@
 //! backends do.
 
 mod history;
+mod inspect;
 mod journal;
 mod lock;
 mod portable;
@@ -14,6 +15,7 @@ pub use history::{
     audit_log_round_trip, create_false_creates_nothing, history_round_trip,
     init_statements_run_in_order, missing_history_is_empty_and_not_created, odd_history_table_name,
 };
+pub use inspect::inspection_reads_the_schema;
 pub use journal::{
     captures_restore_dropped_objects, probes_see_objects, repair_undoes_and_resumes,
 };
@@ -45,6 +47,8 @@ pub struct Claims {
     pub peer: bool,
     /// [`Connector::no_transaction_statement`] gives a statement.
     pub no_transaction: bool,
+    /// [`crate::Capabilities::inspect`].
+    pub inspect: bool,
 }
 
 /// The claims of the test match what the backend says of itself, so that no
@@ -61,6 +65,7 @@ pub async fn declared_capabilities_match(c: &dyn Connector, claims: Claims) {
         portable: b.dialect().renderer().is_some(),
         peer: c.peer(&kit.options()).await.is_some(),
         no_transaction: c.no_transaction_statement("t").is_some(),
+        inspect: caps.inspect,
     };
     assert_eq!(
         claims, actual,
