@@ -174,6 +174,11 @@ pub enum Command {
     /// what failed, and the exact SQL each action would run.
     Repair(RepairArgs),
 
+    /// How safe each migration is to run and to roll back on every engine:
+    /// findings read from the files, and a proof on scratch databases
+    /// (apply, fill with rows, unapply, compare, apply again).
+    Check(CheckArgs),
+
     /// Create the next numbered migration file of an app.
     New {
         /// The app (its folder is created when new).
@@ -185,6 +190,30 @@ pub enum Command {
         #[arg(long)]
         portable: bool,
     },
+}
+
+/// `migrate check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Only this app.
+    pub app: Option<String>,
+    /// Only this migration of the app (name or unambiguous prefix).
+    pub migration: Option<String>,
+    /// The engines to check (default: the database's, plus `[check]
+    /// engines` in migrate.toml).
+    #[arg(long, value_delimiter = ',', value_name = "sqlite,postgres,mysql")]
+    pub engine: Vec<String>,
+    /// A server to create the scratch database on, one per server engine
+    /// (default for the database's engine: its own server). SQLite uses a
+    /// temporary file.
+    #[arg(long, value_name = "URL")]
+    pub scratch: Vec<String>,
+    /// Exit 1 when a finding is at least this severe.
+    #[arg(long, value_name = "error|warning", default_value = "error")]
+    pub fail_on: String,
+    /// Read the files only: no scratch database, no proof.
+    #[arg(long)]
+    pub no_proof: bool,
 }
 
 /// `migrate repair`.

@@ -36,6 +36,19 @@ pub struct FileConfig {
     /// Statements run on the migration connection first.
     #[serde(default)]
     pub init: Vec<String>,
+    /// `[check]`: what `migrate check` does by default.
+    #[serde(default)]
+    pub check: CheckConfig,
+}
+
+/// The `[check]` table of `migrate.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckConfig {
+    /// Engines checked besides the one of the database in use:
+    /// `engines = ["sqlite", "mysql"]`.
+    #[serde(default)]
+    pub engines: Vec<String>,
 }
 
 /// Everything a command needs to know, resolved.
@@ -49,6 +62,8 @@ pub struct Settings {
     pub connect: ConnectOptions,
     /// How long to wait for the lock.
     pub lock_timeout: Duration,
+    /// Engines `migrate check` covers besides the database's own.
+    pub check_engines: Vec<String>,
 }
 
 impl Settings {
@@ -88,6 +103,7 @@ impl Settings {
                 .or(file.lock_timeout)
                 .map(Duration::from_secs)
                 .unwrap_or(DEFAULT_LOCK_TIMEOUT),
+            check_engines: file.check.engines,
         })
     }
 }

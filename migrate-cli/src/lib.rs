@@ -122,6 +122,9 @@ async fn run(cli: Cli, registry: &Registry) -> Result<u8, migrate_core::Error> {
                 .await
                 .map(|()| 0)
         }
+        Some(Command::Check(args)) => {
+            commands::check::run(registry, &cli.global, &settings, &args).await
+        }
         Some(Command::New {
             app,
             name,

@@ -1,5 +1,6 @@
 //! One module per command.
 
+pub mod check;
 pub mod log;
 pub mod migrate;
 pub mod new;

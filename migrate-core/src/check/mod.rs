@@ -31,7 +31,10 @@ mod lexed;
 mod locking;
 mod narrowing;
 mod portability;
+pub mod proof;
 mod rollback;
+mod rows;
+pub mod scratch;
 mod shape;
 #[cfg(test)]
 mod tests;

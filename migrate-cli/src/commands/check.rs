@@ -1,0 +1,504 @@
+//! `migrate check [APP [MIGRATION]]`: per migration and engine, how a
+//! failure half-way and a rollback end, read from the files, then proven on
+//! scratch databases that are dropped at the end, even on Ctrl-C.
+
+use std::collections::BTreeMap;
+
+use migrate_core::backend::{Backend, ConnectOptions};
+use migrate_core::check::proof::{self, Proof, Work};
+use migrate_core::check::{Finding, Severity, StaticReport, analyze_source, scratch};
+use migrate_core::migration::{Migration, MigrationKey};
+use migrate_core::{Error, Source};
+use serde_json::json;
+
+use crate::cli::{CheckArgs, Global};
+use crate::config::Settings;
+use crate::registry::{Engine, Registry};
+
+/// One engine's part of the check.
+struct EngineCheck {
+    /// Its name, as `--engine` takes it.
+    name: String,
+    /// Where the proof ran, or why it did not.
+    proof_note: String,
+    /// Per migration: the static report and the proof.
+    cells: BTreeMap<MigrationKey, (StaticReport, Proof)>,
+}
+
+/// Runs the check and prints it; the exit code says whether a finding
+/// reached `--fail-on`.
+pub async fn run(
+    registry: &Registry,
+    global: &Global,
+    settings: &Settings,
+    args: &CheckArgs,
+) -> Result<u8, Error> {
+    let fail_on = Severity::from_name(&args.fail_on)
+        .filter(|s| *s != Severity::Info)
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "--fail-on takes `error` or `warning`, not `{}`",
+                args.fail_on
+            ))
+        })?;
+    if args.migration.is_some() && args.app.is_none() {
+        return Err(Error::Usage(
+            "a migration needs its app: `migrate check APP MIGRATION`".into(),
+        ));
+    }
+    let engines = engines(registry, settings, args)?;
+    let mut order: Vec<MigrationKey> = Vec::new();
+    let mut checks = Vec::new();
+    for engine in engines {
+        let source = Source::load_for(&settings.dir, engine.dialect())?;
+        let selected = selection(&source, args)?;
+        if order.is_empty() {
+            order = source
+                .ordered()
+                .filter(|m| is_selected(&selected, m))
+                .map(Migration::key)
+                .collect();
+        }
+        checks.push(check_engine(registry, settings, args, engine, &source, &selected).await?);
+    }
+    let worst = checks
+        .iter()
+        .flat_map(|c| c.cells.values())
+        .flat_map(|(report, proof)| report.findings.iter().chain(&proof.findings))
+        .map(|f| f.severity)
+        .max();
+    if crate::is_json(global.format) {
+        print_json(&order, &checks);
+    } else {
+        print_text(&order, &checks);
+    }
+    Ok(if worst.is_some_and(|w| w >= fail_on) {
+        1
+    } else {
+        0
+    })
+}
+
+/// The engines to check: `--engine`, or the database's own plus those of
+/// `[check] engines`, each once.
+fn engines<'r>(
+    registry: &'r Registry,
+    settings: &Settings,
+    args: &CheckArgs,
+) -> Result<Vec<&'r dyn Engine>, Error> {
+    let mut names: Vec<String> = args
+        .engine
+        .iter()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if names.is_empty() {
+        names.push(
+            registry
+                .for_url(&settings.url)?
+                .dialect()
+                .name()
+                .to_string(),
+        );
+        names.extend(settings.check_engines.iter().cloned());
+    }
+    let mut engines: Vec<&dyn Engine> = Vec::new();
+    for name in &names {
+        let engine = registry.for_dialect(name)?;
+        if !engines
+            .iter()
+            .any(|e| e.dialect().name() == engine.dialect().name())
+        {
+            engines.push(engine);
+        }
+    }
+    Ok(engines)
+}
+
+/// What `APP [MIGRATION]` selects: `None` for everything.
+type Selected = Option<(String, Option<String>)>;
+
+fn selection(source: &Source, args: &CheckArgs) -> Result<Selected, Error> {
+    let Some(app) = &args.app else {
+        return Ok(None);
+    };
+    if source.app(app).is_none() {
+        return Err(source.unknown_app(app));
+    }
+    let name = match &args.migration {
+        Some(target) => Some(source.resolve(app, target)?.name.clone()),
+        None => None,
+    };
+    Ok(Some((app.clone(), name)))
+}
+
+fn is_selected(selected: &Selected, m: &Migration) -> bool {
+    match selected {
+        None => true,
+        Some((app, None)) => m.app == *app,
+        Some((app, Some(name))) => m.app == *app && m.name == *name,
+    }
+}
+
+async fn check_engine(
+    registry: &Registry,
+    settings: &Settings,
+    args: &CheckArgs,
+    engine: &dyn Engine,
+    source: &Source,
+    selected: &Selected,
+) -> Result<EngineCheck, Error> {
+    let name = engine.dialect().name().to_string();
+    // The whole folder is analyzed so that each migration is judged on the
+    // schema the earlier ones leave (a type change narrows or not).
+    let mut cells: BTreeMap<MigrationKey, (StaticReport, Proof)> =
+        analyze_source(source, engine.dialect())
+            .into_iter()
+            .filter(|r| source.get(&r.key).is_some_and(|m| is_selected(selected, m)))
+            .map(|r| (r.key, (r.report, Proof::not_run())))
+            .collect();
+    let proof_note = if args.no_proof {
+        "not proven (--no-proof)".to_string()
+    } else {
+        let is_selected = |m: &Migration| is_selected(selected, m);
+        match prove_on_scratch(registry, settings, args, engine, source, &is_selected).await? {
+            Ok((note, proofs)) => {
+                for (key, proof) in proofs {
+                    if let Some(cell) = cells.get_mut(&key) {
+                        cell.1 = proof;
+                    }
+                }
+                note
+            }
+            Err(why) => why,
+        }
+    };
+    Ok(EngineCheck {
+        name,
+        proof_note,
+        cells,
+    })
+}
+
+/// `Ok(Ok((where, proofs)))` when the proof ran; `Ok(Err(why not))` when
+/// there is no scratch database for this engine; `Err` when interrupted.
+async fn prove_on_scratch(
+    registry: &Registry,
+    settings: &Settings,
+    args: &CheckArgs,
+    engine: &dyn Engine,
+    source: &Source,
+    selected: &(dyn Fn(&Migration) -> bool + Sync),
+) -> Result<Result<(String, Vec<(MigrationKey, Proof)>), String>, Error> {
+    let name = engine.dialect().name();
+    let options = ConnectOptions {
+        create: true,
+        ..settings.connect.clone()
+    };
+    if scratch::create_sql(engine.dialect(), "x").is_none() {
+        // A file engine: a temporary file, gone with its folder.
+        let dir = tempfile::tempdir().map_err(|e| Error::Io {
+            path: std::env::temp_dir(),
+            source: e,
+        })?;
+        let url = format!(
+            "{}://{}",
+            engine.schemes()[0],
+            dir.path().join("check.db").display()
+        );
+        let mut backend = match engine.connect(&url, &options).await {
+            Ok(b) => b,
+            Err(e) => return Ok(Err(format!("not proven: cannot open a scratch file: {e}"))),
+        };
+        let proofs = interruptible(prove(backend.as_mut(), source, selected)).await;
+        let _ = backend.close().await;
+        return proofs.map(|p| Ok(("a temporary file, deleted afterwards".to_string(), p)));
+    }
+    let server = args
+        .scratch
+        .iter()
+        .find(|url| {
+            registry
+                .for_url(url)
+                .is_ok_and(|e| e.dialect().name() == name)
+        })
+        .cloned()
+        .or_else(|| {
+            registry
+                .for_url(&settings.url)
+                .ok()
+                .filter(|e| e.dialect().name() == name)
+                .map(|_| settings.url.clone())
+        });
+    let Some(server) = server else {
+        return Ok(Err(format!(
+            "not proven: no {name} server to create a scratch database on; pass --scratch {}://USER@HOST/",
+            engine.schemes()[0]
+        )));
+    };
+    let server = scratch::admin_url(engine.dialect(), &server);
+    let shown = migrate_core::redact::redact_url(&server);
+    let admin_options = ConnectOptions {
+        create: false,
+        ..ConnectOptions::default()
+    };
+    let mut admin = match engine.connect(&server, &admin_options).await {
+        Ok(b) => b,
+        Err(e) => return Ok(Err(format!("not proven: cannot connect to {shown}: {e}"))),
+    };
+    sweep(admin.as_mut()).await;
+    let db = scratch::new_name();
+    let create = scratch::create_sql(engine.dialect(), &db).expect("a server engine");
+    if let Err(e) = admin.execute(&create).await {
+        let _ = admin.close().await;
+        return Ok(Err(format!(
+            "not proven: cannot create a scratch database on {shown} ({e}); pass --scratch with a user that may"
+        )));
+    }
+    let url = scratch::url_with_database(&server, &db).unwrap_or_default();
+    let outcome = match engine.connect(&url, &options).await {
+        Ok(mut backend) => {
+            let proofs = interruptible(prove(backend.as_mut(), source, selected)).await;
+            let _ = backend.close().await;
+            proofs.map(Ok)
+        }
+        Err(e) => Ok(Err(format!(
+            "not proven: cannot connect to the scratch database: {e}"
+        ))),
+    };
+    if let Some(drop) = scratch::drop_sql(engine.dialect(), &db)
+        && let Err(e) = admin.execute(&drop).await
+    {
+        eprintln!(
+            "warning: could not drop the scratch database {db} on {shown}: {e}; drop it by hand"
+        );
+    }
+    let _ = admin.close().await;
+    outcome.map(|r| {
+        r.map(|proofs| {
+            (
+                format!(
+                    "scratch database {db} on {}, dropped afterwards",
+                    host_of(&shown)
+                ),
+                proofs,
+            )
+        })
+    })
+}
+
+async fn prove(
+    backend: &mut dyn Backend,
+    source: &Source,
+    selected: &(dyn Fn(&Migration) -> bool + Sync),
+) -> Vec<(MigrationKey, Proof)> {
+    let mut work = Work::default();
+    let proofs = proof::prove(backend, source, selected, &mut work).await;
+    tracing::debug!(?work, "proof done");
+    proofs
+}
+
+/// Runs `work` until it ends or the user presses Ctrl-C (or the process is
+/// asked to stop), so that the caller still drops its scratch database.
+async fn interruptible<T>(work: impl std::future::Future<Output = T>) -> Result<T, Error> {
+    tokio::select! {
+        out = work => Ok(out),
+        _ = stop_signal() => Err(Error::Refused(
+            "interrupted: the scratch database was dropped; nothing else was touched".into(),
+        )),
+    }
+}
+
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Drops the scratch databases that killed runs left on this server.
+async fn sweep(admin: &mut dyn Backend) {
+    let Some(list) = scratch::list_query(admin.dialect()) else {
+        return;
+    };
+    let Ok(rows) = admin.query(&list, &[]).await else {
+        return;
+    };
+    for row in rows {
+        if let Some(migrate_core::Value::Text(name)) = row.first()
+            && scratch::is_leftover(name)
+            && let Some(drop) = scratch::drop_sql(admin.dialect(), name)
+        {
+            match admin.execute(&drop).await {
+                Ok(()) => {
+                    eprintln!("note: dropped {name}, a scratch database left by a killed check")
+                }
+                Err(e) => tracing::debug!(%name, error = %e, "could not drop a leftover"),
+            }
+        }
+    }
+}
+
+fn host_of(redacted: &str) -> String {
+    let rest = redacted.split_once("://").map_or(redacted, |(_, r)| r);
+    let rest = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
+    rest.split(['/', '?']).next().unwrap_or(rest).to_string()
+}
+
+/// The cell's symbol: the worst of what the files and the proof say.
+fn symbol(report: &StaticReport, proof: &Proof) -> &'static str {
+    let worst = report
+        .findings
+        .iter()
+        .chain(&proof.findings)
+        .map(|f| f.severity)
+        .max();
+    match worst {
+        Some(Severity::Error) => "✗",
+        Some(Severity::Warning) => "!",
+        _ if proof.roundtrip == proof::Roundtrip::Exact => "✓",
+        _ if proof.roundtrip == proof::Roundtrip::Differs => "≈",
+        _ if proof.up == proof::UpResult::Ok => "✓",
+        _ => "·",
+    }
+}
+
+fn print_text(order: &[MigrationKey], checks: &[EngineCheck]) {
+    if order.is_empty() {
+        outln!("No migrations.");
+        return;
+    }
+    for c in checks {
+        outln!("{}: {}", c.name, c.proof_note);
+    }
+    let width = order
+        .iter()
+        .map(|k| k.to_string().chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(9);
+    let mut header = format!("\n{:width$}", "migration");
+    for c in checks {
+        header.push_str(&format!("  {:^8}", c.name));
+    }
+    outln!("{}", header.trim_end());
+    for key in order {
+        let mut line = format!("{:width$}", key.to_string());
+        for c in checks {
+            let cell = c.cells.get(key).map(|(r, p)| symbol(r, p)).unwrap_or("-");
+            line.push_str(&format!("  {cell:^8}"));
+        }
+        outln!("{}", line.trim_end());
+    }
+    outln!(
+        "\n✓ applies, unapplies to the exact schema with the rows kept, and applies again; ≈ the same with a minor difference; ! a warning; ✗ an error; · not proven, nothing found in the files"
+    );
+    for key in order {
+        let mut block = Vec::new();
+        for c in checks {
+            let Some((report, proof)) = c.cells.get(key) else {
+                continue;
+            };
+            block.push(format!("  {:8} {}", c.name, summary(report, proof)));
+            let mut findings: Vec<&Finding> =
+                report.findings.iter().chain(&proof.findings).collect();
+            findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.line.cmp(&b.line)));
+            for f in findings {
+                let place = match f.line {
+                    Some(line) => format!("{}:{line}", f.file.display()),
+                    None => f.file.display().to_string(),
+                };
+                block.push(format!(
+                    "    {} {}: {place}: {}",
+                    f.severity.name(),
+                    f.code,
+                    f.message
+                ));
+            }
+        }
+        outln!("\n{key}");
+        for line in block {
+            outln!("{line}");
+        }
+    }
+}
+
+/// `atomic · reversible · up ok · down ok · roundtrip exact · rows kept 3/3`.
+fn summary(report: &StaticReport, proof: &Proof) -> String {
+    let value = |v: serde_json::Value| v.as_str().unwrap_or("?").to_string();
+    let mut failure = value(json!(report.failure));
+    if let Some(i) = &report.inverses {
+        failure.push_str(&format!(
+            " ({} derived inverse(s), {} captured, {} none)",
+            i.derived, i.capture, i.none
+        ));
+    }
+    let mut parts = vec![failure, value(json!(report.rollback))];
+    if proof.up != proof::UpResult::NotRun {
+        parts.push(format!("up {}", value(json!(proof.up))));
+        parts.push(format!("down {}", value(json!(proof.down))));
+        parts.push(format!("roundtrip {}", value(json!(proof.roundtrip))));
+    }
+    if let Some(rows) = proof.rows {
+        parts.push(format!(
+            "rows kept {}/{}",
+            rows.after_down, rows.before_down
+        ));
+    }
+    parts.join(" · ")
+}
+
+fn print_json(order: &[MigrationKey], checks: &[EngineCheck]) {
+    let migrations: Vec<serde_json::Value> = order
+        .iter()
+        .map(|key| {
+            let engines: serde_json::Map<String, serde_json::Value> = checks
+                .iter()
+                .filter_map(|c| {
+                    let (report, proof) = c.cells.get(key)?;
+                    let findings: Vec<&Finding> =
+                        report.findings.iter().chain(&proof.findings).collect();
+                    Some((
+                        c.name.clone(),
+                        json!({
+                            "failure": report.failure,
+                            "inverses": report.inverses,
+                            "rollback": report.rollback,
+                            "up": proof.up,
+                            "down": proof.down,
+                            "roundtrip": proof.roundtrip,
+                            "rows": proof.rows,
+                            "differences": proof.differences,
+                            "findings": findings,
+                        }),
+                    ))
+                })
+                .collect();
+            json!({"app": key.app, "name": key.name, "engines": engines})
+        })
+        .collect();
+    let proofs: serde_json::Map<String, serde_json::Value> = checks
+        .iter()
+        .map(|c| (c.name.clone(), json!(c.proof_note)))
+        .collect();
+    crate::print_json(&json!({
+        "engines": checks.iter().map(|c| c.name.clone()).collect::<Vec<_>>(),
+        "proofs": proofs,
+        "migrations": migrations,
+    }));
+}

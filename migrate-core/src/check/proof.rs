@@ -1,0 +1,495 @@
+//! The proof on a scratch database: every migration applied, filled with
+//! rows, unapplied, compared with the schema before it, and applied again,
+//! through the same executor a real run uses.
+//!
+//! For each migration, in dependency order: the schema before; up; the
+//! schema after; rows generated in the tables it touched; down; the schema
+//! compared with the one before (`exact`, or the differences in words) and
+//! the rows of the tables that existed before counted; up again, compared
+//! with the schema after the first up. A migration that fails leaves the
+//! migrations that depend on it (later ones of its app, and those that name
+//! it in `depends_on`) not run; other apps go on.
+
+use std::collections::{BTreeSet, HashSet};
+
+use serde::Serialize;
+
+use super::rows;
+use super::{Finding, Severity};
+use crate::backend::{Backend, BackendExt};
+use crate::executor::{self, RunOptions, Silent};
+use crate::migration::{Migration, MigrationKey};
+use crate::plan::Request;
+use crate::repair::{Repair, RepairOptions};
+use crate::schema::{self, Difference, Schema};
+use crate::source::Source;
+
+/// How the first up went: serde `ok`, `error`, `not-run`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UpResult {
+    /// It ran.
+    Ok,
+    /// It failed.
+    Error,
+    /// Not tried: no scratch database for this engine, or something it
+    /// depends on failed.
+    NotRun,
+}
+
+/// How the down went: serde `ok`, `error`, `missing`, `not-run`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DownResult {
+    /// It ran.
+    Ok,
+    /// It failed, or was refused.
+    Error,
+    /// The migration has no down section.
+    Missing,
+    /// Not tried.
+    NotRun,
+}
+
+/// Whether down then up gave back the schema: serde `exact`, `differs`,
+/// `not-run`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Roundtrip {
+    /// Down restored the schema before the migration, and up again the
+    /// schema after it.
+    Exact,
+    /// One of the two comparisons found a difference.
+    Differs,
+    /// Not tried.
+    NotRun,
+}
+
+/// Rows of the tables that existed before a migration, generated after its
+/// up, and how many its down kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RowsKept {
+    /// Rows in those tables before the down.
+    pub before_down: i64,
+    /// Rows in those tables after it.
+    pub after_down: i64,
+}
+
+/// The proof of one migration on one engine.
+#[derive(Debug, Clone, Serialize)]
+pub struct Proof {
+    /// The first up.
+    pub up: UpResult,
+    /// The down.
+    pub down: DownResult,
+    /// Down and up again against the schemas before and after.
+    pub roundtrip: Roundtrip,
+    /// What the down did to the rows of tables older than the migration.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rows: Option<RowsKept>,
+    /// The differences after the down (with the schema before) and after
+    /// the second up (with the schema after the first), in words.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub differences: Vec<String>,
+    /// What went wrong, as findings.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<Finding>,
+}
+
+impl Proof {
+    /// The proof of a migration that was not tried.
+    pub fn not_run() -> Proof {
+        Proof {
+            up: UpResult::NotRun,
+            down: DownResult::NotRun,
+            roundtrip: Roundtrip::NotRun,
+            rows: None,
+            differences: Vec::new(),
+            findings: Vec::new(),
+        }
+    }
+}
+
+/// Counts of the work a proof did, for the growth tests and the benchmark.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Work {
+    /// Schema inspections.
+    pub inspections: usize,
+    /// Runs of the executor (ups and downs).
+    pub runs: usize,
+}
+
+/// Proves `selected` migrations of `source` (read for `backend`'s engine)
+/// on `backend`, an empty scratch database. Migrations before a selected
+/// one are applied without proof, as the selected ones need them; nothing
+/// after the last selected one runs.
+pub async fn prove(
+    backend: &mut dyn Backend,
+    source: &Source,
+    selected: &dyn Fn(&Migration) -> bool,
+    work: &mut Work,
+) -> Vec<(MigrationKey, Proof)> {
+    let ordered: Vec<&Migration> = source.ordered().collect();
+    let last = ordered.iter().rposition(|m| selected(m));
+    let mut proofs = Vec::new();
+    let mut broken: HashSet<MigrationKey> = HashSet::new();
+    let mut counter = 0u64;
+    let mut known: Option<Schema> = None;
+    let options = RunOptions::default();
+    for (i, m) in ordered.iter().enumerate() {
+        if last.is_none_or(|l| i > l) {
+            break;
+        }
+        let blocked = depends_on(source, m)
+            .into_iter()
+            .find(|k| broken.contains(k));
+        if let Some(dep) = blocked {
+            broken.insert(m.key());
+            if selected(m) {
+                let mut proof = Proof::not_run();
+                proof.findings.push(finding(
+                    "not-run",
+                    Severity::Info,
+                    format!("not run: it depends on {dep}, which failed here"),
+                    m,
+                    None,
+                ));
+                proofs.push((m.key(), proof));
+            }
+            continue;
+        }
+        if !selected(m) {
+            work.runs += 1;
+            known = None;
+            if let Err(e) = apply(backend, source, m, &options).await {
+                broken.insert(m.key());
+                tracing::debug!(key = %m.key(), error = %e, "a migration before the checked ones failed");
+            }
+            continue;
+        }
+        let proof = prove_one(backend, source, m, &options, &mut known, &mut counter, work).await;
+        if proof.up != UpResult::Ok {
+            broken.insert(m.key());
+        }
+        proofs.push((m.key(), proof));
+    }
+    proofs
+}
+
+async fn prove_one(
+    backend: &mut dyn Backend,
+    source: &Source,
+    m: &Migration,
+    options: &RunOptions,
+    known: &mut Option<Schema>,
+    counter: &mut u64,
+    work: &mut Work,
+) -> Proof {
+    let mut proof = Proof::not_run();
+    let before = match known.take() {
+        Some(schema) => schema,
+        None => match inspect(backend, work).await {
+            Ok(s) => s,
+            Err(e) => {
+                proof.findings.push(finding(
+                    "inspect-failed",
+                    Severity::Error,
+                    format!("cannot read the schema before it: {e}"),
+                    m,
+                    None,
+                ));
+                return proof;
+            }
+        },
+    };
+    work.runs += 1;
+    if let Err(e) = apply(backend, source, m, options).await {
+        proof.up = UpResult::Error;
+        proof.findings.push(finding(
+            "up-failed",
+            Severity::Error,
+            format!("applying it fails: {}", describe(&e)),
+            m,
+            failing_line(&e),
+        ));
+        clean_up(backend, source, m).await;
+        return proof;
+    }
+    proof.up = UpResult::Ok;
+    let Ok(after) = inspect(backend, work).await else {
+        return proof;
+    };
+    let touched = touched_tables(&before, &after);
+    let generated = rows::insert(backend, &after, &touched, counter).await;
+    for (table, why) in &generated.skipped {
+        proof.findings.push(finding(
+            "rows-not-generated",
+            Severity::Info,
+            format!("no rows generated in {table}: {why}"),
+            m,
+            None,
+        ));
+    }
+    let older: Vec<&String> = touched
+        .iter()
+        .filter(|t| before.tables.contains_key(*t))
+        .collect();
+    let mut before_down = 0;
+    for table in &older {
+        before_down += rows::count(backend, table).await.unwrap_or(0);
+    }
+    if m.down.is_none() {
+        proof.down = DownResult::Missing;
+        *known = Some(after);
+        return proof;
+    }
+    work.runs += 1;
+    if let Err(e) = unapply(backend, source, m, options).await {
+        proof.down = DownResult::Error;
+        proof.findings.push(finding(
+            "down-failed",
+            Severity::Error,
+            format!(
+                "unapplying it (with rows in its tables) fails: {}",
+                describe(&e)
+            ),
+            m,
+            failing_line(&e),
+        ));
+        clean_up(backend, source, m).await;
+        return proof;
+    }
+    proof.down = DownResult::Ok;
+    let mut after_down = 0;
+    for table in &older {
+        after_down += rows::count(backend, table).await.unwrap_or(0);
+    }
+    if !older.is_empty() {
+        proof.rows = Some(RowsKept {
+            before_down,
+            after_down,
+        });
+        if after_down < before_down {
+            proof.findings.push(finding(
+                "rows-lost",
+                Severity::Warning,
+                format!(
+                    "unapplying it deleted {} of the {before_down} rows of {}",
+                    before_down - after_down,
+                    older
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                m,
+                None,
+            ));
+        }
+    }
+    let Ok(restored) = inspect(backend, work).await else {
+        return proof;
+    };
+    let back = schema::diff(&before, &restored);
+    report(
+        &mut proof,
+        m,
+        &back,
+        "after unapplying it, the schema differs from before it",
+    );
+    work.runs += 1;
+    if let Err(e) = apply(backend, source, m, options).await {
+        proof.roundtrip = Roundtrip::Differs;
+        proof.findings.push(finding(
+            "reapply-failed",
+            Severity::Error,
+            format!(
+                "applying it again after unapplying it fails: {}",
+                describe(&e)
+            ),
+            m,
+            failing_line(&e),
+        ));
+        clean_up(backend, source, m).await;
+        return proof;
+    }
+    let Ok(again) = inspect(backend, work).await else {
+        return proof;
+    };
+    let forth = schema::diff(&after, &again);
+    report(
+        &mut proof,
+        m,
+        &forth,
+        "applying it again gives another schema than the first time",
+    );
+    proof.roundtrip = if back.is_empty() && forth.is_empty() {
+        Roundtrip::Exact
+    } else {
+        Roundtrip::Differs
+    };
+    *known = Some(again);
+    proof
+}
+
+async fn inspect(backend: &mut dyn Backend, work: &mut Work) -> crate::Result<Schema> {
+    work.inspections += 1;
+    backend.inspect().await
+}
+
+/// Records differences: a warning, or information when every one of them
+/// is minor (a re-created column placed last).
+fn report(proof: &mut Proof, m: &Migration, differences: &[Difference], what: &str) {
+    if differences.is_empty() {
+        return;
+    }
+    let words: Vec<String> = differences.iter().map(|d| d.to_string()).collect();
+    let severity = if differences.iter().all(Difference::is_minor) {
+        Severity::Info
+    } else {
+        Severity::Warning
+    };
+    proof.findings.push(finding(
+        "roundtrip-differs",
+        severity,
+        format!("{what}: {}", words.join("; ")),
+        m,
+        m.down
+            .as_ref()
+            .and_then(|d| d.statements.first())
+            .map(|s| s.line),
+    ));
+    proof.differences.extend(words);
+}
+
+/// Tables the migration created or changed, as they are after it.
+fn touched_tables(before: &Schema, after: &Schema) -> BTreeSet<String> {
+    after
+        .tables
+        .iter()
+        .filter(|(name, table)| before.tables.get(*name) != Some(*table))
+        .map(|(name, _)| name.clone())
+        .collect()
+}
+
+/// What `m` needs applied first: the migration before it in its app, and
+/// those its `depends_on` names.
+fn depends_on(source: &Source, m: &Migration) -> Vec<MigrationKey> {
+    let mut deps = m.depends_on.clone();
+    if let Some(list) = source.app(&m.app)
+        && let Some(at) = list.iter().position(|x| x.name == m.name)
+        && at > 0
+    {
+        deps.push(list[at - 1].key());
+    }
+    deps
+}
+
+async fn apply(
+    backend: &mut dyn Backend,
+    source: &Source,
+    m: &Migration,
+    options: &RunOptions,
+) -> crate::Result<()> {
+    let request = Request::To {
+        app: m.app.clone(),
+        target: m.name.clone(),
+    };
+    executor::migrate(backend, source, &request, options, &mut Silent)
+        .await
+        .map(|_| ())
+}
+
+async fn unapply(
+    backend: &mut dyn Backend,
+    source: &Source,
+    m: &Migration,
+    options: &RunOptions,
+) -> crate::Result<()> {
+    let list = source.app(&m.app).unwrap_or_default();
+    let at = list.iter().position(|x| x.name == m.name).unwrap_or(0);
+    let target = match at {
+        0 => "zero".to_string(),
+        _ => list[at - 1].name.clone(),
+    };
+    let request = Request::To {
+        app: m.app.clone(),
+        target,
+    };
+    executor::migrate(backend, source, &request, options, &mut Silent)
+        .await
+        .map(|_| ())
+}
+
+/// After a failure that left the migration part way, undoes what ran so
+/// that the other apps can go on.
+async fn clean_up(backend: &mut dyn Backend, source: &Source, m: &Migration) {
+    let partial = backend
+        .load_history()
+        .await
+        .map(|h| {
+            h.iter()
+                .any(|r| r.key() == m.key() && r.state != crate::RecordState::Applied)
+        })
+        .unwrap_or(false);
+    if partial {
+        let options = RepairOptions::default();
+        let outcome = crate::repair::run(
+            backend,
+            source,
+            &m.key(),
+            Repair::Undo,
+            &options,
+            &mut |_| true,
+        )
+        .await;
+        if let Err(e) = outcome {
+            tracing::debug!(key = %m.key(), error = %e, "could not undo a failed proof step");
+        }
+    }
+}
+
+/// The file line of the statement an error names, when it names one.
+fn failing_line(error: &crate::Error) -> Option<usize> {
+    match error {
+        crate::Error::Statement(failure) => failure
+            .location
+            .strip_prefix("line ")?
+            .split(' ')
+            .next()?
+            .parse()
+            .ok(),
+        _ => None,
+    }
+}
+
+/// An error in one line: the failing statement and the engine's words,
+/// without the recovery advice a real run prints.
+fn describe(error: &crate::Error) -> String {
+    match error {
+        crate::Error::Statement(f) => format!(
+            "statement {} of {} (`{}`) fails: {}",
+            f.index,
+            f.total,
+            f.sql.lines().next().unwrap_or(""),
+            f.message
+        ),
+        other => other.to_string().lines().next().unwrap_or("").to_string(),
+    }
+}
+
+fn finding(
+    code: &'static str,
+    severity: Severity,
+    message: String,
+    m: &Migration,
+    line: Option<usize>,
+) -> Finding {
+    Finding {
+        code,
+        severity,
+        message,
+        file: m.up.path.clone(),
+        line,
+    }
+}

@@ -1,0 +1,228 @@
+//! `migrate check`: findings read from the files and the proof on scratch
+//! databases, which never touches the database in use and leaves nothing
+//! behind, even when killed.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::harness::{Ctx, Kind};
+
+/// Four migrations that show one cell value each on the engine in use.
+fn project(ctx: &Ctx) {
+    ctx.write(
+        "shop",
+        "0001_orders.sql",
+        "-- migrate:up\nCREATE TABLE orders (id INTEGER PRIMARY KEY, item VARCHAR(50) NOT NULL);\n-- migrate:down\nDROP TABLE orders;\n",
+    );
+    ctx.write(
+        "shop",
+        "0002_note.sql",
+        "-- migrate:up\nALTER TABLE orders ADD COLUMN note VARCHAR(20);\n-- migrate:down\nALTER TABLE orders DROP COLUMN note;\n",
+    );
+    ctx.write(
+        "shop",
+        "0003_forgotten_down.sql",
+        "-- migrate:up\nCREATE TABLE coupons (code VARCHAR(10) NOT NULL);\n-- migrate:down\n\n",
+    );
+    ctx.write(
+        "shop",
+        "0004_keep.sql",
+        "CREATE TABLE audit (id INTEGER PRIMARY KEY, orders_id INTEGER REFERENCES orders (id));\n",
+    );
+}
+
+fn engine_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Sqlite => "sqlite",
+        Kind::Postgres => "postgres",
+        Kind::Mysql => "mysql",
+    }
+}
+
+pub async fn check_proves_each_migration_on_a_scratch_database(ctx: Arc<Ctx>) {
+    project(&ctx);
+    let engine = engine_name(ctx.kind());
+    let out = ctx.migrate(&["check", "--format", "json"]);
+    // The forgotten down section is an error.
+    out.expect_code(1);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(doc["engines"], serde_json::json!([engine]));
+    let cell = |i: usize| doc["migrations"][i]["engines"][engine].clone();
+    assert_eq!(doc["migrations"][1]["name"], "0002_note");
+    let note = cell(1);
+    assert_eq!(note["up"], "ok", "{note}");
+    assert_eq!(note["down"], "ok", "{note}");
+    assert_eq!(note["rollback"], "reversible", "{note}");
+    // Rows inserted after the up survive the down.
+    assert_eq!(
+        note["rows"]["before_down"], note["rows"]["after_down"],
+        "{note}"
+    );
+    assert_eq!(note["rows"]["before_down"], 3, "{note}");
+    let expected_failure = if ctx.kind() == Kind::Mysql {
+        "journaled"
+    } else {
+        "atomic"
+    };
+    assert_eq!(note["failure"], expected_failure, "{note}");
+    let empty = cell(2);
+    assert_eq!(empty["rollback"], "empty-down", "{empty}");
+    assert_eq!(empty["down"], "error", "{empty}");
+    let codes: Vec<&str> = empty["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"empty-down"), "{empty}");
+    let keep = cell(3);
+    assert_eq!(keep["rollback"], "irreversible", "{keep}");
+    assert_eq!(keep["down"], "missing", "{keep}");
+    // The database in use was not touched.
+    assert!(ctx.db.tables().await.is_empty());
+    // Text: a matrix line per migration and the findings under it.
+    let text = ctx.migrate(&["check"]);
+    text.expect_code(1)
+        .expect_text("shop:0003_forgotten_down")
+        .expect_text("error empty-down: ");
+    // One migration, and warnings do not fail by default.
+    ctx.migrate(&["check", "shop", "0001"]).expect_code(0);
+    ctx.migrate(&["check", "shop", "0001", "--fail-on", "nonsense"])
+        .expect_code(2);
+    ctx.migrate(&["check", "nope"]).expect_code(2);
+    if ctx.kind() != Kind::Sqlite {
+        // The scratch database named in the report is gone.
+        let proofs = doc["proofs"][engine].as_str().unwrap();
+        let name = proofs
+            .split_whitespace()
+            .find(|w| w.starts_with("migrate_check_"))
+            .unwrap_or_else(|| panic!("no scratch database named in {proofs}"));
+        assert!(
+            !scratch_databases(&ctx).await.contains(&name.to_string()),
+            "{name} is still there"
+        );
+    }
+}
+
+pub async fn check_compares_engines_statically(ctx: Arc<Ctx>) {
+    ctx.write(
+        "app",
+        "0001_sqlite_habits.sql",
+        "-- migrate:up\nCREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT);\nINSERT OR IGNORE INTO t (name) VALUES ('a');\n-- migrate:down\nDROP TABLE t;\n",
+    );
+    let out = ctx.migrate(&[
+        "check",
+        "--engine",
+        "sqlite,postgres,mysql",
+        "--no-proof",
+        "--format",
+        "json",
+    ]);
+    out.expect_code(1);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        doc["engines"],
+        serde_json::json!(["sqlite", "postgres", "mysql"])
+    );
+    let codes = |engine: &str| -> Vec<(String, String, i64)> {
+        doc["migrations"][0]["engines"][engine]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["code"] == "not-portable")
+            .map(|f| {
+                (
+                    f["severity"].as_str().unwrap().to_string(),
+                    f["file"].as_str().unwrap().to_string(),
+                    f["line"].as_i64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    assert!(codes("sqlite").is_empty(), "{}", out.stdout);
+    for engine in ["postgres", "mysql"] {
+        let found = codes(engine);
+        let lines: Vec<i64> = found.iter().map(|f| f.2).collect();
+        assert!(
+            lines.contains(&2) && lines.contains(&3),
+            "{engine}: {found:?}"
+        );
+        assert!(
+            found
+                .iter()
+                .all(|f| f.0 == "error" && f.1.ends_with("0001_sqlite_habits.sql"))
+        );
+    }
+    assert_eq!(doc["migrations"][0]["engines"]["postgres"]["up"], "not-run");
+}
+
+pub async fn killed_check_leaves_no_scratch_database(ctx: Arc<Ctx>) {
+    if ctx.kind() == Kind::Sqlite {
+        // A temporary file in a temporary folder: nothing on a server.
+        return;
+    }
+    let sleep = match ctx.kind() {
+        Kind::Postgres => "SELECT pg_sleep(30)",
+        _ => "SELECT SLEEP(30)",
+    };
+    ctx.write(
+        "slow",
+        "0001_sleep.sql",
+        &format!("-- migrate:up\n{sleep};\n-- migrate:down noop=true\n"),
+    );
+    let before = scratch_databases(&ctx).await;
+    let mut child = ctx
+        .command(&["check"], &[("DATABASE_URL", ctx.db.url.as_str())])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let started = Instant::now();
+    let name = loop {
+        let ours: Vec<String> = scratch_databases(&ctx)
+            .await
+            .into_iter()
+            .filter(|n| !before.contains(n) && n.contains(&format!("_{pid}_")))
+            .collect();
+        if let Some(n) = ours.first() {
+            break n.clone();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "no scratch database appeared"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    // Killed outright: it cannot drop what it created.
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert!(scratch_databases(&ctx).await.contains(&name));
+    // The next check sweeps it, and says so.
+    ctx.write(
+        "slow",
+        "0001_sleep.sql",
+        "-- migrate:up\nSELECT 1;\n-- migrate:down noop=true\n",
+    );
+    let out = ctx.migrate(&["check"]);
+    out.expect_code(0);
+    assert!(out.stderr.contains(&name), "{}", out.stderr);
+    assert!(!scratch_databases(&ctx).await.contains(&name));
+    assert!(ctx.db.tables().await.is_empty());
+}
+
+async fn scratch_databases(ctx: &Ctx) -> Vec<String> {
+    match ctx.kind() {
+        Kind::Postgres => {
+            ctx.db
+                .strings("SELECT datname::text FROM pg_database WHERE datname LIKE 'migrate\\_check\\_%'")
+                .await
+        }
+        Kind::Mysql => {
+            ctx.db
+                .strings("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'migrate\\\\_check\\\\_%'")
+                .await
+        }
+        Kind::Sqlite => Vec::new(),
+    }
+}
