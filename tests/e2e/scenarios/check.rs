@@ -226,3 +226,94 @@ async fn scratch_databases(ctx: &Ctx) -> Vec<String> {
         Kind::Sqlite => Vec::new(),
     }
 }
+
+pub async fn check_cells_show_failures_and_what_depends_on_them(ctx: Arc<Ctx>) {
+    ctx.write(
+        "a",
+        "0001_items.sql",
+        "-- migrate:up\nCREATE TABLE items (id INTEGER PRIMARY KEY, name VARCHAR(20) NOT NULL, placed_at DATE NOT NULL);\n-- migrate:down\nDROP TABLE items;\n",
+    );
+    // The way back adds a NOT NULL column without a default to a table
+    // that now holds rows: each engine ends differently.
+    ctx.write(
+        "a",
+        "0002_drop_placed_at.sql",
+        "-- migrate:up\nALTER TABLE items DROP COLUMN placed_at;\n-- migrate:down\nALTER TABLE items ADD COLUMN placed_at DATE NOT NULL;\n",
+    );
+    ctx.write(
+        "b",
+        "0001_broken.sql",
+        "-- migrate:up\nINSERT INTO nowhere (id) VALUES (1);\n-- migrate:down\nDELETE FROM nowhere;\n",
+    );
+    ctx.write(
+        "b",
+        "0002_after_broken.sql",
+        "-- migrate:up\nCREATE TABLE b2 (id INTEGER PRIMARY KEY);\n-- migrate:down\nDROP TABLE b2;\n",
+    );
+    // A down that claims to have nothing to undo, after an up that made a
+    // table.
+    ctx.write(
+        "c",
+        "0001_claims_noop.sql",
+        "-- migrate:up\nCREATE TABLE c1 (id INTEGER PRIMARY KEY);\n-- migrate:down noop=true\n",
+    );
+    let engine = engine_name(ctx.kind());
+    let out = ctx.migrate(&["check", "--format", "json"]);
+    out.expect_code(1);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let cell = |app: &str, name: &str| -> serde_json::Value {
+        doc["migrations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["app"] == app && m["name"] == name)
+            .unwrap_or_else(|| panic!("{app}:{name} missing in {doc}"))["engines"][engine]
+            .clone()
+    };
+    let has = |cell: &serde_json::Value, code: &str| {
+        cell["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == code)
+    };
+    let items = cell("a", "0001_items");
+    assert_eq!(
+        (&items["up"], &items["down"], &items["roundtrip"]),
+        (&"ok".into(), &"ok".into(), &"exact".into()),
+        "{items}"
+    );
+    let dropped = cell("a", "0002_drop_placed_at");
+    assert_eq!(dropped["up"], "ok", "{dropped}");
+    assert_eq!(dropped["rollback"], "lossy", "{dropped}");
+    match ctx.kind() {
+        // SQLite refuses the column, PostgreSQL the rows without a value.
+        Kind::Sqlite | Kind::Postgres => {
+            assert_eq!(dropped["down"], "error", "{dropped}");
+            assert_eq!(dropped["roundtrip"], "not-run", "{dropped}");
+            assert!(has(&dropped, "down-failed"), "{dropped}");
+        }
+        // MariaDB fills the rows with a zero date and says OK.
+        Kind::Mysql => {
+            assert_eq!(dropped["down"], "ok", "{dropped}");
+            assert_eq!(dropped["rows"]["after_down"], 3, "{dropped}");
+        }
+    }
+    let broken = cell("b", "0001_broken");
+    assert_eq!(broken["up"], "error", "{broken}");
+    assert!(has(&broken, "up-failed"), "{broken}");
+    let after = cell("b", "0002_after_broken");
+    assert_eq!(
+        (&after["up"], &after["down"], &after["roundtrip"]),
+        (&"not-run".into(), &"not-run".into(), &"not-run".into()),
+        "{after}"
+    );
+    assert!(has(&after, "not-run"), "{after}");
+    // Another app goes on.
+    let noop = cell("c", "0001_claims_noop");
+    assert_eq!(noop["down"], "ok", "{noop}");
+    assert_eq!(noop["roundtrip"], "differs", "{noop}");
+    assert!(has(&noop, "roundtrip-differs"), "{noop}");
+    assert!(has(&noop, "reapply-failed"), "{noop}");
+    assert!(ctx.db.tables().await.is_empty());
+}
