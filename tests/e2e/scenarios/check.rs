@@ -317,3 +317,57 @@ pub async fn check_cells_show_failures_and_what_depends_on_them(ctx: Arc<Ctx>) {
     assert!(has(&noop, "reapply-failed"), "{noop}");
     assert!(ctx.db.tables().await.is_empty());
 }
+
+/// The fixture folder the static analysis is pinned on
+/// (`migrate-core/tests/fixtures/check`), proven on the engine in use.
+pub async fn check_fixture_folder_on_a_real_engine(ctx: Arc<Ctx>) {
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../migrate-core/tests/fixtures/check");
+    for app in ["shop", "catalog"] {
+        for entry in std::fs::read_dir(fixtures.join(app)).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            ctx.write(app, path.file_name().unwrap().to_str().unwrap(), &text);
+        }
+    }
+    let engine = engine_name(ctx.kind());
+    let out = ctx.migrate(&["check", "--format", "json"]);
+    out.expect_code(1);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let cell = |app: &str, name: &str| -> serde_json::Value {
+        doc["migrations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["app"] == app && m["name"].as_str().unwrap().starts_with(name))
+            .unwrap_or_else(|| panic!("{app}:{name} missing in {doc}"))["engines"][engine]
+            .clone()
+    };
+    let users = cell("shop", "0001");
+    match ctx.kind() {
+        // Written on SQLite: it runs there, and nowhere else.
+        Kind::Sqlite => {
+            assert_eq!(users["up"], "ok", "{users}");
+            assert_eq!(cell("shop", "0003")["rollback"], "lossy");
+            assert_eq!(cell("shop", "0003")["roundtrip"], "exact");
+            let backfill = cell("shop", "0004");
+            assert_eq!(backfill["rollback"], "empty-down", "{backfill}");
+            assert_eq!(backfill["down"], "error", "{backfill}");
+        }
+        Kind::Postgres | Kind::Mysql => {
+            assert_eq!(users["up"], "error", "{users}");
+            for later in ["0002", "0003", "0004", "0005", "0006"] {
+                assert_eq!(cell("shop", later)["up"], "not-run", "shop:{later}");
+            }
+        }
+    }
+    assert_eq!(cell("shop", "0006")["rollback"], "irreversible");
+    // The other app does not depend on shop: it is proven everywhere.
+    let items = cell("catalog", "0001");
+    assert_eq!(items["roundtrip"], "exact", "{items}");
+    let short = cell("catalog", "0002");
+    assert_eq!(short["rollback"], "lossy", "{short}");
+    assert_eq!(short["up"], "ok", "{short}");
+    assert_eq!(short["down"], "ok", "{short}");
+    assert!(ctx.db.tables().await.is_empty());
+}
