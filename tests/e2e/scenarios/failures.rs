@@ -131,51 +131,76 @@ pub async fn partial_blocks_until_faked(ctx: Arc<Ctx>) {
 }
 
 pub async fn concurrent_runs_apply_once(ctx: Arc<Ctx>) {
-    // Slow enough on every engine that the two runs overlap.
+    // Slow enough on every engine that the runs overlap.
     let slow = match ctx.kind() {
         Kind::Sqlite => {
-            "INSERT INTO filler WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 200000) SELECT x FROM c"
+            "INSERT INTO filler WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100000) SELECT x FROM c"
         }
-        Kind::Postgres => "SELECT pg_sleep(1)",
-        Kind::Mysql => "DO SLEEP(1)",
+        Kind::Postgres => "SELECT pg_sleep(0.3)",
+        Kind::Mysql => "DO SLEEP(0.3)",
     };
     ctx.write(
         "app",
         "0001_once.sql",
-        &format!(
-            "-- migrate:up\nCREATE TABLE filler (x INTEGER);\nCREATE TABLE counter (n INTEGER);\nINSERT INTO counter VALUES (1);\n{slow};\n-- migrate:down\nDROP TABLE counter;\nDROP TABLE filler;\n"
-        ),
+        "-- migrate:up\nCREATE TABLE filler (x INTEGER);\nCREATE TABLE counter (n INTEGER);\n-- migrate:down\nDROP TABLE counter;\nDROP TABLE filler;\n",
     );
+    for n in 2..=4 {
+        ctx.write(
+            "app",
+            &format!("000{n}_step.sql"),
+            &format!(
+                "-- migrate:up\nINSERT INTO counter VALUES ({n});\n{slow};\n-- migrate:down\nDELETE FROM counter WHERE n = {n};\n"
+            ),
+        );
+    }
+    const RUNNERS: usize = 8;
     let env = [("DATABASE_URL", ctx.db.url.as_str())];
-    let a = ctx
-        .command(&[], &env)
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let b = ctx
-        .command(&[], &env)
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let a = a.wait_with_output().unwrap();
-    let b = b.wait_with_output().unwrap();
-    let outs = [
-        String::from_utf8_lossy(&a.stdout).into_owned(),
-        String::from_utf8_lossy(&b.stdout).into_owned(),
-    ];
-    assert!(
-        a.status.success() && b.status.success(),
-        "both runs succeed: {outs:?}"
-    );
-    let applied = outs
+    let children: Vec<_> = (0..RUNNERS)
+        .map(|_| {
+            ctx.command(&["--lock-timeout", "120"], &env)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let outputs: Vec<_> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    let outs: Vec<String> = outputs
         .iter()
-        .filter(|o| o.contains("Applying app:0001_once ... OK"))
-        .count();
-    assert_eq!(applied, 1, "exactly one run applies it: {outs:?}");
+        .map(|o| {
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr)
+            )
+        })
+        .collect();
     assert!(
-        outs.iter().any(|o| o.contains("No migrations to apply")),
-        "{outs:?}"
+        outputs.iter().all(|o| o.status.success()),
+        "every run succeeds: {outs:?}"
     );
-    assert_eq!(ctx.db.count("SELECT COUNT(*) FROM counter").await, 1);
-    assert_eq!(history(&ctx).await, strings(&["app:0001_once applied"]));
+    for name in ["0001_once", "0002_step", "0003_step", "0004_step"] {
+        let applied = outs
+            .iter()
+            .filter(|o| o.contains(&format!("Applying app:{name} ... OK")))
+            .count();
+        assert_eq!(applied, 1, "exactly one run applies {name}: {outs:?}");
+    }
+    assert_eq!(
+        ctx.db.count("SELECT COUNT(*) FROM counter").await,
+        3,
+        "each step inserted once"
+    );
+    assert_eq!(
+        history(&ctx).await,
+        strings(&[
+            "app:0001_once applied",
+            "app:0002_step applied",
+            "app:0003_step applied",
+            "app:0004_step applied",
+        ])
+    );
 }
