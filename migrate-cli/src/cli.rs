@@ -269,4 +269,10 @@ pub struct RepairArgs {
     /// Do not ask for confirmation (required without a terminal).
     #[arg(long, short = 'y')]
     pub yes: bool,
+
+    /// First end the server session that holds the migration lock: a
+    /// killed run whose statement the server still executes (its
+    /// transaction rolls back). Then repair as asked.
+    #[arg(long)]
+    pub cancel_running: bool,
 }

@@ -460,6 +460,16 @@ pub trait Backend: Send {
         crate::engines::lock_holder(self, id).await
     }
 
+    /// Ends the server session that holds the lock `id`, when it is not
+    /// this one: a killed run whose statement the server still executes
+    /// (`migrate repair --cancel-running`). `Ok(Some(who))` names what was
+    /// ended; `Ok(None)` when no other session holds it. The default uses
+    /// the catalog of the engine, when the core knows it
+    /// ([`crate::engines::end_lock_holder`]).
+    async fn end_lock_holder(&mut self, id: &LockId) -> Result<Option<String>> {
+        crate::engines::end_lock_holder(self, id).await
+    }
+
     /// Runs statements in order and stops at the first that fails,
     /// returning its position (0-based) with the error. The default calls
     /// [`Backend::execute`] for each; a backend that pays a fixed cost per

@@ -46,7 +46,7 @@ pub enum Error {
     Refused(String),
 
     /// Another run holds the migration lock.
-    #[error("timed out after {waited_secs}s waiting for the migration lock on {target}{}", holder.as_ref().map(|h| format!(" (held by {h})")).unwrap_or_default())]
+    #[error("timed out after {waited_secs}s waiting for the migration lock on {target}{}", holder.as_ref().map(|h| format!(" (held by {h}). If that run was killed and the server still runs its statement, wait for the statement to end, or end that session with `migrate repair --cancel-running`")).unwrap_or_default())]
     LockTimeout {
         /// The database, its password removed.
         target: String,

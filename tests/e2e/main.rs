@@ -90,6 +90,7 @@ scenarios! {
     portable::dropped_not_null_column_unapplies_alike_everywhere,
     engines::lock_held_by_another_run_times_out,
     engines::killed_run_keeps_the_lock_while_its_statement_runs,
+    engines::cancel_running_ends_a_killed_runs_statement,
     engines::init_statements_run_first,
     engines::dml_only_migration_is_atomic_everywhere,
     engines::postgres_concurrent_index,

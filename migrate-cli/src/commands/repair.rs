@@ -25,6 +25,41 @@ pub async fn run(
     result
 }
 
+/// Ends the session that holds the migration lock (`--cancel-running`)
+/// and waits until the server has let the lock go with it.
+async fn end_lock_holder(
+    backend: &mut dyn migrate_core::Backend,
+    dry_run: bool,
+    timeout: std::time::Duration,
+) -> Result<(), Error> {
+    let id = migrate_core::LockId::of(backend.location());
+    if dry_run {
+        match backend.lock_holder(&id).await {
+            Some(who) => eprintln!("Would end {who}, which holds the migration lock (--dry-run)."),
+            None => eprintln!("No other session holds the migration lock."),
+        }
+        return Ok(());
+    }
+    match backend.end_lock_holder(&id).await? {
+        Some(who) => {
+            eprintln!("Ended {who}, which held the migration lock.");
+            // The server rolls the session's statement back before the lock
+            // goes; taking it once and letting it go waits for that.
+            migrate_core::BackendExt::lock(backend, timeout).await?;
+            migrate_core::BackendExt::unlock(backend).await?;
+        }
+        None => match backend.lock_holder(&id).await {
+            Some(who) => {
+                return Err(Error::Refused(format!(
+                    "the migration lock is held by {who}, which this engine cannot end from here; stop that process"
+                )));
+            }
+            None => eprintln!("No other session holds the migration lock."),
+        },
+    }
+    Ok(())
+}
+
 /// Whether this repair may change the database (an action, not a dry run).
 fn writes(global: &Global, args: &RepairArgs) -> bool {
     let action = args.undo || args.resume || args.mark_applied || args.forget || args.accept;
@@ -39,6 +74,9 @@ async fn dispatch(
     backend: &mut dyn migrate_core::Backend,
 ) -> Result<(), Error> {
     let json = crate::is_json(global.format);
+    if args.cancel_running {
+        end_lock_holder(backend, global.dry_run, settings.lock_timeout).await?;
+    }
     if args.app.is_some() {
         let history = migrate_core::BackendExt::load_history(backend).await?;
         super::check_app(

@@ -89,3 +89,19 @@ pub async fn lock_holder<B: crate::Backend + ?Sized>(
         _ => None,
     }
 }
+
+/// Ends the session that holds the lock `id`, by the catalog queries of
+/// `backend`'s engine: `Ok(Some(who))` when one was ended, `Ok(None)` when
+/// no other session holds it. What [`crate::Backend::end_lock_holder`]
+/// does unless a backend says otherwise; an engine without server sessions
+/// (SQLite) has nothing to end.
+pub async fn end_lock_holder<B: crate::Backend + ?Sized>(
+    backend: &mut B,
+    id: &crate::LockId,
+) -> crate::Result<Option<String>> {
+    match backend.dialect().sql_dialect() {
+        crate::SqlDialect::Postgres => postgres::catalog::end_lock_holder(backend, id).await,
+        crate::SqlDialect::Mysql => mysql::catalog::end_lock_holder(backend, id).await,
+        _ => Ok(None),
+    }
+}

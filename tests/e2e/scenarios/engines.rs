@@ -336,3 +336,64 @@ pub async fn killed_run_keeps_the_lock_while_its_statement_runs(ctx: Arc<Ctx>) {
         .expect_code(0)
         .expect_text("[!] 0001_slow  (partial: 1 of 3 statements ran");
 }
+
+/// The same killed run, ended on purpose: `repair --cancel-running` ends
+/// the server session still running the killed run's statement, and the
+/// repair goes on without waiting for the statement.
+pub async fn cancel_running_ends_a_killed_runs_statement(ctx: Arc<Ctx>) {
+    ctx.write("app", "0000_first.sql", "SELECT 1;\n");
+    let sleep = match ctx.kind() {
+        Kind::Sqlite => {
+            // No server session: nothing to end, and it says so.
+            ctx.migrate(&["repair", "--cancel-running"])
+                .expect_code(0)
+                .expect_text("No migration is part way: there is nothing to repair.");
+            return;
+        }
+        Kind::Postgres => "SELECT pg_sleep(60)",
+        Kind::Mysql => "DO SLEEP(60)",
+    };
+    ctx.write(
+        "app",
+        "0001_slow.sql",
+        &format!(
+            "-- migrate:up transaction=false\nCREATE TABLE before_slow (id INTEGER);\n{sleep};\nCREATE TABLE after_slow (id INTEGER);\n-- migrate:down\nDROP TABLE after_slow;\nDROP TABLE before_slow;\n"
+        ),
+    );
+    let env = [("DATABASE_URL", ctx.db.url.as_str())];
+    let mut first = ctx
+        .command(&[], &env)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while !ctx.migrate(&["status"]).stdout.contains("[~] 0001_slow") {
+        assert!(started.elapsed() < Duration::from_secs(20), "never running");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    first.kill().unwrap();
+    first.wait().unwrap();
+    // Waiting names the holder and the way out.
+    ctx.migrate(&["repair", "--undo", "--yes", "--lock-timeout", "1"])
+        .expect_code(3)
+        .expect_text("held by")
+        .expect_text("migrate repair --cancel-running");
+    let ended = Instant::now();
+    let out = ctx.migrate(&["repair", "--cancel-running", "--lock-timeout", "20"]);
+    out.expect_code(0)
+        .expect_text("which held the migration lock");
+    assert!(
+        out.stderr.contains("Ended server process") || out.stderr.contains("Ended connection"),
+        "{}",
+        out.stderr
+    );
+    // Long before the 60 s statement would have ended.
+    assert!(ended.elapsed() < Duration::from_secs(30));
+    out.expect_text("app:0001_slow");
+    assert_eq!(ctx.db.tables().await, strings(&["before_slow"]));
+    // Nothing holds the lock now: a second call has nothing to end.
+    ctx.migrate(&["repair", "--cancel-running"])
+        .expect_code(0)
+        .expect_text("No other session holds the migration lock.");
+}

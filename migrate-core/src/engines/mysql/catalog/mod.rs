@@ -321,6 +321,39 @@ pub async fn lock_holder<B: Backend + ?Sized>(backend: &mut B, id: &LockId) -> O
     Some(describe(connection, process))
 }
 
+/// Ends the connection that holds the lock `id` (not this one), for
+/// `migrate repair --cancel-running`: its statement stops and the lock
+/// goes with the connection. `Ok(None)`: no other connection holds it.
+pub async fn end_lock_holder<B: Backend + ?Sized>(
+    backend: &mut B,
+    id: &LockId,
+) -> Result<Option<String>> {
+    let rows = backend
+        .query(
+            "SELECT IS_USED_LOCK(?), CONNECTION_ID()",
+            &[Value::from(id.name.as_str())],
+        )
+        .await?;
+    let row = rows.into_iter().next().unwrap_or_default();
+    let (Some(holder), Some(me)) = (
+        row.first().and_then(Value::as_int),
+        row.get(1).and_then(Value::as_int),
+    ) else {
+        return Ok(None);
+    };
+    if holder == me {
+        return Ok(None);
+    }
+    let described = lock_holder(backend, id).await;
+    // KILL takes no placeholder; the id is an integer the server gave.
+    backend
+        .execute(&format!("KILL CONNECTION {holder}"))
+        .await?;
+    Ok(Some(
+        described.unwrap_or_else(|| format!("connection {holder}")),
+    ))
+}
+
 fn describe(id: i64, process: Option<Process>) -> String {
     let Some((user, host, command, time)) = process else {
         // Without the PROCESS privilege only one's own connections show.

@@ -155,6 +155,28 @@ pub async fn lock_holder<B: Backend + ?Sized>(backend: &mut B, id: &LockId) -> O
     })
 }
 
+/// Ends the server session that holds the lock `id` (not this one), for
+/// `migrate repair --cancel-running`: its statement stops, its transaction
+/// rolls back, and the lock goes with it. `Ok(None)`: no other session
+/// holds it.
+pub async fn end_lock_holder<B: Backend + ?Sized>(
+    backend: &mut B,
+    id: &LockId,
+) -> Result<Option<String>> {
+    let Some(holder) = lock_holder(backend, id).await else {
+        return Ok(None);
+    };
+    let bits = id.key as u64;
+    let (high, low) = ((bits >> 32) as i64, (bits & 0xffff_ffff) as i64);
+    let sql = "SELECT pg_terminate_backend(l.pid) FROM pg_locks l \
+               WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 \
+               AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+               AND l.classid::bigint = $1::int8 AND l.objid::bigint = $2::int8 \
+               AND l.pid <> pg_backend_pid()";
+    let rows = backend.query(sql, &[high.into(), low.into()]).await?;
+    Ok((!rows.is_empty()).then_some(holder))
+}
+
 /// What a capture gives: the value, or why it could not be had (the
 /// journal's note).
 type Captured<T> = std::result::Result<T, String>;
