@@ -34,6 +34,13 @@ macro_rules! scenarios {
     };
 }
 
+/// The same portable migrations inspect to the same schema on SQLite,
+/// PostgreSQL and MySQL.
+#[tokio::test]
+async fn portable_schemas_are_equal_across_engines() {
+    harness::run_on_every_engine(scenarios::portable::same_schema_on_every_engine).await
+}
+
 scenarios! {
     moves::forward_then_status,
     moves::backward_to_a_prefix,

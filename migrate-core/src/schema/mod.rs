@@ -31,9 +31,10 @@
 //!   the difference, which they enforce.
 //! - **Expressions** (checks, index expressions and predicates, view and
 //!   trigger definitions): whitespace, identifier quoting, keyword case,
-//!   casts and redundant parentheses are normalized ([`normalize::expression`]);
-//!   the engine's own rewriting of an expression is not undone, so these
-//!   compare within an engine, not across engines.
+//!   casts and redundant parentheses are normalized ([`normalize::expression`]).
+//!   The engine's own rewriting is not undone (PostgreSQL adds
+//!   parentheses, MySQL qualifies the names of a view's columns), so a
+//!   simple check compares across engines, a view's query within one.
 //!
 //! # What is left out
 //! The tool's own history table and its audit log (named by
@@ -42,6 +43,11 @@
 //! or identity column's: the column shows as auto-increment instead).
 //! Functions, procedures, comments, collations, index methods, generated
 //! column expressions and materialized views are not in the model.
+//!
+//! What an engine stores differently reads back differently: SQLite keeps
+//! a portable `json` column as `text` and a `big_auto_id` as its 64-bit
+//! `integer` rowid; InnoDB's own index for a foreign key that no index
+//! serves is among the table's indexes.
 
 mod diff;
 pub mod normalize;
@@ -264,7 +270,7 @@ impl Schema {
     }
 }
 
-/// The names of the tool's own tables on `backend`'s connection, which
+/// The tool's own tables where `location` says the history lives, which
 /// inspection leaves out: the history table and its audit log.
 pub(crate) fn own_tables(location: &crate::HistoryLocation) -> [String; 2] {
     [

@@ -156,6 +156,46 @@ impl Ctx {
     }
 }
 
+/// Runs one scenario on every engine at once, for comparing them: a
+/// scratch database and a project folder on each, in the order SQLite,
+/// PostgreSQL, MySQL. Skipped (failed under `CI=true`) when a server cannot
+/// be reached; every database is dropped whatever happened.
+pub async fn run_on_every_engine<F, Fut>(scenario: F)
+where
+    F: FnOnce(Vec<std::sync::Arc<Ctx>>) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let mut contexts = Vec::new();
+    for kind in [Kind::Sqlite, Kind::Postgres, Kind::Mysql] {
+        match Scratch::create(kind).await {
+            Ok(db) => contexts.push(std::sync::Arc::new(Ctx {
+                db,
+                project: tempfile::tempdir().unwrap(),
+            })),
+            Err(e) => {
+                for ctx in &contexts {
+                    ctx.db.drop_database().await;
+                }
+                if std::env::var("CI").is_ok_and(|v| v == "true") {
+                    panic!("{kind:?} is required under CI=true: {e}");
+                }
+                eprintln!("SKIP: {e}");
+                return;
+            }
+        }
+    }
+    let outcome = tokio::spawn(scenario(contexts.clone())).await;
+    for ctx in &contexts {
+        ctx.db.drop_database().await;
+    }
+    if let Err(e) = outcome {
+        if e.is_panic() {
+            std::panic::resume_unwind(e.into_panic());
+        }
+        panic!("scenario did not finish: {e}");
+    }
+}
+
 /// Runs one scenario on one engine: creates the scratch database, runs the
 /// scenario, drops the database whatever happened.
 pub async fn run<F, Fut>(kind: Kind, scenario: F)

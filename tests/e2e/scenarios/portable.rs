@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use crate::harness::Ctx;
 use crate::harness::shape::shape;
+use crate::harness::{Ctx, Kind};
 
 fn write_set(ctx: &Ctx) {
     ctx.write(
@@ -81,10 +81,10 @@ down = "UPDATE patient SET name = lower(name)"
 /// The schema every engine must end with, after normalizing types.
 const FINAL: &[&str] = &[
     "table doctor",
-    "  column id integer primary key",
+    "  column id integer primary key auto_increment",
     "  column name string(100) not null",
     "table patient",
-    "  column id integer primary key",
+    "  column id integer primary key auto_increment",
     "  column name string(200) not null",
     "  column doctor_id integer null",
     "  column credit decimal(10,2) not null default 0",
@@ -264,7 +264,7 @@ columns = [
         before_drop,
         [
             "table orders",
-            "  column id integer primary key",
+            "  column id integer primary key auto_increment",
             "  column item string(50) not null",
             "  column placed_at timestamp not null",
         ],
@@ -314,4 +314,124 @@ columns = [
     ctx.migrate(&["shop", "0001"]).expect_code(0);
     assert_eq!(shape(&ctx.db).await, before_drop, "{:?}", ctx.kind());
     assert_eq!(ctx.db.count(restored).await, 1, "{:?}", ctx.kind());
+}
+
+/// Every portable type, a unique constraint, indexes, a check and a
+/// foreign key.
+const EVERY_TYPE: &str = r#"
+[[operations]]
+op = "create_table"
+table = "account"
+columns = [
+  { name = "id", type = "auto_id" },
+  { name = "code", type = "string", length = 20 },
+]
+unique = [["code"]]
+
+[[operations]]
+op = "create_table"
+table = "entry"
+columns = [
+  { name = "id", type = "big_auto_id" },
+  { name = "account_id", type = "integer" },
+  { name = "small", type = "smallint", default = -1 },
+  { name = "big", type = "bigint", nullable = true },
+  { name = "amount", type = "decimal", precision = 12, scale = 3, default = "0" },
+  { name = "ratio", type = "float", default = 1.5 },
+  { name = "exact", type = "double", nullable = true },
+  { name = "active", type = "boolean", default = true },
+  { name = "label", type = "string", length = 50, default = "it's" },
+  { name = "body", type = "text", nullable = true },
+  { name = "raw", type = "binary", nullable = true },
+  { name = "day", type = "date", default = "2024-01-31" },
+  { name = "at", type = "time", nullable = true },
+  { name = "created", type = "timestamp", default = { now = true } },
+  { name = "seen", type = "timestamp_tz", nullable = true },
+  { name = "ref", type = "uuid", nullable = true },
+  { name = "data", type = "json", nullable = true },
+]
+indexes = [{ columns = ["account_id"] }, { columns = ["day", "label"], unique = true }]
+checks = [{ name = "entry_amount_positive", expr = "amount >= 0" }]
+foreign_keys = [{ columns = ["account_id"], references = "account", on_delete = "cascade" }]
+"#;
+
+/// Changes that rebuild the table on SQLite and `MODIFY` it on MySQL.
+const CHANGES: &str = r#"
+[[operations]]
+op = "alter_column"
+table = "entry"
+column = "label"
+type = "string"
+length = 100
+nullable = true
+
+[[operations]]
+op = "rename_column"
+table = "entry"
+column = "small"
+to = "tiny"
+
+[[operations]]
+op = "add_column"
+table = "entry"
+column = { name = "note", type = "string", length = 10, nullable = true }
+
+[[operations]]
+op = "drop_index"
+table = "entry"
+columns = ["day", "label"]
+"#;
+
+/// What SQLite stores differently, and so reads back differently: a
+/// `big_auto_id` is its 64-bit `INTEGER` rowid, a `json` column `TEXT`.
+const SQLITE_GAPS: &[&str] = &[
+    "column entry.id: type bigint → integer",
+    "column entry.data: type json → text",
+];
+
+/// The same portable migrations inspect to the same schema on every engine,
+/// after creating and after changing tables, but for what SQLite cannot
+/// store; and to no table at all once unapplied.
+pub async fn same_schema_on_every_engine(ctxs: Vec<Arc<Ctx>>) {
+    use migrate_core::schema::{Schema, diff};
+
+    use crate::harness::shape::schema;
+
+    for ctx in &ctxs {
+        ctx.write("books", "0001_every_type.toml", EVERY_TYPE);
+        ctx.write("books", "0002_changes.toml", CHANGES);
+    }
+    for target in ["0001", "0002"] {
+        let mut schemas = Vec::new();
+        for ctx in &ctxs {
+            ctx.migrate(&["books", target]).expect_code(0);
+            schemas.push((ctx.kind(), schema(&ctx.db).await));
+        }
+        let (_, postgres) = &schemas[1];
+        for (kind, other) in &schemas {
+            let differences: Vec<String> = diff(postgres, other)
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            let expected: &[&str] = if *kind == Kind::Sqlite {
+                SQLITE_GAPS
+            } else {
+                &[]
+            };
+            assert_eq!(
+                differences, expected,
+                "after {target}: PostgreSQL → {kind:?}\n{postgres:#?}\n{other:#?}"
+            );
+        }
+        if target == "0002" {
+            let entry = &postgres.tables["entry"];
+            assert_eq!(entry.columns[2].name, "tiny");
+            assert_eq!(entry.columns.last().unwrap().name, "note");
+            assert_eq!(entry.indexes.len(), 1, "{:?}", entry.indexes);
+        }
+    }
+    for ctx in &ctxs {
+        ctx.migrate(&["books", "zero"]).expect_code(0);
+        assert_eq!(schema(&ctx.db).await, Schema::default(), "{:?}", ctx.kind());
+    }
 }
