@@ -160,8 +160,7 @@ async fn check_engine(
     let proof_note = if args.no_proof {
         "not proven (--no-proof)".to_string()
     } else {
-        let is_selected = |m: &Migration| is_selected(selected, m);
-        match prove_on_scratch(registry, settings, args, engine, source, &is_selected).await? {
+        match prove_on_scratch(registry, settings, args, engine, source, selected).await? {
             Ok((note, proofs)) => {
                 for (key, proof) in proofs {
                     if let Some(cell) = cells.get_mut(&key) {
@@ -188,7 +187,7 @@ async fn prove_on_scratch(
     args: &CheckArgs,
     engine: &dyn Engine,
     source: &Source,
-    selected: &(dyn Fn(&Migration) -> bool + Sync),
+    selected: &Selected,
 ) -> Result<Result<(String, Vec<(MigrationKey, Proof)>), String>, Error> {
     let name = engine.dialect().name();
     let options = ConnectOptions {
@@ -206,13 +205,12 @@ async fn prove_on_scratch(
             engine.schemes()[0],
             dir.path().join("check.db").display()
         );
-        let mut backend = match engine.connect(&url, &options).await {
+        let backend = match engine.connect(&url, &options).await {
             Ok(b) => b,
             Err(e) => return Ok(Err(format!("not proven: cannot open a scratch file: {e}"))),
         };
-        let proofs = interruptible(prove(backend.as_mut(), source, selected)).await;
-        let _ = backend.close().await;
-        return proofs.map(|p| Ok(("a temporary file, deleted afterwards".to_string(), p)));
+        let proofs = prove(backend, source, selected).await;
+        return proofs.map(|p| p.map(|p| ("a temporary file, deleted afterwards".to_string(), p)));
     }
     let server = args
         .scratch
@@ -257,11 +255,7 @@ async fn prove_on_scratch(
     }
     let url = scratch::url_with_database(&server, &db).unwrap_or_default();
     let outcome = match engine.connect(&url, &options).await {
-        Ok(mut backend) => {
-            let proofs = interruptible(prove(backend.as_mut(), source, selected)).await;
-            let _ = backend.close().await;
-            proofs.map(Ok)
-        }
+        Ok(backend) => prove(backend, source, selected).await,
         Err(e) => Ok(Err(format!(
             "not proven: cannot connect to the scratch database: {e}"
         ))),
@@ -287,25 +281,34 @@ async fn prove_on_scratch(
     })
 }
 
+/// Runs the proof in a task of its own, so that a panic in it still lets
+/// the caller drop the scratch database, and so that Ctrl-C (or SIGTERM)
+/// stops it first: `Ok(Err(why))` when the proof stopped on its own, `Err`
+/// when interrupted.
 async fn prove(
-    backend: &mut dyn Backend,
+    mut backend: Box<dyn Backend>,
     source: &Source,
-    selected: &(dyn Fn(&Migration) -> bool + Sync),
-) -> Vec<(MigrationKey, Proof)> {
-    let mut work = Work::default();
-    let proofs = proof::prove(backend, source, selected, &mut work).await;
-    tracing::debug!(?work, "proof done");
-    proofs
-}
-
-/// Runs `work` until it ends or the user presses Ctrl-C (or the process is
-/// asked to stop), so that the caller still drops its scratch database.
-async fn interruptible<T>(work: impl std::future::Future<Output = T>) -> Result<T, Error> {
+    selected: &Selected,
+) -> Result<Result<Vec<(MigrationKey, Proof)>, String>, Error> {
+    let source = source.clone();
+    let selected = selected.clone();
+    let mut task = tokio::spawn(async move {
+        let mut work = Work::default();
+        let only = |m: &Migration| is_selected(&selected, m);
+        let proofs = proof::prove(backend.as_mut(), &source, &only, &mut work).await;
+        tracing::debug!(?work, "proof done");
+        let _ = backend.close().await;
+        proofs
+    });
     tokio::select! {
-        out = work => Ok(out),
-        _ = stop_signal() => Err(Error::Refused(
-            "interrupted: the scratch database was dropped; nothing else was touched".into(),
-        )),
+        out = &mut task => Ok(out.map_err(|e| format!("not proven: the proof stopped unexpectedly ({e})"))),
+        _ = stop_signal() => {
+            task.abort();
+            let _ = task.await;
+            Err(Error::Refused(
+                "interrupted: the scratch database was dropped; nothing else was touched".into(),
+            ))
+        }
     }
 }
 

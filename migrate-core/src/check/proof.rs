@@ -126,7 +126,7 @@ pub struct Work {
 pub async fn prove(
     backend: &mut dyn Backend,
     source: &Source,
-    selected: &dyn Fn(&Migration) -> bool,
+    selected: &(dyn Fn(&Migration) -> bool + Sync),
     work: &mut Work,
 ) -> Vec<(MigrationKey, Proof)> {
     let ordered: Vec<&Migration> = source.ordered().collect();

@@ -171,30 +171,38 @@ pub async fn killed_check_leaves_no_scratch_database(ctx: Arc<Ctx>) {
         &format!("-- migrate:up\n{sleep};\n-- migrate:down noop=true\n"),
     );
     let before = scratch_databases(&ctx).await;
+    // Ctrl-C: the run drops its scratch database before it exits.
+    let child = ctx
+        .command(&["check"], &[("DATABASE_URL", ctx.db.url.as_str())])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    wait_for_scratch(&ctx, &before, pid).await;
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    let left: Vec<String> = scratch_databases(&ctx)
+        .await
+        .into_iter()
+        .filter(|n| n.contains(&format!("_{pid}_")))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    // Killed outright, it cannot drop what it created.
     let mut child = ctx
         .command(&["check"], &[("DATABASE_URL", ctx.db.url.as_str())])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let pid = child.id();
-    let started = Instant::now();
-    let name = loop {
-        let ours: Vec<String> = scratch_databases(&ctx)
-            .await
-            .into_iter()
-            .filter(|n| !before.contains(n) && n.contains(&format!("_{pid}_")))
-            .collect();
-        if let Some(n) = ours.first() {
-            break n.clone();
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "no scratch database appeared"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
-    // Killed outright: it cannot drop what it created.
+    let name = wait_for_scratch(&ctx, &before, child.id()).await;
     child.kill().unwrap();
     let _ = child.wait();
     assert!(scratch_databases(&ctx).await.contains(&name));
@@ -209,6 +217,29 @@ pub async fn killed_check_leaves_no_scratch_database(ctx: Arc<Ctx>) {
     assert!(out.stderr.contains(&name), "{}", out.stderr);
     assert!(!scratch_databases(&ctx).await.contains(&name));
     assert!(ctx.db.tables().await.is_empty());
+}
+
+/// Waits until the check run `pid` has created its scratch database (and
+/// its proof has begun), and names it.
+async fn wait_for_scratch(ctx: &Ctx, before: &[String], pid: u32) -> String {
+    let started = Instant::now();
+    loop {
+        let ours: Vec<String> = scratch_databases(ctx)
+            .await
+            .into_iter()
+            .filter(|n| !before.contains(n) && n.contains(&format!("_{pid}_")))
+            .collect();
+        if let Some(n) = ours.first() {
+            // Let the proof reach the slow statement.
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            return n.clone();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "no scratch database appeared"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 async fn scratch_databases(ctx: &Ctx) -> Vec<String> {
