@@ -129,6 +129,24 @@ pub async fn prove(
     selected: &(dyn Fn(&Migration) -> bool + Sync),
     work: &mut Work,
 ) -> Vec<(MigrationKey, Proof)> {
+    // The scratch database is this proof's alone: one lock for all its
+    // steps (a repair after a failure takes it again, which the engines'
+    // locks allow).
+    if let Err(e) = backend.lock(crate::backend::DEFAULT_LOCK_TIMEOUT).await {
+        tracing::debug!(error = %e, "the proof could not take the lock");
+        return Vec::new();
+    }
+    let proofs = prove_locked(backend, source, selected, work).await;
+    let _ = backend.unlock().await;
+    proofs
+}
+
+async fn prove_locked(
+    backend: &mut dyn Backend,
+    source: &Source,
+    selected: &(dyn Fn(&Migration) -> bool + Sync),
+    work: &mut Work,
+) -> Vec<(MigrationKey, Proof)> {
     let ordered: Vec<&Migration> = source.ordered().collect();
     let last = ordered.iter().rposition(|m| selected(m));
     let mut proofs = Vec::new();
@@ -395,7 +413,7 @@ async fn apply(
         app: m.app.clone(),
         target: m.name.clone(),
     };
-    executor::migrate(backend, source, &request, options, &mut Silent)
+    executor::migrate_locked(backend, source, &request, options, &mut Silent)
         .await
         .map(|_| ())
 }
@@ -416,7 +434,7 @@ async fn unapply(
         app: m.app.clone(),
         target,
     };
-    executor::migrate(backend, source, &request, options, &mut Silent)
+    executor::migrate_locked(backend, source, &request, options, &mut Silent)
         .await
         .map(|_| ())
 }

@@ -122,6 +122,20 @@ pub async fn migrate(
     Ok(reports)
 }
 
+/// [`migrate`] for a caller that already holds the migration lock (and
+/// keeps it): `migrate check`'s proof runs hundreds of steps on a scratch
+/// database it alone uses, and taking the lock for each would double the
+/// round trips of a small migration.
+pub async fn migrate_locked(
+    backend: &mut dyn Backend,
+    source: &Source,
+    request: &Request,
+    options: &RunOptions,
+    progress: &mut dyn Progress,
+) -> Result<Vec<StepReport>> {
+    locked_run(backend, source, request, options, progress).await
+}
+
 async fn locked_run(
     backend: &mut dyn Backend,
     source: &Source,
