@@ -219,6 +219,18 @@ pub async fn killed_check_leaves_no_scratch_database(ctx: Arc<Ctx>) {
     assert!(ctx.db.tables().await.is_empty());
 }
 
+/// One engine's cell of `migrate check --format json` for the migration
+/// of `app` whose name starts with `name`.
+fn cell_of(doc: &serde_json::Value, engine: &str, app: &str, name: &str) -> serde_json::Value {
+    doc["migrations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["app"] == app && m["name"].as_str().unwrap().starts_with(name))
+        .unwrap_or_else(|| panic!("{app}:{name} missing in {doc}"))["engines"][engine]
+        .clone()
+}
+
 /// Waits until the check run `pid` has created its scratch database (and
 /// its proof has begun), and names it.
 async fn wait_for_scratch(ctx: &Ctx, before: &[String], pid: u32) -> String {
@@ -292,15 +304,7 @@ pub async fn check_cells_show_failures_and_what_depends_on_them(ctx: Arc<Ctx>) {
     let out = ctx.migrate(&["check", "--format", "json"]);
     out.expect_code(1);
     let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
-    let cell = |app: &str, name: &str| -> serde_json::Value {
-        doc["migrations"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|m| m["app"] == app && m["name"] == name)
-            .unwrap_or_else(|| panic!("{app}:{name} missing in {doc}"))["engines"][engine]
-            .clone()
-    };
+    let cell = |app: &str, name: &str| cell_of(&doc, engine, app, name);
     let has = |cell: &serde_json::Value, code: &str| {
         cell["findings"]
             .as_array()
@@ -365,15 +369,7 @@ pub async fn check_fixture_folder_on_a_real_engine(ctx: Arc<Ctx>) {
     let out = ctx.migrate(&["check", "--format", "json"]);
     out.expect_code(1);
     let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
-    let cell = |app: &str, name: &str| -> serde_json::Value {
-        doc["migrations"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|m| m["app"] == app && m["name"].as_str().unwrap().starts_with(name))
-            .unwrap_or_else(|| panic!("{app}:{name} missing in {doc}"))["engines"][engine]
-            .clone()
-    };
+    let cell = |app: &str, name: &str| cell_of(&doc, engine, app, name);
     let users = cell("shop", "0001");
     match ctx.kind() {
         // Written on SQLite: it runs there, and nowhere else.
