@@ -11,11 +11,25 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// `migrate APP` one app, `migrate APP TARGET` one app to TARGET in either
 /// direction (TARGET: a number prefix such as 0002, a full name, any
 /// unambiguous prefix, or `zero`).
+///
+/// Options placed before a command are that command's, when it takes them
+/// (`migrate --database prod status`); each command's `--help` lists those
+/// it takes.
 #[derive(Debug, Parser)]
 #[command(name = "migrate", version)]
 pub struct Cli {
     #[command(flatten)]
-    pub global: Global,
+    pub common: Common,
+    #[command(flatten)]
+    pub database: DatabaseArg,
+    #[command(flatten)]
+    pub history: HistoryArgs,
+    #[command(flatten)]
+    pub session: SessionArgs,
+    #[command(flatten)]
+    pub locking: LockArgs,
+    #[command(flatten)]
+    pub dry_run: DryRunArg,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -24,63 +38,348 @@ pub struct Cli {
     pub run: RunArgs,
 }
 
-/// Options every command takes.
-#[derive(Debug, Args)]
-pub struct Global {
-    /// Database URL, or a name from `[databases]` in migrate.toml. Default:
-    /// DATABASE_URL (environment or .env), then migrate.toml's `database`,
-    /// then sqlite://migrate.db.
-    #[arg(long, global = true, value_name = "URL|NAME")]
-    pub database: Option<String>,
-
-    /// The migrations folder (one subfolder per app).
-    #[arg(long, global = true, value_name = "PATH")]
+/// Options of every command but `completions`.
+#[derive(Debug, Default, Args)]
+pub struct Common {
+    /// The migrations folder (one subfolder per app). Default: `dir` in
+    /// migrate.toml, else `migrations`.
+    #[arg(long, value_name = "PATH")]
     pub dir: Option<PathBuf>,
 
-    /// Output format.
-    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    /// Output format [default: text].
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
 
-    /// Print the plan and its SQL; change nothing.
-    #[arg(long, global = true)]
-    pub dry_run: bool,
+    /// Configuration file; an error when given and missing [default:
+    /// migrate.toml, when present].
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
 
+    /// When to colour the output: `auto` on a terminal, unless NO_COLOR is
+    /// set (CLICOLOR_FORCE forces it); never with `--format json`
+    /// [default: auto].
+    #[arg(long, value_enum, value_name = "WHEN")]
+    pub color: Option<ColorChoice>,
+
+    /// Log what happens (-v debug, -vv trace).
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+/// The database, for the commands that connect (and `sql`, whose engine
+/// it chooses).
+#[derive(Debug, Default, Args)]
+pub struct DatabaseArg {
+    /// Database URL, or a name from `[databases]` in migrate.toml. Default:
+    /// DATABASE_URL from the environment, then migrate.toml's `database`,
+    /// then DATABASE_URL from .env, then sqlite://migrate.db.
+    #[arg(long, value_name = "URL|NAME")]
+    pub database: Option<String>,
+}
+
+/// Where the history lives, for the commands that read or write it.
+#[derive(Debug, Default, Args)]
+pub struct HistoryArgs {
     /// Name of the history table.
-    #[arg(long, global = true, value_name = "NAME")]
+    #[arg(long, value_name = "NAME")]
     pub history_table: Option<String>,
 
     /// PostgreSQL schema that holds the history table and comes first in
     /// the search path of the migrations.
-    #[arg(long, global = true, value_name = "NAME")]
+    #[arg(long, value_name = "NAME")]
     pub schema: Option<String>,
+}
 
-    /// Seconds to wait for another run's migration lock.
-    #[arg(long, global = true, value_name = "SECONDS")]
-    pub lock_timeout: Option<u64>,
-
+/// Session set-up, for the commands that run migration statements.
+#[derive(Debug, Default, Args)]
+pub struct SessionArgs {
     /// A statement to run on the migration connection before anything else
     /// (repeatable), such as `SET FOREIGN_KEY_CHECKS = 0`.
-    #[arg(long = "init", global = true, value_name = "SQL")]
+    #[arg(long = "init", value_name = "SQL")]
     pub init: Vec<String>,
+}
 
-    /// Configuration file.
-    #[arg(
-        long,
-        global = true,
-        value_name = "PATH",
-        default_value = "migrate.toml"
-    )]
-    pub config: PathBuf,
+/// The migration lock, for the commands that take it.
+#[derive(Debug, Default, Args)]
+pub struct LockArgs {
+    /// Seconds to wait for another run's migration lock.
+    #[arg(long, value_name = "SECONDS")]
+    pub lock_timeout: Option<u64>,
+}
 
-    /// Log what happens (-v debug, -vv trace).
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+/// `--dry-run`, for the commands that change the database.
+#[derive(Debug, Default, Args)]
+pub struct DryRunArg {
+    /// Print the plan and its SQL; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// Every option, resolved: those given before the command merged with the
+/// command's own (which win).
+#[derive(Debug, Default)]
+pub struct Global {
+    /// `--database`.
+    pub database: Option<String>,
+    /// `--dir`.
+    pub dir: Option<PathBuf>,
+    /// `--format`.
+    pub format: Format,
+    /// `--dry-run`.
+    pub dry_run: bool,
+    /// `--history-table`.
+    pub history_table: Option<String>,
+    /// `--schema`.
+    pub schema: Option<String>,
+    /// `--lock-timeout`.
+    pub lock_timeout: Option<u64>,
+    /// `--init`, in order, those before the command first.
+    pub init: Vec<String>,
+    /// `--config`, when given.
+    pub config: Option<PathBuf>,
+    /// `--color`.
+    pub color: ColorChoice,
+    /// `-v`.
     pub verbose: u8,
 }
 
+/// A group of options as parsed in one place (before the command, or
+/// after it).
+trait Group {
+    /// The first option of the group that was given, as typed.
+    fn given(&self) -> Option<&'static str>;
+    /// Copies what was given into `global`, over what is there.
+    fn merge_into(&self, global: &mut Global);
+}
+
+impl Group for Common {
+    fn given(&self) -> Option<&'static str> {
+        [
+            (self.dir.is_some(), "--dir"),
+            (self.format.is_some(), "--format"),
+            (self.config.is_some(), "--config"),
+            (self.color.is_some(), "--color"),
+            (self.verbose > 0, "--verbose"),
+        ]
+        .into_iter()
+        .find_map(|(set, name)| set.then_some(name))
+    }
+    fn merge_into(&self, g: &mut Global) {
+        merge(&mut g.dir, &self.dir);
+        if let Some(format) = self.format {
+            g.format = format;
+        }
+        merge(&mut g.config, &self.config);
+        if let Some(color) = self.color {
+            g.color = color;
+        }
+        g.verbose += self.verbose;
+    }
+}
+
+impl Group for DatabaseArg {
+    fn given(&self) -> Option<&'static str> {
+        self.database.is_some().then_some("--database")
+    }
+    fn merge_into(&self, g: &mut Global) {
+        merge(&mut g.database, &self.database);
+    }
+}
+
+impl Group for HistoryArgs {
+    fn given(&self) -> Option<&'static str> {
+        [
+            (self.history_table.is_some(), "--history-table"),
+            (self.schema.is_some(), "--schema"),
+        ]
+        .into_iter()
+        .find_map(|(set, name)| set.then_some(name))
+    }
+    fn merge_into(&self, g: &mut Global) {
+        merge(&mut g.history_table, &self.history_table);
+        merge(&mut g.schema, &self.schema);
+    }
+}
+
+impl Group for SessionArgs {
+    fn given(&self) -> Option<&'static str> {
+        (!self.init.is_empty()).then_some("--init")
+    }
+    fn merge_into(&self, g: &mut Global) {
+        g.init.extend(self.init.iter().cloned());
+    }
+}
+
+impl Group for LockArgs {
+    fn given(&self) -> Option<&'static str> {
+        self.lock_timeout.is_some().then_some("--lock-timeout")
+    }
+    fn merge_into(&self, g: &mut Global) {
+        merge(&mut g.lock_timeout, &self.lock_timeout);
+    }
+}
+
+impl Group for DryRunArg {
+    fn given(&self) -> Option<&'static str> {
+        self.dry_run.then_some("--dry-run")
+    }
+    fn merge_into(&self, g: &mut Global) {
+        g.dry_run |= self.dry_run;
+    }
+}
+
+fn merge<T: Clone>(into: &mut Option<T>, from: &Option<T>) {
+    if from.is_some() {
+        into.clone_from(from);
+    }
+}
+
+/// The option groups a command takes (`None`: it takes none of that
+/// group, and one given before the command is an error, not ignored).
+#[derive(Default)]
+struct Takes<'a> {
+    common: Option<&'a Common>,
+    database: Option<&'a DatabaseArg>,
+    history: Option<&'a HistoryArgs>,
+    session: Option<&'a SessionArgs>,
+    locking: Option<&'a LockArgs>,
+    dry_run: Option<&'a DryRunArg>,
+}
+
+impl Command {
+    /// The name the command is called by, for messages.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Status { .. } => "status",
+            Command::Sql { .. } => "sql",
+            Command::Log { .. } => "log",
+            Command::Repair(_) => "repair",
+            Command::Check(_) => "check",
+            Command::New { .. } => "new",
+            Command::Completions { .. } => "completions",
+        }
+    }
+
+    fn takes(&self) -> Takes<'_> {
+        match self {
+            Command::Status {
+                common,
+                database,
+                history,
+                ..
+            }
+            | Command::Log {
+                common,
+                database,
+                history,
+                ..
+            } => Takes {
+                common: Some(common),
+                database: Some(database),
+                history: Some(history),
+                ..Takes::default()
+            },
+            Command::Sql {
+                common, database, ..
+            } => Takes {
+                common: Some(common),
+                database: Some(database),
+                ..Takes::default()
+            },
+            Command::Repair(args) => Takes {
+                common: Some(&args.common),
+                database: Some(&args.database),
+                history: Some(&args.history),
+                session: Some(&args.session),
+                locking: Some(&args.locking),
+                dry_run: Some(&args.dry_run),
+            },
+            Command::Check(args) => Takes {
+                common: Some(&args.common),
+                database: Some(&args.database),
+                history: Some(&args.history),
+                session: Some(&args.session),
+                ..Takes::default()
+            },
+            Command::New { common, .. } => Takes {
+                common: Some(common),
+                ..Takes::default()
+            },
+            Command::Completions { .. } => Takes::default(),
+        }
+    }
+}
+
+impl Cli {
+    /// The options in force for the command: those before it merged with
+    /// its own. An option before a command that does not take it is a
+    /// usage error rather than silently ignored.
+    pub fn global(&self) -> Result<Global, String> {
+        let mut g = Global::default();
+        let Some(command) = &self.command else {
+            self.common.merge_into(&mut g);
+            self.database.merge_into(&mut g);
+            self.history.merge_into(&mut g);
+            self.session.merge_into(&mut g);
+            self.locking.merge_into(&mut g);
+            self.dry_run.merge_into(&mut g);
+            return Ok(g);
+        };
+        let takes = command.takes();
+        let name = command.name();
+        apply(&self.common, takes.common, &mut g, name)?;
+        apply(&self.database, takes.database, &mut g, name)?;
+        apply(&self.history, takes.history, &mut g, name)?;
+        apply(&self.session, takes.session, &mut g, name)?;
+        apply(&self.locking, takes.locking, &mut g, name)?;
+        apply(&self.dry_run, takes.dry_run, &mut g, name)?;
+        if let Some(positional) = self.run.given() {
+            return Err(format!(
+                "`{positional}` belongs to `migrate [APP [TARGET]]`, not to `migrate {name}`"
+            ));
+        }
+        Ok(g)
+    }
+}
+
+fn apply<G: Group>(
+    before: &G,
+    own: Option<&G>,
+    g: &mut Global,
+    command: &str,
+) -> Result<(), String> {
+    match own {
+        Some(own) => {
+            before.merge_into(g);
+            own.merge_into(g);
+            Ok(())
+        }
+        None => match before.given() {
+            Some(flag) => Err(format!(
+                "`{flag}` does not apply to `migrate {command}`; `migrate {command} --help` lists its options"
+            )),
+            None => Ok(()),
+        },
+    }
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless NO_COLOR is set; CLICOLOR_FORCE forces it.
+    #[default]
+    Auto,
+    /// Always (but never in JSON).
+    Always,
+    /// Never.
+    Never,
+}
+
 /// Output formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     /// For people.
+    #[default]
     Text,
     /// For machines: one JSON document on standard output.
     Json,
@@ -131,6 +430,25 @@ pub struct RunArgs {
     pub check: bool,
 }
 
+impl RunArgs {
+    /// The first option of the default command that was given.
+    fn given(&self) -> Option<&'static str> {
+        [
+            (self.app.is_some(), "APP"),
+            (self.target.is_some(), "TARGET"),
+            (self.fake, "--fake"),
+            (self.revert_orphans, "--revert-orphans"),
+            (self.rewind, "--rewind"),
+            (self.prune, "--prune"),
+            (self.allow_out_of_order, "--allow-out-of-order"),
+            (self.use_file_down, "--use-file-down"),
+            (self.check, "--check"),
+        ]
+        .into_iter()
+        .find_map(|(set, name)| set.then_some(name))
+    }
+}
+
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -144,6 +462,12 @@ pub enum Command {
         /// out of order (for CI); changes nothing.
         #[arg(long)]
         check: bool,
+        #[command(flatten)]
+        common: Common,
+        #[command(flatten)]
+        database: DatabaseArg,
+        #[command(flatten)]
+        history: HistoryArgs,
     },
 
     /// Print the statements a migration runs on this engine, as they run.
@@ -160,6 +484,10 @@ pub enum Command {
         /// is made either way).
         #[arg(long, value_name = "sqlite|postgres|mysql")]
         dialect: Option<String>,
+        #[command(flatten)]
+        common: Common,
+        #[command(flatten)]
+        database: DatabaseArg,
     },
 
     /// The audit log: every apply, unapply, fake, accept and prune, with
@@ -167,6 +495,12 @@ pub enum Command {
     Log {
         /// Only this app.
         app: Option<String>,
+        #[command(flatten)]
+        common: Common,
+        #[command(flatten)]
+        database: DatabaseArg,
+        #[command(flatten)]
+        history: HistoryArgs,
     },
 
     /// Resolve what a failed or interrupted journaled migration left part
@@ -189,7 +523,30 @@ pub enum Command {
         /// engine) instead of SQL.
         #[arg(long)]
         portable: bool,
+        #[command(flatten)]
+        common: Common,
     },
+
+    /// Print the shell completion script: `migrate completions bash >
+    /// ~/.local/share/bash-completion/completions/migrate`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+}
+
+/// The shells `migrate completions` writes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    /// Bash.
+    Bash,
+    /// Zsh.
+    Zsh,
+    /// Fish.
+    Fish,
+    /// PowerShell.
+    Powershell,
 }
 
 /// `migrate check`.
@@ -214,6 +571,14 @@ pub struct CheckArgs {
     /// Read the files only: no scratch database, no proof.
     #[arg(long)]
     pub no_proof: bool,
+    #[command(flatten)]
+    pub common: Common,
+    #[command(flatten)]
+    pub database: DatabaseArg,
+    #[command(flatten)]
+    pub history: HistoryArgs,
+    #[command(flatten)]
+    pub session: SessionArgs,
 }
 
 /// `migrate repair`.
@@ -275,4 +640,76 @@ pub struct RepairArgs {
     /// transaction rolls back). Then repair as asked.
     #[arg(long)]
     pub cancel_running: bool,
+
+    #[command(flatten)]
+    pub common: Common,
+    #[command(flatten)]
+    pub database: DatabaseArg,
+    #[command(flatten)]
+    pub history: HistoryArgs,
+    #[command(flatten)]
+    pub session: SessionArgs,
+    #[command(flatten)]
+    pub locking: LockArgs,
+    #[command(flatten)]
+    pub dry_run: DryRunArg,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::{CommandFactory, Parser};
+
+    use super::*;
+
+    fn global(args: &[&str]) -> Result<Global, String> {
+        Cli::try_parse_from(std::iter::once("migrate").chain(args.iter().copied()))
+            .map_err(|e| e.to_string())?
+            .global()
+    }
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn options_before_a_command_are_its_own() {
+        let g = global(&["--database", "x://", "--format", "json", "status"]).unwrap();
+        assert_eq!(g.database.as_deref(), Some("x://"));
+        assert_eq!(g.format, Format::Json);
+        let g = global(&["--database", "a://", "log", "--database", "b://"]).unwrap();
+        assert_eq!(
+            g.database.as_deref(),
+            Some("b://"),
+            "the command's own wins"
+        );
+        let g = global(&["--init", "A", "repair", "--init", "B"]).unwrap();
+        assert_eq!(g.init, ["A", "B"]);
+        let g = global(&["--dry-run", "--lock-timeout", "3"]).unwrap();
+        assert!(g.dry_run);
+        assert_eq!(g.lock_timeout, Some(3));
+    }
+
+    #[test]
+    fn an_option_the_command_ignores_is_refused() {
+        let err = global(&["--dry-run", "status"]).unwrap_err();
+        assert!(
+            err.contains("`--dry-run` does not apply to `migrate status`"),
+            "{err}"
+        );
+        let err = global(&["--schema", "s", "new", "a", "b"]).unwrap_err();
+        assert!(
+            err.contains("`--schema` does not apply to `migrate new`"),
+            "{err}"
+        );
+        let err = global(&["--rewind", "check"]).unwrap_err();
+        assert!(
+            err.contains("`--rewind` belongs to `migrate [APP [TARGET]]`"),
+            "{err}"
+        );
+        assert!(global(&["status", "--dry-run"]).is_err());
+        assert!(global(&["status", "--lock-timeout", "3"]).is_err());
+        assert!(global(&["new", "a", "b", "--database", "x://"]).is_err());
+        assert!(global(&["completions", "bash", "--dir", "m"]).is_err());
+    }
 }

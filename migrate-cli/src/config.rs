@@ -1,5 +1,10 @@
-//! Where settings come from: flags, then `migrate.toml`, then the
-//! environment (and `.env`), then defaults.
+//! Where settings come from: flags, then `migrate.toml`, then defaults;
+//! and for the database: the flag, then DATABASE_URL from the environment,
+//! then `database` in `migrate.toml`, then DATABASE_URL from `.env`, then
+//! the default. A `.env` file holds a developer's local defaults, often
+//! copied from a template; an explicit choice in the project's
+//! `migrate.toml` should not be overridden by it unseen, while a real
+//! environment variable is a deliberate choice of this run.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -13,6 +18,47 @@ use crate::cli::Global;
 
 /// The default database when nothing names one.
 pub const DEFAULT_DATABASE: &str = "sqlite://migrate.db";
+
+/// The configuration file read when `--config` is not given (and may be
+/// absent).
+pub const DEFAULT_CONFIG: &str = "migrate.toml";
+
+/// Where the database in use was named, shown with it so that a surprise
+/// (a stray `.env`, a forgotten variable) is seen before it does harm.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseFrom {
+    /// `--database`.
+    Flag,
+    /// DATABASE_URL set in the process's environment.
+    Environment,
+    /// DATABASE_URL read from a `.env` file.
+    DotEnv,
+    /// `database = "..."` in the configuration file.
+    ConfigFile {
+        /// The file, as given.
+        path: PathBuf,
+        /// The value written there (a name or a URL).
+        value: String,
+    },
+    /// Nothing named one: [`DEFAULT_DATABASE`].
+    Default,
+}
+
+impl std::fmt::Display for DatabaseFrom {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DatabaseFrom::Flag => f.write_str("--database flag"),
+            DatabaseFrom::Environment => f.write_str("DATABASE_URL (environment)"),
+            DatabaseFrom::DotEnv => f.write_str("DATABASE_URL (.env)"),
+            DatabaseFrom::ConfigFile { path, value } => {
+                // A URL may hold a password; a name does not.
+                let value = migrate_core::redact::redact_url(value);
+                write!(f, "{} (database = {value:?})", path.display())
+            }
+            DatabaseFrom::Default => f.write_str("default"),
+        }
+    }
+}
 
 /// `migrate.toml`.
 #[derive(Debug, Default, Deserialize)]
@@ -56,6 +102,8 @@ pub struct CheckConfig {
 pub struct Settings {
     /// The database URL (with password: never print it, use `redacted`).
     pub url: String,
+    /// Where the database was named.
+    pub url_from: DatabaseFrom,
     /// The migrations folder.
     pub dir: PathBuf,
     /// Options for connecting.
@@ -69,20 +117,33 @@ pub struct Settings {
 impl Settings {
     /// Resolves settings from flags, the config file and the environment.
     pub fn resolve(global: &Global) -> Result<Settings, Error> {
-        let file = load_file(&global.config)?;
-        // A .env file fills in variables the environment does not set.
-        let _ = dotenvy::dotenv();
-        let named = global
-            .database
+        let config = global
+            .config
             .clone()
-            .or_else(|| std::env::var("DATABASE_URL").ok().filter(|s| !s.is_empty()))
-            .or_else(|| file.database.clone())
-            .unwrap_or_else(|| DEFAULT_DATABASE.to_string());
-        let url = database_url(&named, &file, &global.config)?;
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG));
+        let file = load_file(&config, global.config.is_some())?;
+        let database_url_var = || std::env::var("DATABASE_URL").ok().filter(|s| !s.is_empty());
+        let environment = database_url_var();
+        // A .env file fills in variables the environment does not set
+        // (`${VAR}` in migrate.toml's URLs among them).
+        let _ = dotenvy::dotenv();
+        let dot_env = if environment.is_none() {
+            database_url_var()
+        } else {
+            None
+        };
+        let (named, url_from) = choose_database(Candidates {
+            flag: global.database.clone(),
+            environment,
+            config: file.database.clone().map(|value| (config.clone(), value)),
+            dot_env,
+        });
+        let url = database_url(&named, &file, &config)?;
         let mut init = file.init.clone();
         init.extend(global.init.iter().cloned());
         Ok(Settings {
             url,
+            url_from,
             dir: global
                 .dir
                 .clone()
@@ -108,10 +169,46 @@ impl Settings {
     }
 }
 
-fn load_file(path: &Path) -> Result<FileConfig, Error> {
+/// Every place a database may be named, each `None` when it names none.
+struct Candidates {
+    flag: Option<String>,
+    environment: Option<String>,
+    config: Option<(PathBuf, String)>,
+    dot_env: Option<String>,
+}
+
+/// The database named first, in order of precedence, and where.
+fn choose_database(c: Candidates) -> (String, DatabaseFrom) {
+    if let Some(named) = c.flag {
+        return (named, DatabaseFrom::Flag);
+    }
+    if let Some(named) = c.environment {
+        return (named, DatabaseFrom::Environment);
+    }
+    if let Some((path, value)) = c.config {
+        return (value.clone(), DatabaseFrom::ConfigFile { path, value });
+    }
+    if let Some(named) = c.dot_env {
+        return (named, DatabaseFrom::DotEnv);
+    }
+    (DEFAULT_DATABASE.to_string(), DatabaseFrom::Default)
+}
+
+/// Reads the configuration file. Only the default one may be missing: a
+/// file named by `--config` that is not there is a typo, and going on
+/// without it would run against the default database.
+fn load_file(path: &Path, explicit: bool) -> Result<FileConfig, Error> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(FileConfig::default()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
+            return Ok(FileConfig::default());
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Error::Usage(format!(
+                "configuration file `{}` not found (given with --config)",
+                path.display()
+            )));
+        }
         Err(e) => {
             return Err(Error::Io {
                 path: path.to_path_buf(),
@@ -222,6 +319,84 @@ mod tests {
             "{err}"
         );
         assert_eq!(err.exit_code(), 2);
+    }
+
+    fn candidates() -> Candidates {
+        Candidates {
+            flag: Some("flag://".into()),
+            environment: Some("env://".into()),
+            config: Some((PathBuf::from("migrate.toml"), "local".into())),
+            dot_env: Some("dotenv://".into()),
+        }
+    }
+
+    #[test]
+    fn the_database_comes_from_the_first_that_names_one() {
+        let all = candidates();
+        assert_eq!(
+            choose_database(all),
+            ("flag://".to_string(), DatabaseFrom::Flag)
+        );
+        let no_flag = Candidates {
+            flag: None,
+            ..candidates()
+        };
+        assert_eq!(
+            choose_database(no_flag),
+            ("env://".to_string(), DatabaseFrom::Environment)
+        );
+        // migrate.toml's explicit choice wins over a .env file...
+        let file_and_dot_env = Candidates {
+            flag: None,
+            environment: None,
+            ..candidates()
+        };
+        let (named, from) = choose_database(file_and_dot_env);
+        assert_eq!(named, "local");
+        assert_eq!(from.to_string(), "migrate.toml (database = \"local\")");
+        // ...which still wins over the default.
+        let dot_env = Candidates {
+            flag: None,
+            environment: None,
+            config: None,
+            dot_env: Some("dotenv://".into()),
+        };
+        let (named, from) = choose_database(dot_env);
+        assert_eq!(
+            (named.as_str(), from.to_string()),
+            ("dotenv://", "DATABASE_URL (.env)".into())
+        );
+        let nothing = Candidates {
+            flag: None,
+            environment: None,
+            config: None,
+            dot_env: None,
+        };
+        assert_eq!(
+            choose_database(nothing),
+            (DEFAULT_DATABASE.to_string(), DatabaseFrom::Default)
+        );
+    }
+
+    #[test]
+    fn a_url_in_the_config_file_is_shown_without_its_password() {
+        let from = DatabaseFrom::ConfigFile {
+            path: PathBuf::from("deploy.toml"),
+            value: "postgres://app:s3cret@db/app".into(),
+        };
+        let shown = from.to_string();
+        assert!(shown.starts_with("deploy.toml (database = "), "{shown}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+    }
+
+    #[test]
+    fn a_missing_config_file_is_an_error_only_when_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("nope.toml");
+        assert!(load_file(&missing, false).is_ok());
+        let err = load_file(&missing, true).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains("nope.toml` not found"), "{err}");
     }
 
     #[test]

@@ -30,16 +30,18 @@ mod cli;
 mod commands;
 mod config;
 mod output;
+mod progress;
 pub mod registry;
+mod style;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 pub use registry::{Engine, Registry};
 
-use crate::cli::{Cli, Command, Format};
+use crate::cli::{Cli, ColorChoice, Command, Format, Global};
 
 /// Runs the `migrate` command line of a binary with these engines, on the
 /// process's arguments.
@@ -50,8 +52,21 @@ pub fn main(registry: Registry) -> ExitCode {
 /// Runs the `migrate` command line on `args` (the first is the program's
 /// name).
 pub fn main_with(registry: Registry, args: impl IntoIterator<Item = OsString>) -> ExitCode {
-    let cli = Cli::parse_from(args);
-    init_tracing(cli.global.verbose);
+    let args: Vec<OsString> = args.into_iter().collect();
+    let cli = parse(&args);
+    let global = match cli.global() {
+        Ok(global) => global,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    style::init(global.color, global.format);
+    if let Some(Command::Completions { shell }) = cli.command {
+        print_completions(shell);
+        return ExitCode::SUCCESS;
+    }
+    init_tracing(global.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -63,8 +78,8 @@ pub fn main_with(registry: Registry, args: impl IntoIterator<Item = OsString>) -
             return ExitCode::from(1);
         }
     };
-    let format = cli.global.format;
-    match runtime.block_on(run(cli, &registry)) {
+    let format = global.format;
+    match runtime.block_on(run(cli, &global, &registry)) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             output::error(format, &e);
@@ -73,10 +88,79 @@ pub fn main_with(registry: Registry, args: impl IntoIterator<Item = OsString>) -
     }
 }
 
+/// Parses the command line, exiting with clap's message (and code 2) when
+/// it cannot be. Help and clap's errors are coloured as `--color` says,
+/// which clap cannot know before parsing: it is looked for first.
+fn parse(args: &[OsString]) -> Cli {
+    let color = match color_flag(args) {
+        Some(ColorChoice::Always) => clap::ColorChoice::Always,
+        Some(ColorChoice::Never) => clap::ColorChoice::Never,
+        _ => clap::ColorChoice::Auto,
+    };
+    let matches = Cli::command()
+        .color(color)
+        .try_get_matches_from(args)
+        .unwrap_or_else(|e| e.exit());
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
+/// The value of `--color` (the last one given), before parsing.
+fn color_flag(args: &[OsString]) -> Option<ColorChoice> {
+    let mut choice = None;
+    let mut args = args.iter().filter_map(|a| a.to_str());
+    while let Some(arg) = args.next() {
+        let value = match arg.strip_prefix("--color") {
+            Some("") => args.next(),
+            Some(rest) => rest.strip_prefix('='),
+            None => None,
+        };
+        choice = match value {
+            Some("always") => Some(ColorChoice::Always),
+            Some("never") => Some(ColorChoice::Never),
+            Some("auto") => Some(ColorChoice::Auto),
+            _ => choice,
+        };
+    }
+    choice
+}
+
+/// Writes the completion script of `shell` on standard output.
+fn print_completions(shell: cli::Shell) {
+    use clap_complete::Shell as S;
+    let shell = match shell {
+        cli::Shell::Bash => S::Bash,
+        cli::Shell::Zsh => S::Zsh,
+        cli::Shell::Fish => S::Fish,
+        cli::Shell::Powershell => S::PowerShell,
+    };
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "migrate", &mut script);
+    out!("{}", String::from_utf8_lossy(&script));
+}
+
+/// The names a command is called by (its name and visible aliases), for
+/// telling a mistyped command from an unknown app.
+pub(crate) fn command_names() -> Vec<String> {
+    Cli::command()
+        .get_subcommands()
+        .flat_map(|c| {
+            std::iter::once(c.get_name().to_string())
+                .chain(c.get_visible_aliases().map(str::to_string))
+        })
+        .collect()
+}
+
 /// Runs the command; `Ok` carries the exit code of a command that reported
 /// its own outcome (a JSON document that holds both steps and error).
-async fn run(cli: Cli, registry: &Registry) -> Result<u8, migrate_core::Error> {
-    let settings = config::Settings::resolve(&cli.global)?;
+async fn run(cli: Cli, global: &Global, registry: &Registry) -> Result<u8, migrate_core::Error> {
+    let settings = config::Settings::resolve(global)?;
+    let connects = !matches!(
+        cli.command,
+        Some(Command::Sql { .. } | Command::New { .. } | Command::Completions { .. })
+    );
+    if connects {
+        output::database_line(global.format, &settings);
+    }
     match cli.command {
         None if cli.run.check => {
             if cli.run.target.is_some() {
@@ -84,27 +168,21 @@ async fn run(cli: Cli, registry: &Registry) -> Result<u8, migrate_core::Error> {
                     "`migrate --check` takes an app, not a target: it reports whether that app (or every app) is up to date".into(),
                 ));
             }
-            commands::status::run(
-                registry,
-                &cli.global,
-                &settings,
-                cli.run.app.as_deref(),
-                true,
-            )
-            .await
+            commands::status::run(registry, global, &settings, cli.run.app.as_deref(), true).await
         }
-        None => commands::migrate::run(registry, &cli.global, &settings, &cli.run).await,
-        Some(Command::Status { app, check }) => {
-            commands::status::run(registry, &cli.global, &settings, app.as_deref(), check).await
+        None => commands::migrate::run(registry, global, &settings, &cli.run).await,
+        Some(Command::Status { app, check, .. }) => {
+            commands::status::run(registry, global, &settings, app.as_deref(), check).await
         }
         Some(Command::Sql {
             app,
             migration,
             backwards,
             dialect,
+            ..
         }) => commands::sql::run(
             registry,
-            &cli.global,
+            global,
             &settings,
             &app,
             &migration,
@@ -112,24 +190,28 @@ async fn run(cli: Cli, registry: &Registry) -> Result<u8, migrate_core::Error> {
             dialect.as_deref(),
         )
         .map(|()| 0),
-        Some(Command::Log { app }) => {
-            commands::log::run(registry, &cli.global, &settings, app.as_deref())
+        Some(Command::Log { app, .. }) => {
+            commands::log::run(registry, global, &settings, app.as_deref())
                 .await
                 .map(|()| 0)
         }
-        Some(Command::Repair(args)) => {
-            commands::repair::run(registry, &cli.global, &settings, &args)
-                .await
-                .map(|()| 0)
-        }
+        Some(Command::Repair(args)) => commands::repair::run(registry, global, &settings, &args)
+            .await
+            .map(|()| 0),
         Some(Command::Check(args)) => {
-            commands::check::run(registry, &cli.global, &settings, &args).await
+            commands::check::run(registry, global, &settings, &args).await
         }
         Some(Command::New {
             app,
             name,
             portable,
-        }) => commands::new::run(&cli.global, &settings, &app, &name, portable).map(|()| 0),
+            ..
+        }) => commands::new::run(global, &settings, &app, &name, portable).map(|()| 0),
+        // Printed before the runtime starts; here for completeness.
+        Some(Command::Completions { shell }) => {
+            print_completions(shell);
+            Ok(0)
+        }
     }
 }
 

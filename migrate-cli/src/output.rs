@@ -4,12 +4,14 @@ use migrate_core::Error;
 use serde_json::json;
 
 use crate::cli::Format;
+use crate::config::Settings;
+use crate::style::{self, Paint};
 
 /// Prints an error: text on stderr, or a JSON document on stdout with the
 /// same text and the exit code.
 pub fn error(format: Format, e: &Error) {
     match format {
-        Format::Text => eprintln!("error: {e}"),
+        Format::Text => eprintln!("{} {e}", style::err("error:", Paint::Failed)),
         Format::Json => crate::print_json(&json!({
             "error": {
                 "kind": kind(e),
@@ -17,6 +19,22 @@ pub fn error(format: Format, e: &Error) {
                 "exit_code": e.exit_code(),
             }
         })),
+    }
+}
+
+/// The first line of every command that connects: which database, its
+/// password hidden, and what chose it, so that a surprise (a stray `.env`, a
+/// variable left set) is seen before it does harm. On standard error, as
+/// cargo's own status lines are: standard output stays the report alone,
+/// for pipes and for the exact text scripts read. JSON documents carry the
+/// same as `database` and `database_from` instead.
+pub fn database_line(format: Format, settings: &Settings) {
+    if format == Format::Text {
+        eprintln!(
+            "Database: {} {}",
+            migrate_core::redact::redact_url(&settings.url),
+            style::err(format_args!("(from {})", settings.url_from), Paint::Dim)
+        );
     }
 }
 

@@ -49,6 +49,7 @@ pub mod source;
 pub mod split;
 pub mod status;
 pub mod store;
+pub mod suggest;
 #[cfg(any(test, feature = "testkit"))]
 pub mod testkit;
 

@@ -14,6 +14,7 @@ use serde_json::json;
 use crate::cli::{CheckArgs, Global};
 use crate::config::Settings;
 use crate::registry::{Engine, Registry};
+use crate::style::{self, Paint};
 
 /// One engine's part of the check.
 struct EngineCheck {
@@ -381,6 +382,18 @@ fn symbol(report: &StaticReport, proof: &Proof) -> &'static str {
     }
 }
 
+/// A cell's symbol in its colour.
+fn paint_symbol(symbol: &str) -> String {
+    let paint = match symbol {
+        "✓" => Paint::Ok,
+        "✗" => Paint::Failed,
+        "!" => Paint::Warning,
+        "≈" => Paint::Notice,
+        _ => Paint::Dim,
+    };
+    style::out(symbol, paint)
+}
+
 fn print_text(order: &[MigrationKey], checks: &[EngineCheck]) {
     if order.is_empty() {
         outln!("No migrations.");
@@ -404,7 +417,9 @@ fn print_text(order: &[MigrationKey], checks: &[EngineCheck]) {
         let mut line = format!("{:width$}", key.to_string());
         for c in checks {
             let cell = c.cells.get(key).map(|(r, p)| symbol(r, p)).unwrap_or("-");
-            line.push_str(&format!("  {cell:^8}"));
+            // Padded first: escape codes have no width.
+            let padded = format!("  {cell:^8}");
+            line.push_str(&padded.replacen(cell, &paint_symbol(cell), 1));
         }
         outln!("{}", line.trim_end());
     }
@@ -426,12 +441,12 @@ fn print_text(order: &[MigrationKey], checks: &[EngineCheck]) {
                     Some(line) => format!("{}:{line}", f.file.display()),
                     None => f.file.display().to_string(),
                 };
-                block.push(format!(
-                    "    {} {}: {place}: {}",
-                    f.severity.name(),
-                    f.code,
-                    f.message
-                ));
+                let severity = match f.severity {
+                    Severity::Error => style::out(f.severity.name(), Paint::Failed),
+                    Severity::Warning => style::out(f.severity.name(), Paint::Warning),
+                    _ => f.severity.name().to_string(),
+                };
+                block.push(format!("    {severity} {}: {place}: {}", f.code, f.message));
             }
         }
         outln!("\n{key}");

@@ -26,7 +26,11 @@ pub async fn run(
         .filter(|e| app.is_none_or(|a| a == e.app))
         .collect();
     if crate::is_json(global.format) {
-        crate::print_json(&json!({"database": target, "log": entries}));
+        crate::print_json(&json!({
+            "database": target,
+            "database_from": settings.url_from.to_string(),
+            "log": entries,
+        }));
         return Ok(());
     }
     if entries.is_empty() {

@@ -1,8 +1,6 @@
 //! `migrate [APP [TARGET]]`: move apps forward or back, or only their
 //! history with `--fake`.
 
-use std::io::Write;
-
 use migrate_core::executor::{PreparedStep, Progress, RunOptions, StepReport, render};
 use migrate_core::plan::{Direction, PlanOptions, Request};
 use migrate_core::{Error, Migrator, Source};
@@ -10,7 +8,9 @@ use serde_json::json;
 
 use crate::cli::{Global, RunArgs};
 use crate::config::Settings;
+use crate::progress::Bar;
 use crate::registry::Registry;
+use crate::style::{self, Paint};
 
 /// Runs the default command.
 pub async fn run(
@@ -35,6 +35,13 @@ pub async fn run(
         allow_out_of_order: args.allow_out_of_order,
     };
     let (source, mut backend) = super::open(registry, settings, !global.dry_run).await?;
+    // An app no folder holds may be a mistyped command (`migrate
+    // showmigration`), which clap took for an app.
+    let app_has_no_folder = args.app.as_deref().is_some_and(|a| source.app(a).is_none());
+    let hint = |e: Error| match (&e, &args.app) {
+        (Error::Usage(_), Some(app)) if app_has_no_folder => command_hint(app).unwrap_or(e),
+        _ => e,
+    };
     let json = crate::is_json(global.format);
     let mut options = RunOptions {
         plan,
@@ -45,8 +52,11 @@ pub async fn run(
     };
     if global.dry_run {
         let migrator = Migrator::from_source(source).with_options(options);
-        let steps = migrator.plan(backend.as_mut(), &request).await?;
-        print_dry_run(&steps, backend.dialect(), json, &backend.target());
+        let steps = migrator
+            .plan(backend.as_mut(), &request)
+            .await
+            .map_err(hint)?;
+        print_dry_run(&steps, backend.dialect(), json, &backend.target(), settings);
         return Ok(0);
     }
     options.applied_by = Some(super::actor());
@@ -55,17 +65,20 @@ pub async fn run(
         json,
         show_plan: args.revert_orphans || args.rewind || args.prune,
         reports: Vec::new(),
-        open_line: false,
+        open_line: None,
+        bar: Bar::none(),
     };
     let migrator = Migrator::from_source(source).with_options(options);
     let result = migrator
         .execute(backend.as_mut(), &request, &mut printer)
-        .await;
+        .await
+        .map_err(hint);
     let target = backend.target();
     let nothing = nothing_to_do(&request, migrator.source(backend.dialect())?.as_ref());
     let _ = backend.close().await;
-    if printer.open_line {
-        outln!(" FAILED");
+    printer.bar.finish();
+    if let Some(line) = printer.open_line.take() {
+        outln!("{line}{}", style::out(" FAILED", Paint::Failed));
     }
     if json {
         let (error, code) = match &result {
@@ -77,6 +90,7 @@ pub async fn run(
         };
         crate::print_json(&json!({
             "database": target,
+            "database_from": settings.url_from.to_string(),
             "fake": args.fake,
             "steps": printer.reports,
             "error": error,
@@ -88,6 +102,15 @@ pub async fn run(
         outln!("{nothing}");
     }
     Ok(0)
+}
+
+/// `unknown app `showmigration`; did you mean the command
+/// `showmigrations`?` when the word is a typo of a command's name.
+fn command_hint(app: &str) -> Option<Error> {
+    let names = crate::command_names();
+    let close = migrate_core::suggest::closest(app, names.iter().map(String::as_str));
+    let hint = migrate_core::suggest::did_you_mean("the command ", &close)?;
+    Some(Error::Usage(format!("unknown app `{app}`; {hint}")))
 }
 
 fn nothing_to_do(request: &Request, source: &Source) -> String {
@@ -113,19 +136,34 @@ struct Printer {
     /// Print the whole plan before running it (history repairs).
     show_plan: bool,
     reports: Vec<StepReport>,
-    open_line: bool,
+    /// A step at work: what remains to print of its `  Applying X ...`
+    /// line before its ` OK` or ` FAILED` (nothing when printed at once;
+    /// the whole line while a progress bar may be drawn, which would cut
+    /// it).
+    open_line: Option<String>,
+    bar: Bar,
+}
+
+impl Printer {
+    fn print(&self, line: String) {
+        self.bar.print(|| outln!("{line}"));
+    }
 }
 
 impl Progress for Printer {
     fn planned(&mut self, steps: &[PreparedStep]) {
+        self.bar = Bar::for_run(steps.len(), !self.json);
         if self.json || !self.show_plan || steps.is_empty() {
             return;
         }
-        outln!("Plan:");
+        self.print("Plan:".to_string());
         for step in steps {
-            outln!("  {}", describe(step));
+            self.print(format!("  {}", describe(step)));
             for warning in &step.warnings {
-                outln!("    warning: {warning}");
+                self.print(format!(
+                    "    {} {warning}",
+                    style::out("warning:", Paint::Warning)
+                ));
             }
         }
     }
@@ -137,7 +175,10 @@ impl Progress for Printer {
         // With the plan shown, its warnings were shown with it.
         if !self.show_plan {
             for warning in &step.warnings {
-                outln!("  warning: {warning}");
+                self.print(format!(
+                    "  {} {warning}",
+                    style::out("warning:", Paint::Warning)
+                ));
             }
         }
         let verb = match step.direction {
@@ -145,19 +186,30 @@ impl Progress for Printer {
             Direction::Unapply => "Unapplying",
         };
         let fake = if step.fake { " (fake)" } else { "" };
-        out!("  {verb} {}{fake} ...", step.key);
-        let _ = std::io::stdout().flush();
-        self.open_line = true;
+        let line = format!("  {verb} {}{fake} ...", step.key);
+        self.bar.working_on(format!("{verb} {}{fake}", step.key));
+        if self.bar.is_active() {
+            self.open_line = Some(line);
+        } else {
+            // Shown at once, so that a slow statement is seen at work.
+            out!("{line}");
+            self.open_line = Some(String::new());
+        }
     }
 
     fn step_finished(&mut self, report: &StepReport) {
-        self.open_line = false;
+        let line = self.open_line.take().unwrap_or_default();
+        self.reports.push(report.clone());
         if self.json {
-            self.reports.push(report.clone());
             return;
         }
-        outln!(" OK ({} ms)", report.duration_ms);
-        self.reports.push(report.clone());
+        let ok = format!(
+            " {} ({} ms)",
+            style::out("OK", Paint::Ok),
+            report.duration_ms
+        );
+        self.print(format!("{line}{ok}"));
+        self.bar.step_done();
     }
 }
 
@@ -180,6 +232,7 @@ fn print_dry_run(
     dialect: &dyn migrate_core::Dialect,
     json: bool,
     target: &str,
+    settings: &Settings,
 ) {
     if json {
         let steps: Vec<serde_json::Value> = steps
@@ -196,7 +249,12 @@ fn print_dry_run(
                 })
             })
             .collect();
-        crate::print_json(&json!({"database": target, "dry_run": true, "steps": steps}));
+        crate::print_json(&json!({
+            "database": target,
+            "database_from": settings.url_from.to_string(),
+            "dry_run": true,
+            "steps": steps,
+        }));
         return;
     }
     if steps.is_empty() {

@@ -11,6 +11,7 @@ use serde_json::json;
 use crate::cli::{Global, RepairArgs};
 use crate::config::Settings;
 use crate::registry::Registry;
+use crate::style::{self, Paint};
 
 /// Runs `migrate repair [...]`.
 pub async fn run(
@@ -301,7 +302,7 @@ fn report(cases: &[Case], source: &Source, options: &RepairOptions, json: bool) 
                 Ok(plan) => {
                     outln!("    {command}");
                     for w in &plan.warnings {
-                        outln!("        warning: {w}");
+                        outln!("        {} {w}", style::out("warning:", Paint::Warning));
                     }
                     for sql in &plan.statements {
                         outln!("        {};", indent(sql, 8));
@@ -321,7 +322,7 @@ fn print_plan(plan: &RepairPlan) {
         plan.migration
     );
     for w in &plan.warnings {
-        outln!("  warning: {w}");
+        outln!("  {} {w}", style::out("warning:", Paint::Warning));
     }
     if plan.statements.is_empty() {
         outln!("  runs no statement");

@@ -7,6 +7,7 @@ use serde_json::json;
 use crate::cli::Global;
 use crate::config::Settings;
 use crate::registry::Registry;
+use crate::style::{self, Paint};
 
 /// Prints every migration and its state. With `check`, the exit code says
 /// whether anything needs attention: 1 when a migration is pending, part
@@ -30,6 +31,7 @@ pub async fn run(
     if crate::is_json(global.format) {
         crate::print_json(&json!({
             "database": target,
+            "database_from": settings.url_from.to_string(),
             "up_to_date": unsettled == 0,
             "migrations": entries,
         }));
@@ -39,9 +41,13 @@ pub async fn run(
     print_empty_downs(&entries);
     if check {
         if unsettled == 0 {
-            outln!("\nUp to date.");
+            outln!("\n{}", style::out("Up to date.", Paint::Ok));
         } else {
-            outln!("\nNot up to date ({target}): {}.", tally(&entries));
+            outln!(
+                "\n{} ({target}): {}.",
+                style::out("Not up to date", Paint::Warning),
+                tally(&entries)
+            );
         }
     }
     Ok(code)
@@ -102,11 +108,11 @@ fn print_text(entries: &[StatusEntry]) {
     let mut seen_states = Vec::new();
     for e in entries {
         if e.app != current_app {
-            outln!("{}", e.app);
+            outln!("{}", style::out(&e.app, Paint::Heading));
             current_app = &e.app;
         }
         let detail = detail(e);
-        outln!(" {} {}{}", e.state.marker(), e.name, detail);
+        outln!(" {} {}{}", marker(e.state), e.name, detail);
         if !seen_states.contains(&e.state) {
             seen_states.push(e.state);
         }
@@ -114,11 +120,25 @@ fn print_text(entries: &[StatusEntry]) {
     let abnormal: Vec<String> = seen_states
         .iter()
         .filter(|s| !matches!(s, MigrationState::Applied | MigrationState::Pending))
-        .map(|s| format!("{} {}", s.marker(), legend(*s)))
+        .map(|s| format!("{} {}", marker(*s), legend(*s)))
         .collect();
     if !abnormal.is_empty() {
         outln!("\n{}", abnormal.join("\n"));
     }
+}
+
+/// `[X]`, coloured by what the state asks of the reader.
+fn marker(state: MigrationState) -> String {
+    let paint = match state {
+        MigrationState::Applied => Paint::Ok,
+        MigrationState::Pending => return state.marker().to_string(),
+        MigrationState::Partial | MigrationState::Reverting => Paint::Failed,
+        MigrationState::Modified | MigrationState::Orphan | MigrationState::OutOfOrder => {
+            Paint::Warning
+        }
+        MigrationState::Running => Paint::Notice,
+    };
+    style::out(state.marker(), paint)
 }
 
 fn detail(e: &StatusEntry) -> String {

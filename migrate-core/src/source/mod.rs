@@ -29,6 +29,7 @@ use crate::backend::Dialect;
 use crate::dialect::SqlDialect;
 use crate::error::{Error, Result, SourceProblem};
 use crate::migration::{Migration, MigrationKey, number_of};
+use crate::suggest;
 
 pub use files::{Disk, Embedded, EmbeddedFile, Entry, Files, Kind, MAX_FILE_BYTES};
 use layout::{is_migration_extension, load_app};
@@ -219,7 +220,10 @@ impl Source {
         Error::Usage(if known.is_empty() {
             format!("unknown app `{app}`: {} holds no apps", self.dir.display())
         } else {
-            format!("unknown app `{app}`; apps: {}", known.join(", "))
+            let hint = suggest::did_you_mean("", &suggest::closest(app, known.iter().copied()))
+                .map(|h| format!("{h} "))
+                .unwrap_or_default();
+            format!("unknown app `{app}`; {hint}apps: {}", known.join(", "))
         })
     }
 
@@ -347,7 +351,10 @@ fn resolve_in<'a>(
     match matches.as_slice() {
         [one] => Ok(one),
         [] => Err(format!(
-            "app `{app}` has no migration `{target}`; it has: {}",
+            "app `{app}` has no migration `{target}`; {}it has: {}",
+            suggest::did_you_mean("", &closest_migrations(migrations, target))
+                .map(|h| format!("{h} "))
+                .unwrap_or_default(),
             if migrations.is_empty() {
                 "none".to_string()
             } else {
@@ -366,6 +373,27 @@ fn resolve_in<'a>(
                 .join(", ")
         )),
     }
+}
+
+/// The migrations whose name, or whose name without its number, is a typo
+/// away from `target`. A number alone is not spelled, it is chosen: no
+/// neighbour of `0009` is what its writer meant.
+fn closest_migrations<'a>(migrations: &'a [Migration], target: &str) -> Vec<&'a str> {
+    if target.bytes().all(|b| b.is_ascii_digit()) {
+        return Vec::new();
+    }
+    let by_name = suggest::closest(target, migrations.iter().map(|m| m.name.as_str()));
+    if !by_name.is_empty() {
+        return by_name;
+    }
+    // `add_dbo` for `0002_add_dob`: compare the words after the number.
+    let words = |name: &'a str| name.split_once('_').map_or(name, |(_, rest)| rest);
+    let near = suggest::closest(target, migrations.iter().map(|m| words(&m.name)));
+    migrations
+        .iter()
+        .map(|m| m.name.as_str())
+        .filter(|name| near.contains(&words(name)))
+        .collect()
 }
 
 fn valid_app_name(name: &str) -> bool {

@@ -353,6 +353,49 @@ fn resolve_targets() {
 }
 
 #[test]
+fn unknown_names_suggest_the_closest() {
+    let dir = tempfile::tempdir().unwrap();
+    for f in [
+        "patients/0001_initial.sql",
+        "patients/0002_add_dob.sql",
+        "patients/0003_add_dot.sql",
+        "tasks/0001_initial.sql",
+    ] {
+        write(dir.path(), f, "SELECT 1;\n");
+    }
+    let source = load(dir.path()).unwrap();
+    let err = source.resolve("patinets", "0001").unwrap_err();
+    assert_eq!(err.exit_code(), 2);
+    assert_eq!(
+        err.to_string(),
+        "unknown app `patinets`; did you mean `patients`? apps: patients, tasks"
+    );
+    let far = source.unknown_app("billing").to_string();
+    assert_eq!(far, "unknown app `billing`; apps: patients, tasks");
+    let typo = source.resolve("patients", "0002_add_bod").unwrap_err();
+    assert_eq!(typo.exit_code(), 2);
+    assert!(
+        typo.to_string().starts_with(
+            "app `patients` has no migration `0002_add_bod`; did you mean `0002_add_dob`? it has: "
+        ),
+        "{typo}"
+    );
+    // The words without the number, and every migration as near as the
+    // nearest.
+    let words = source
+        .resolve("patients", "add_do")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        words.contains("did you mean `0002_add_dob` or `0003_add_dot`?"),
+        "{words}"
+    );
+    // A number has no spelling to correct.
+    let number = source.resolve("patients", "0009").unwrap_err().to_string();
+    assert!(!number.contains("did you mean"), "{number}");
+}
+
+#[test]
 fn missing_folder_is_a_usage_error() {
     let dir = tempfile::tempdir().unwrap();
     let err = load(&dir.path().join("missing")).unwrap_err();

@@ -11,6 +11,7 @@ pub mod moves;
 pub mod portable;
 pub mod recovery;
 pub mod repair;
+pub mod terminal;
 
 use crate::harness::Ctx;
 
