@@ -197,6 +197,18 @@ pub(super) fn refuse_out_of_order(
     plan: &Plan,
     remaining: &HashSet<MigrationKey>,
 ) -> Result<()> {
+    // The highest applied migration of each app, found once: looking it up
+    // per pending step would cost pending x applied.
+    let mut highest: HashMap<&str, (u64, &MigrationKey)> = HashMap::new();
+    for key in remaining {
+        let Some(n) = number_of(&key.name) else {
+            continue;
+        };
+        let top = highest.entry(key.app.as_str()).or_insert((n, key));
+        if (n, key) > *top {
+            *top = (n, key);
+        }
+    }
     let mut found = Vec::new();
     for step in plan
         .steps
@@ -206,11 +218,9 @@ pub(super) fn refuse_out_of_order(
         let Some(m) = source.get(&step.key) else {
             continue;
         };
-        let later = remaining
-            .iter()
-            .filter(|k| k.app == m.app && number_of(&k.name).is_some_and(|n| n > m.number))
-            .max_by_key(|k| number_of(&k.name));
-        if let Some(later) = later {
+        if let Some((n, later)) = highest.get(m.app.as_str())
+            && *n > m.number
+        {
             found.push(format!(
                 "  {} is pending, but {} is already applied",
                 step.key, later

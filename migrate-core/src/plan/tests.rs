@@ -94,6 +94,28 @@ fn all_applies_everything_in_dependency_order() {
 }
 
 #[test]
+fn a_pending_migration_below_an_applied_one_is_refused_unless_allowed() {
+    let (_d, s) = clinic();
+    let history = applied(&s, &["patients:0001_init", "patients:0003_visit"]);
+    let Err(Error::Refused(text)) = run(&s, &history, Request::All) else {
+        panic!("applying 0002 under 0003 is refused");
+    };
+    assert!(
+        text.contains("patients:0002_dob is pending, but patients:0003_visit is already applied"),
+        "{text}"
+    );
+    let allowed = PlanOptions {
+        allow_out_of_order: true,
+        ..PlanOptions::default()
+    };
+    let plan = plan(&s, &history, &Request::All, allowed).unwrap();
+    assert_eq!(
+        steps(&plan),
+        ["+patients:0002_dob", "+tasks:0001_init", "+tasks:0002_link"]
+    );
+}
+
+#[test]
 fn one_app_pulls_in_its_dependencies_only() {
     let (_d, s) = clinic();
     assert_eq!(
