@@ -533,6 +533,18 @@ pub trait Backend: Send {
         crate::engines::inspect(self).await
     }
 
+    /// Reads only `tables` ([`crate::schema::Scope::Tables`] says how names
+    /// compare) and their triggers, as
+    /// [`Backend::inspect`] would read them; no views, no sequences. What
+    /// `migrate check`'s proof reads around each migration, so that the
+    /// proof does not grow with the square of the number of migrations.
+    /// The default filters the engine's catalog queries by name, or cuts
+    /// [`Backend::inspect`]'s schema down for an engine the core does not
+    /// know.
+    async fn inspect_tables(&mut self, tables: &[String]) -> Result<crate::schema::Schema> {
+        crate::engines::inspect_tables(self, tables).await
+    }
+
     /// Closes the connection, releasing the lock if it is held; the
     /// default just drops it.
     async fn close(self: Box<Self>) -> Result<()> {

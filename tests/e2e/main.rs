@@ -99,6 +99,7 @@ scenarios! {
     check::killed_check_leaves_no_scratch_database,
     check::check_cells_show_failures_and_what_depends_on_them,
     check::check_fixture_folder_on_a_real_engine,
+    check::the_proof_grows_linearly,
     portable::portable_errors_name_file_line_and_operation,
     portable::a_variant_replaces_a_portable_migration_on_one_engine,
     portable::dropped_not_null_column_unapplies_alike_everywhere,

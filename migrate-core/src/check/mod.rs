@@ -32,6 +32,7 @@ mod locking;
 mod narrowing;
 mod portability;
 pub mod proof;
+mod reach;
 mod rollback;
 mod rows;
 pub mod scratch;

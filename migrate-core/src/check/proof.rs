@@ -14,14 +14,15 @@ use std::collections::{BTreeSet, HashSet};
 
 use serde::Serialize;
 
-use super::rows;
 use super::{Finding, Severity};
+use super::{reach, rows};
 use crate::backend::{Backend, BackendExt};
-use crate::executor::{self, RunOptions, Silent};
+use crate::dialect::SqlDialect;
+use crate::executor::{RunOptions, Stepper};
 use crate::migration::{Migration, MigrationKey};
-use crate::plan::Request;
+use crate::plan::Direction;
 use crate::repair::{Repair, RepairOptions};
-use crate::schema::{self, Difference, Schema};
+use crate::schema::{self, Difference, Schema, Trigger};
 use crate::source::Source;
 
 /// How the first up went: serde `ok`, `error`, `not-run`.
@@ -115,8 +116,12 @@ impl Proof {
 pub struct Work {
     /// Schema inspections.
     pub inspections: usize,
-    /// Runs of the executor (ups and downs).
+    /// Tables those inspections read, all together.
+    pub tables_read: usize,
+    /// Steps run (ups and downs).
     pub runs: usize,
+    /// Times the history was read.
+    pub history_reads: usize,
 }
 
 /// Proves `selected` migrations of `source` (read for `backend`'s engine)
@@ -152,8 +157,8 @@ async fn prove_locked(
     let mut proofs = Vec::new();
     let mut broken: HashSet<MigrationKey> = HashSet::new();
     let mut counter = 0u64;
-    let mut known: Option<Schema> = None;
-    let options = RunOptions::default();
+    let mut known: Option<Known> = None;
+    let mut stepper = Stepper::new(RunOptions::default());
     for (i, m) in ordered.iter().enumerate() {
         if last.is_none_or(|l| i > l) {
             break;
@@ -179,34 +184,108 @@ async fn prove_locked(
         if !selected(m) {
             work.runs += 1;
             known = None;
-            if let Err(e) = apply(backend, source, m, &options).await {
+            if let Err(e) = stepper
+                .step(backend, source, &m.key(), Direction::Apply)
+                .await
+            {
                 broken.insert(m.key());
                 tracing::debug!(key = %m.key(), error = %e, "a migration before the checked ones failed");
             }
             continue;
         }
-        let proof = prove_one(backend, source, m, &options, &mut known, &mut counter, work).await;
+        let proof = prove_one(
+            backend,
+            source,
+            m,
+            &mut stepper,
+            &mut known,
+            &mut counter,
+            work,
+        )
+        .await;
         if proof.up != UpResult::Ok {
             broken.insert(m.key());
         }
         proofs.push((m.key(), proof));
     }
+    work.history_reads += stepper.history_reads();
     proofs
+}
+
+/// The whole schema of the scratch database as the proof last read it,
+/// kept up to date from what it reads around each migration: the next
+/// migration's schema before, without reading it again.
+struct Known(Schema);
+
+impl Known {
+    /// The part of the schema that reading `scope` on `family` returns.
+    fn within(&self, scope: Option<&[String]>, family: SqlDialect) -> Schema {
+        let mut schema = self.0.clone();
+        if let Some(tables) = scope {
+            schema.tables.retain(|name, _| covers(tables, family, name));
+            schema
+                .triggers
+                .retain(|_, t| covers(tables, family, &t.table));
+            schema.views.clear();
+            schema.sequences.clear();
+        }
+        schema
+    }
+
+    /// The schema once `read` (what `scope` reads, after a migration)
+    /// replaces what was known of it; `None` where the two reads may key
+    /// triggers differently (PostgreSQL names a trigger by its table too
+    /// when another table has one of the same name).
+    fn updated(self, scope: Option<&[String]>, family: SqlDialect, read: Schema) -> Option<Known> {
+        let Some(tables) = scope else {
+            return Some(Known(read));
+        };
+        let mut schema = self.0;
+        let touched = |t: &Trigger| covers(tables, family, &t.table);
+        if !read.triggers.is_empty() || schema.triggers.values().any(touched) {
+            return None;
+        }
+        schema
+            .tables
+            .retain(|name, _| !covers(tables, family, name));
+        schema.tables.extend(read.tables);
+        Some(Known(schema))
+    }
+}
+
+/// Whether reading `tables` on `family` returns the table `name`: names
+/// compare exactly on PostgreSQL, without case elsewhere
+/// ([`Scope::Tables`]).
+fn covers(tables: &[String], family: SqlDialect, name: &str) -> bool {
+    match family {
+        SqlDialect::Postgres => tables.iter().any(|t| t == name),
+        _ => tables.iter().any(|t| t.eq_ignore_ascii_case(name)),
+    }
 }
 
 async fn prove_one(
     backend: &mut dyn Backend,
     source: &Source,
     m: &Migration,
-    options: &RunOptions,
-    known: &mut Option<Schema>,
+    stepper: &mut Stepper,
+    known: &mut Option<Known>,
     counter: &mut u64,
     work: &mut Work,
 ) -> Proof {
     let mut proof = Proof::not_run();
-    let before = match known.take() {
-        Some(schema) => schema,
-        None => match inspect(backend, work).await {
+    let family = backend.dialect().sql_dialect();
+    let scope = reach::tables_named(m, family);
+    let scope = scope.as_deref();
+    let model = match known.take() {
+        Some(k) => Some(k),
+        None => match inspect(backend, None, work).await {
+            Ok(schema) => Some(Known(schema)),
+            Err(_) => None,
+        },
+    };
+    let before = match &model {
+        Some(k) => k.within(scope, family),
+        None => match inspect(backend, scope, work).await {
             Ok(s) => s,
             Err(e) => {
                 proof.findings.push(finding(
@@ -221,7 +300,10 @@ async fn prove_one(
         },
     };
     work.runs += 1;
-    if let Err(e) = apply(backend, source, m, options).await {
+    if let Err(e) = stepper
+        .step(backend, source, &m.key(), Direction::Apply)
+        .await
+    {
         proof.up = UpResult::Error;
         proof.findings.push(finding(
             "up-failed",
@@ -230,11 +312,11 @@ async fn prove_one(
             m,
             failing_line(&e),
         ));
-        clean_up(backend, source, m).await;
+        clean_up(backend, source, m, stepper).await;
         return proof;
     }
     proof.up = UpResult::Ok;
-    let Ok(after) = inspect(backend, work).await else {
+    let Ok(after) = inspect(backend, scope, work).await else {
         return proof;
     };
     let touched = touched_tables(&before, &after);
@@ -258,11 +340,14 @@ async fn prove_one(
     }
     if m.down.is_none() {
         proof.down = DownResult::Missing;
-        *known = Some(after);
+        *known = model.and_then(|k| k.updated(scope, family, after));
         return proof;
     }
     work.runs += 1;
-    if let Err(e) = unapply(backend, source, m, options).await {
+    if let Err(e) = stepper
+        .step(backend, source, &m.key(), Direction::Unapply)
+        .await
+    {
         proof.down = DownResult::Error;
         proof.findings.push(finding(
             "down-failed",
@@ -274,7 +359,7 @@ async fn prove_one(
             m,
             failing_line(&e),
         ));
-        clean_up(backend, source, m).await;
+        clean_up(backend, source, m, stepper).await;
         return proof;
     }
     proof.down = DownResult::Ok;
@@ -305,7 +390,7 @@ async fn prove_one(
             ));
         }
     }
-    let Ok(restored) = inspect(backend, work).await else {
+    let Ok(restored) = inspect(backend, scope, work).await else {
         return proof;
     };
     let back = schema::diff(&before, &restored);
@@ -316,7 +401,10 @@ async fn prove_one(
         "after unapplying it, the schema differs from before it",
     );
     work.runs += 1;
-    if let Err(e) = apply(backend, source, m, options).await {
+    if let Err(e) = stepper
+        .step(backend, source, &m.key(), Direction::Apply)
+        .await
+    {
         proof.roundtrip = Roundtrip::Differs;
         proof.findings.push(finding(
             "reapply-failed",
@@ -328,10 +416,10 @@ async fn prove_one(
             m,
             failing_line(&e),
         ));
-        clean_up(backend, source, m).await;
+        clean_up(backend, source, m, stepper).await;
         return proof;
     }
-    let Ok(again) = inspect(backend, work).await else {
+    let Ok(again) = inspect(backend, scope, work).await else {
         return proof;
     };
     let forth = schema::diff(&after, &again);
@@ -346,13 +434,23 @@ async fn prove_one(
     } else {
         Roundtrip::Differs
     };
-    *known = Some(again);
+    *known = model.and_then(|k| k.updated(scope, family, again));
     proof
 }
 
-async fn inspect(backend: &mut dyn Backend, work: &mut Work) -> crate::Result<Schema> {
+/// Reads the tables `scope` names, or the whole schema.
+async fn inspect(
+    backend: &mut dyn Backend,
+    scope: Option<&[String]>,
+    work: &mut Work,
+) -> crate::Result<Schema> {
     work.inspections += 1;
-    backend.inspect().await
+    let schema = match scope {
+        Some(tables) => backend.inspect_tables(tables).await?,
+        None => backend.inspect().await?,
+    };
+    work.tables_read += schema.tables.len();
+    Ok(schema)
 }
 
 /// Records differences: a warning, or information when every one of them
@@ -403,45 +501,15 @@ fn depends_on(source: &Source, m: &Migration) -> Vec<MigrationKey> {
     deps
 }
 
-async fn apply(
-    backend: &mut dyn Backend,
-    source: &Source,
-    m: &Migration,
-    options: &RunOptions,
-) -> crate::Result<()> {
-    let request = Request::To {
-        app: m.app.clone(),
-        target: m.name.clone(),
-    };
-    executor::migrate_locked(backend, source, &request, options, &mut Silent)
-        .await
-        .map(|_| ())
-}
-
-async fn unapply(
-    backend: &mut dyn Backend,
-    source: &Source,
-    m: &Migration,
-    options: &RunOptions,
-) -> crate::Result<()> {
-    let list = source.app(&m.app).unwrap_or_default();
-    let at = list.iter().position(|x| x.name == m.name).unwrap_or(0);
-    let target = match at {
-        0 => "zero".to_string(),
-        _ => list[at - 1].name.clone(),
-    };
-    let request = Request::To {
-        app: m.app.clone(),
-        target,
-    };
-    executor::migrate_locked(backend, source, &request, options, &mut Silent)
-        .await
-        .map(|_| ())
-}
-
 /// After a failure that left the migration part way, undoes what ran so
 /// that the other apps can go on.
-async fn clean_up(backend: &mut dyn Backend, source: &Source, m: &Migration) {
+async fn clean_up(
+    backend: &mut dyn Backend,
+    source: &Source,
+    m: &Migration,
+    stepper: &mut Stepper,
+) {
+    stepper.forget();
     let partial = backend
         .load_history()
         .await

@@ -11,6 +11,8 @@ pub mod mysql;
 pub mod postgres;
 pub mod sqlite;
 
+use crate::schema::Scope;
+
 /// The dialect of an engine the core knows, by its family of syntax.
 pub fn dialect(family: crate::SqlDialect) -> Option<&'static dyn crate::Dialect> {
     match family {
@@ -63,10 +65,35 @@ pub async fn capture<B: crate::Backend + ?Sized>(
 pub async fn inspect<B: crate::Backend + ?Sized>(
     backend: &mut B,
 ) -> crate::Result<crate::schema::Schema> {
+    inspect_scope(backend, Scope::All).await
+}
+
+/// Reads `tables` (and their triggers) of the database `backend` is
+/// connected to: with the catalog queries of its engine, filtered by name,
+/// when the core knows it; else [`crate::Backend::inspect`] cut down to
+/// them. What [`crate::Backend::inspect_tables`] does unless a backend says
+/// otherwise.
+pub async fn inspect_tables<B: crate::Backend + ?Sized>(
+    backend: &mut B,
+    tables: &[String],
+) -> crate::Result<crate::schema::Schema> {
+    let scope = Scope::Tables(tables);
     match backend.dialect().sql_dialect() {
-        crate::SqlDialect::Sqlite => sqlite::inspect::inspect(backend).await,
-        crate::SqlDialect::Postgres => postgres::inspect::inspect(backend).await,
-        crate::SqlDialect::Mysql => mysql::inspect::inspect(backend).await,
+        crate::SqlDialect::Sqlite | crate::SqlDialect::Postgres | crate::SqlDialect::Mysql => {
+            inspect_scope(backend, scope).await
+        }
+        _ => Ok(backend.inspect().await?.within(scope)),
+    }
+}
+
+async fn inspect_scope<B: crate::Backend + ?Sized>(
+    backend: &mut B,
+    scope: Scope<'_>,
+) -> crate::Result<crate::schema::Schema> {
+    match backend.dialect().sql_dialect() {
+        crate::SqlDialect::Sqlite => sqlite::inspect::inspect(backend, scope).await,
+        crate::SqlDialect::Postgres => postgres::inspect::inspect(backend, scope).await,
+        crate::SqlDialect::Mysql => mysql::inspect::inspect(backend, scope).await,
         _ => Err(crate::Error::Unsupported(format!(
             "the schema of {} cannot be inspected: the core knows no catalog queries for {}",
             backend.target(),

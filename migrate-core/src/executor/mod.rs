@@ -122,20 +122,6 @@ pub async fn migrate(
     Ok(reports)
 }
 
-/// [`migrate`] for a caller that already holds the migration lock (and
-/// keeps it): `migrate check`'s proof runs hundreds of steps on a scratch
-/// database it alone uses, and taking the lock for each would double the
-/// round trips of a small migration.
-pub async fn migrate_locked(
-    backend: &mut dyn Backend,
-    source: &Source,
-    request: &Request,
-    options: &RunOptions,
-    progress: &mut dyn Progress,
-) -> Result<Vec<StepReport>> {
-    locked_run(backend, source, request, options, progress).await
-}
-
 async fn locked_run(
     backend: &mut dyn Backend,
     source: &Source,
@@ -157,46 +143,158 @@ async fn locked_run(
         backend.ensure_history().await?;
     }
     progress.planned(&steps);
-    let records: HashMap<MigrationKey, HistoryRecord> =
+    let mut records: HashMap<MigrationKey, HistoryRecord> =
         history.into_iter().map(|r| (r.key(), r)).collect();
     let mut reports = Vec::with_capacity(steps.len());
     for step in &steps {
-        progress.step_started(step);
-        let started = Instant::now();
-        let record = match step.direction {
-            Direction::Apply => new_record(
-                source.get(&step.key).expect("applied steps have files"),
-                options,
-            ),
-            Direction::Unapply => records
-                .get(&step.key)
-                .cloned()
-                .expect("the planner unapplies only recorded migrations"),
-        };
-        if step.fake && record.state != RecordState::Applied {
-            crate::repair::check_forgettable(&mut *backend, source, &record).await?;
-        }
-        let mut runner = StepRunner {
-            backend: &mut *backend,
-            step,
-            record,
-            actor: options.applied_by.clone(),
-            fault_prefix: "",
-        };
-        runner.run().await?;
-        let report = StepReport {
-            app: step.key.app.clone(),
-            name: step.key.name.clone(),
-            direction: step.direction,
-            mode: step.mode,
-            fake: step.fake,
-            statements: if step.fake { 0 } else { step.statements.len() },
-            duration_ms: started.elapsed().as_millis() as u64,
-        };
-        progress.step_finished(&report);
-        reports.push(report);
+        reports.push(run_step(backend, source, step, &mut records, options, progress).await?);
     }
     Ok(reports)
+}
+
+/// Runs one prepared step and brings `records` (the history as read before
+/// the run) up to date with it.
+async fn run_step(
+    backend: &mut dyn Backend,
+    source: &Source,
+    step: &PreparedStep,
+    records: &mut HashMap<MigrationKey, HistoryRecord>,
+    options: &RunOptions,
+    progress: &mut dyn Progress,
+) -> Result<StepReport> {
+    progress.step_started(step);
+    let started = Instant::now();
+    let record = match step.direction {
+        Direction::Apply => new_record(
+            source.get(&step.key).expect("applied steps have files"),
+            options,
+        ),
+        Direction::Unapply => records
+            .get(&step.key)
+            .cloned()
+            .expect("the planner unapplies only recorded migrations"),
+    };
+    if step.fake && record.state != RecordState::Applied {
+        crate::repair::check_forgettable(&mut *backend, source, &record).await?;
+    }
+    let mut runner = StepRunner {
+        backend: &mut *backend,
+        step,
+        record,
+        actor: options.applied_by.clone(),
+        fault_prefix: "",
+    };
+    runner.run().await?;
+    match step.direction {
+        Direction::Apply => {
+            records.insert(step.key.clone(), runner.record);
+        }
+        Direction::Unapply => {
+            records.remove(&step.key);
+        }
+    }
+    let report = StepReport {
+        app: step.key.app.clone(),
+        name: step.key.name.clone(),
+        direction: step.direction,
+        mode: step.mode,
+        fake: step.fake,
+        statements: if step.fake { 0 } else { step.statements.len() },
+        duration_ms: started.elapsed().as_millis() as u64,
+    };
+    progress.step_finished(&report);
+    Ok(report)
+}
+
+/// Moves single migrations up and down under a lock its caller holds,
+/// keeping the history in memory between steps instead of reading and
+/// planning it all again for each: `migrate check`'s proof moves hundreds
+/// of migrations three times each on a scratch database it alone uses, and
+/// a full run per step would make it quadratic in the number of
+/// migrations. The caller orders the steps (dependencies first); nothing
+/// here plans.
+pub struct Stepper {
+    records: HashMap<MigrationKey, HistoryRecord>,
+    /// A step failed or something else wrote the history: read it again
+    /// before the next step.
+    stale: bool,
+    history_reads: usize,
+    options: RunOptions,
+}
+
+impl Stepper {
+    /// A stepper that reads the history before its first step, creating
+    /// the history tables if needed.
+    pub fn new(options: RunOptions) -> Stepper {
+        Stepper {
+            records: HashMap::new(),
+            stale: true,
+            history_reads: 0,
+            options,
+        }
+    }
+
+    /// How many times the history was read: once, unless a step failed or
+    /// [`Stepper::forget`] was called.
+    pub fn history_reads(&self) -> usize {
+        self.history_reads
+    }
+
+    /// Says that something else changed the history (a repair): it is read
+    /// again before the next step.
+    pub fn forget(&mut self) {
+        self.stale = true;
+    }
+
+    /// Applies or unapplies `key`, as `migrate` would run that one step.
+    pub async fn step(
+        &mut self,
+        backend: &mut dyn Backend,
+        source: &Source,
+        key: &MigrationKey,
+        direction: Direction,
+    ) -> Result<StepReport> {
+        if self.stale {
+            backend.ensure_history().await?;
+            self.records = backend
+                .load_history()
+                .await?
+                .into_iter()
+                .map(|r| (r.key(), r))
+                .collect();
+            self.stale = false;
+            self.history_reads += 1;
+        }
+        let plan_step = crate::plan::Step {
+            key: key.clone(),
+            direction,
+            fake: false,
+        };
+        let record = self.records.get(key);
+        if direction == Direction::Unapply && record.is_none() {
+            return Err(Error::Refused(format!("{key} is not applied")));
+        }
+        let step = prepare::prepare_step(
+            source,
+            record,
+            &plan_step,
+            backend.dialect(),
+            self.options.prefer_file_down,
+        )?;
+        let result = run_step(
+            backend,
+            source,
+            &step,
+            &mut self.records,
+            &self.options,
+            &mut Silent,
+        )
+        .await;
+        if result.is_err() {
+            self.stale = true;
+        }
+        result
+    }
 }
 
 /// The history row of a migration about to be applied.

@@ -74,19 +74,23 @@ pub fn prepare_plan(
         history.iter().map(|r| (r.key(), r)).collect();
     plan.steps
         .iter()
-        .map(|step| prepare_step(source, &records, step, dialect, prefer_file_down))
+        .map(|step| {
+            let record = records.get(&step.key).copied();
+            prepare_step(source, record, step, dialect, prefer_file_down)
+        })
         .collect()
 }
 
-fn prepare_step(
+/// Checks one step and resolves its statements; `record` is the step's
+/// history row, if it has one.
+pub(crate) fn prepare_step(
     source: &Source,
-    records: &HashMap<MigrationKey, &HistoryRecord>,
+    record: Option<&HistoryRecord>,
     step: &Step,
     dialect: &dyn Dialect,
     prefer_file_down: bool,
 ) -> Result<PreparedStep> {
     let migration = source.get(&step.key);
-    let record = records.get(&step.key).copied();
     let mut prepared = match step.direction {
         Direction::Apply => {
             let m = migration.expect("the planner applies only migrations it has files for");

@@ -63,6 +63,72 @@ use serde::Serialize;
 
 pub use diff::{ColumnChange, Difference, diff};
 
+/// Which part of a schema an inspection reads.
+#[derive(Debug, Clone, Copy)]
+pub enum Scope<'a> {
+    /// Every table, view, trigger and sequence.
+    All,
+    /// Only these tables, with their triggers; no views and no sequences.
+    /// Names are compared without case on SQLite and MySQL, exactly on
+    /// PostgreSQL (whose catalog index serves only that): give a name
+    /// both as written and lower-cased, as PostgreSQL folds unquoted ones. What one migration's statements name is all
+    /// it can change, and reading only that keeps `migrate check`'s proof
+    /// linear in the number of migrations.
+    Tables(&'a [String]),
+}
+
+impl Scope<'_> {
+    /// Whether views and sequences are read.
+    pub fn whole(&self) -> bool {
+        matches!(self, Scope::All)
+    }
+
+    /// Whether `table` is read.
+    pub fn keeps(&self, table: &str) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Tables(names) => names.iter().any(|n| n.eq_ignore_ascii_case(table)),
+        }
+    }
+
+    /// An SQL condition, to follow others with `AND`, that keeps the rows
+    /// whose `column` names a table in scope, compared without case: empty
+    /// for [`Scope::All`]. `backslash_escapes` for MySQL's string literals.
+    pub(crate) fn condition(&self, column: &str, backslash_escapes: bool) -> String {
+        self.list(column, backslash_escapes, |n| n.to_lowercase(), true)
+    }
+
+    /// [`Scope::condition`] comparing names exactly, so that the catalog's
+    /// index on names serves it: for an engine that folds unquoted names
+    /// to one case, given both the names as written and as folded.
+    pub(crate) fn exact_condition(&self, column: &str) -> String {
+        self.list(column, false, str::to_string, false)
+    }
+
+    fn list(
+        &self,
+        column: &str,
+        backslash_escapes: bool,
+        spell: impl Fn(&str) -> String,
+        lower: bool,
+    ) -> String {
+        match self {
+            Scope::All => String::new(),
+            Scope::Tables([]) => " AND 1 = 0".to_string(),
+            Scope::Tables(names) => {
+                let list: Vec<String> = names
+                    .iter()
+                    .map(|n| crate::portable::render::string_literal(&spell(n), backslash_escapes))
+                    .collect();
+                match lower {
+                    true => format!(" AND lower({column}) IN ({})", list.join(", ")),
+                    false => format!(" AND {column} IN ({})", list.join(", ")),
+                }
+            }
+        }
+    }
+}
+
 /// Every object of one database (or PostgreSQL schema) that a migration
 /// changes, by name.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
@@ -255,6 +321,18 @@ impl Schema {
             .into_iter()
             .map(|(name, table)| (name, table.sorted()))
             .collect();
+        self
+    }
+
+    /// The part of this schema that `scope` reads.
+    pub fn within(mut self, scope: Scope<'_>) -> Schema {
+        if scope.whole() {
+            return self;
+        }
+        self.tables.retain(|name, _| scope.keeps(name));
+        self.triggers.retain(|_, t| scope.keeps(&t.table));
+        self.views.clear();
+        self.sequences.clear();
         self
     }
 

@@ -9,6 +9,7 @@
 //! engine holds, through the backend the `migrate` binary would use for
 //! the scratch database's URL.
 
+use migrate_core::Backend;
 use migrate_core::backend::ConnectOptions;
 use migrate_core::schema::{ForeignKey, Schema, Table};
 
@@ -16,6 +17,18 @@ use super::db::Scratch;
 
 /// The schema of the scratch database, without the history tables.
 pub async fn schema(db: &Scratch) -> Schema {
+    let mut backend = connect(db).await;
+    let schema = backend
+        .inspect()
+        .await
+        .unwrap_or_else(|e| panic!("cannot inspect {}: {e}", db.url));
+    let _ = backend.close().await;
+    schema
+}
+
+/// A connection to the scratch database through the backend the `migrate`
+/// binary would use for its URL.
+pub async fn connect(db: &Scratch) -> Box<dyn Backend> {
     let registry = migrate_cli::Registry::builtin();
     let engine = registry
         .for_url(&db.url)
@@ -24,16 +37,10 @@ pub async fn schema(db: &Scratch) -> Schema {
         create: false,
         ..ConnectOptions::default()
     };
-    let mut backend = engine
+    engine
         .connect(&db.url, &options)
         .await
-        .unwrap_or_else(|e| panic!("cannot connect to {}: {e}", db.url));
-    let schema = backend
-        .inspect()
-        .await
-        .unwrap_or_else(|e| panic!("cannot inspect {}: {e}", db.url));
-    let _ = backend.close().await;
-    schema
+        .unwrap_or_else(|e| panic!("cannot connect to {}: {e}", db.url))
 }
 
 /// Engine-neutral description of every user table (then of views,

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::harness::{Ctx, Kind};
+use crate::harness::{Ctx, Kind, Scratch};
 
 /// Four migrations that show one cell value each on the engine in use.
 fn project(ctx: &Ctx) {
@@ -397,4 +397,71 @@ pub async fn check_fixture_folder_on_a_real_engine(ctx: Arc<Ctx>) {
     assert_eq!(short["up"], "ok", "{short}");
     assert_eq!(short["down"], "ok", "{short}");
     assert!(ctx.db.tables().await.is_empty());
+}
+
+/// Proves `n` migrations of the kind the benchmark uses (a table, its index,
+/// rows, a column, an update; down drops the table) on a new scratch
+/// database of `kind`, and returns the work counts and the proofs.
+async fn prove_generated(
+    kind: Kind,
+    n: usize,
+) -> (
+    migrate_core::check::proof::Work,
+    Vec<migrate_core::check::proof::Proof>,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("bench");
+    std::fs::create_dir(&app).unwrap();
+    for i in 0..n {
+        std::fs::write(
+            app.join(format!("{:04}_m{i}.sql", i + 1)),
+            format!(
+                "-- migrate:up\nCREATE TABLE t{i} (id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL, n INTEGER);\n\
+                 CREATE INDEX t{i}_name ON t{i} (name);\n\
+                 INSERT INTO t{i} (id, name, n) VALUES (1, 'a', 1), (2, 'b', 2);\n\
+                 ALTER TABLE t{i} ADD COLUMN note VARCHAR(100);\n\
+                 UPDATE t{i} SET note = name;\n\
+                 -- migrate:down\nDROP TABLE t{i};\n"
+            ),
+        )
+        .unwrap();
+    }
+    let db = Scratch::create(kind).await.unwrap();
+    let mut backend = crate::harness::shape::connect(&db).await;
+    let source = migrate_core::Source::load_for(dir.path(), backend.dialect()).unwrap();
+    let mut work = migrate_core::check::proof::Work::default();
+    let proofs =
+        migrate_core::check::proof::prove(backend.as_mut(), &source, &|_| true, &mut work).await;
+    let _ = backend.close().await;
+    db.drop_database().await;
+    (work, proofs.into_iter().map(|(_, p)| p).collect())
+}
+
+/// The proof reads the history once and, around each migration, only the
+/// tables it names: twice the migrations, twice the work.
+pub async fn the_proof_grows_linearly(ctx: Arc<Ctx>) {
+    let (small, proofs) = prove_generated(ctx.kind(), 10).await;
+    assert_eq!(proofs.len(), 10);
+    for proof in &proofs {
+        assert_eq!(
+            proof.roundtrip,
+            migrate_core::check::proof::Roundtrip::Exact,
+            "{proof:?}"
+        );
+    }
+    let (large, _) = prove_generated(ctx.kind(), 20).await;
+    assert_eq!(small.history_reads, 1, "{small:?}");
+    assert_eq!(large.history_reads, 1, "{large:?}");
+    assert_eq!(large.runs, 2 * small.runs, "{small:?} {large:?}");
+    // One read of the whole (empty) schema, then three per migration: after
+    // its up, after its down, after its second up; the schema before it is
+    // known from the reads before.
+    assert_eq!(small.inspections, 3 * 10 + 1, "{small:?}");
+    assert_eq!(large.inspections, 3 * 20 + 1, "{large:?}");
+    // Each migration's table is read after the up and after the second up
+    // (before the up and after the down it does not exist): two reads per
+    // migration. Reading the whole schema each time would grow with the
+    // square of the number of migrations.
+    assert_eq!(small.tables_read, 2 * 10, "{small:?}");
+    assert_eq!(large.tables_read, 2 * 20, "{large:?}");
 }

@@ -27,7 +27,9 @@ use crate::dialect::SqlDialect;
 use crate::error::Result;
 use crate::schema::normalize::{self, data_type, default_value, expression};
 use crate::schema::row::rows;
-use crate::schema::{Check, Column, ForeignKey, Index, Schema, Table, Trigger, View, own_tables};
+use crate::schema::{
+    Check, Column, ForeignKey, Index, Schema, Scope, Table, Trigger, View, own_tables,
+};
 
 const MY: SqlDialect = SqlDialect::Mysql;
 
@@ -39,15 +41,18 @@ struct Features {
     checks_name_their_table: bool,
 }
 
-/// Reads the schema of `backend`'s database.
-pub async fn inspect<B: Backend + ?Sized>(backend: &mut B) -> Result<Schema> {
+/// Reads `scope` of `backend`'s database.
+pub async fn inspect<B: Backend + ?Sized>(backend: &mut B, scope: Scope<'_>) -> Result<Schema> {
     let features = features(backend).await?;
     let own = own_tables(backend.location());
     let mut tables: BTreeMap<String, Table> = rows(
         backend,
         "tables",
-        "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() \
-         AND TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED') ORDER BY TABLE_NAME",
+        &format!(
+            "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() \
+             AND TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED'){} ORDER BY TABLE_NAME",
+            in_scope(scope, "TABLE_NAME")
+        ),
         &[],
     )
     .await?
@@ -57,15 +62,18 @@ pub async fn inspect<B: Backend + ?Sized>(backend: &mut B) -> Result<Schema> {
     .map(|name| (name.clone(), Table::new(name)))
     .collect();
 
-    columns(backend, &mut tables, &features).await?;
-    indexes(backend, &mut tables, &features).await?;
-    foreign_keys(backend, &mut tables).await?;
+    columns(backend, &mut tables, &features, scope).await?;
+    indexes(backend, &mut tables, &features, scope).await?;
+    foreign_keys(backend, &mut tables, scope).await?;
     if features.checks {
-        checks(backend, &mut tables, &features).await?;
+        checks(backend, &mut tables, &features, scope).await?;
     }
     let database = backend.location().database.clone();
-    let views = views(backend, &database).await?;
-    let triggers = triggers(backend, &tables).await?;
+    let views = match scope.whole() {
+        true => views(backend, &database).await?,
+        false => BTreeMap::new(),
+    };
+    let triggers = triggers(backend, &tables, scope).await?;
     Ok(Schema {
         tables,
         views,
@@ -73,6 +81,11 @@ pub async fn inspect<B: Backend + ?Sized>(backend: &mut B) -> Result<Schema> {
         sequences: BTreeMap::new(),
     }
     .sorted())
+}
+
+/// `AND` the condition that `column` names a table in scope.
+fn in_scope(scope: Scope<'_>, column: &str) -> String {
+    scope.condition(column, true)
 }
 
 async fn features<B: Backend + ?Sized>(backend: &mut B) -> Result<Features> {
@@ -104,13 +117,17 @@ async fn columns<B: Backend + ?Sized>(
     backend: &mut B,
     tables: &mut BTreeMap<String, Table>,
     features: &Features,
+    scope: Scope<'_>,
 ) -> Result<()> {
     let found = rows(
         backend,
         "columns",
-        "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA \
-         FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() \
-         ORDER BY TABLE_NAME, ORDINAL_POSITION",
+        &format!(
+            "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA \
+             FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE(){} \
+             ORDER BY TABLE_NAME, ORDINAL_POSITION",
+            in_scope(scope, "TABLE_NAME")
+        ),
         &[],
     )
     .await?;
@@ -145,16 +162,18 @@ async fn indexes<B: Backend + ?Sized>(
     backend: &mut B,
     tables: &mut BTreeMap<String, Table>,
     features: &Features,
+    scope: Scope<'_>,
 ) -> Result<()> {
     let sql = format!(
         "SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, COLLATION, SUB_PART, {} \
-         FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() \
+         FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE(){} \
          ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX",
         if features.index_expressions {
             "EXPRESSION"
         } else {
             "NULL"
-        }
+        },
+        in_scope(scope, "TABLE_NAME")
     );
     for row in rows(backend, "indexes", &sql, &[]).await? {
         let Some(table) = tables.get_mut(&row.text(0)) else {
@@ -195,19 +214,23 @@ async fn indexes<B: Backend + ?Sized>(
 async fn foreign_keys<B: Backend + ?Sized>(
     backend: &mut B,
     tables: &mut BTreeMap<String, Table>,
+    scope: Scope<'_>,
 ) -> Result<()> {
     let found = rows(
         backend,
         "foreign keys",
-        "SELECT k.TABLE_NAME, k.CONSTRAINT_NAME, k.COLUMN_NAME, \
+        &format!(
+            "SELECT k.TABLE_NAME, k.CONSTRAINT_NAME, k.COLUMN_NAME, \
          k.REFERENCED_TABLE_SCHEMA = DATABASE(), k.REFERENCED_TABLE_NAME, \
          k.REFERENCED_COLUMN_NAME, r.UPDATE_RULE, r.DELETE_RULE, k.REFERENCED_TABLE_SCHEMA \
          FROM information_schema.KEY_COLUMN_USAGE k \
          JOIN information_schema.REFERENTIAL_CONSTRAINTS r \
            ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.TABLE_NAME = k.TABLE_NAME \
            AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME \
-         WHERE k.TABLE_SCHEMA = DATABASE() AND k.REFERENCED_TABLE_NAME IS NOT NULL \
+         WHERE k.TABLE_SCHEMA = DATABASE() AND k.REFERENCED_TABLE_NAME IS NOT NULL{} \
          ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION",
+            in_scope(scope, "k.TABLE_NAME")
+        ),
         &[],
     )
     .await?;
@@ -249,18 +272,25 @@ async fn checks<B: Backend + ?Sized>(
     backend: &mut B,
     tables: &mut BTreeMap<String, Table>,
     features: &Features,
+    scope: Scope<'_>,
 ) -> Result<()> {
     let sql = if features.checks_name_their_table {
-        "SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS \
-         WHERE CONSTRAINT_SCHEMA = DATABASE() ORDER BY TABLE_NAME, CONSTRAINT_NAME"
+        format!(
+            "SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS \
+             WHERE CONSTRAINT_SCHEMA = DATABASE(){} ORDER BY TABLE_NAME, CONSTRAINT_NAME",
+            in_scope(scope, "TABLE_NAME")
+        )
     } else {
-        "SELECT t.TABLE_NAME, c.CONSTRAINT_NAME, c.CHECK_CLAUSE \
-         FROM information_schema.TABLE_CONSTRAINTS t JOIN information_schema.CHECK_CONSTRAINTS c \
-           ON c.CONSTRAINT_SCHEMA = t.CONSTRAINT_SCHEMA AND c.CONSTRAINT_NAME = t.CONSTRAINT_NAME \
-         WHERE t.TABLE_SCHEMA = DATABASE() AND t.CONSTRAINT_TYPE = 'CHECK' \
-         ORDER BY t.TABLE_NAME, c.CONSTRAINT_NAME"
+        format!(
+            "SELECT t.TABLE_NAME, c.CONSTRAINT_NAME, c.CHECK_CLAUSE \
+             FROM information_schema.TABLE_CONSTRAINTS t JOIN information_schema.CHECK_CONSTRAINTS c \
+               ON c.CONSTRAINT_SCHEMA = t.CONSTRAINT_SCHEMA AND c.CONSTRAINT_NAME = t.CONSTRAINT_NAME \
+             WHERE t.TABLE_SCHEMA = DATABASE() AND t.CONSTRAINT_TYPE = 'CHECK'{} \
+             ORDER BY t.TABLE_NAME, c.CONSTRAINT_NAME",
+            in_scope(scope, "t.TABLE_NAME")
+        )
     };
-    for row in rows(backend, "checks", sql, &[]).await? {
+    for row in rows(backend, "checks", &sql, &[]).await? {
         let Some(table) = tables.get_mut(&row.text(0)) else {
             continue;
         };
@@ -308,13 +338,17 @@ async fn views<B: Backend + ?Sized>(
 async fn triggers<B: Backend + ?Sized>(
     backend: &mut B,
     tables: &BTreeMap<String, Table>,
+    scope: Scope<'_>,
 ) -> Result<BTreeMap<String, Trigger>> {
     Ok(rows(
         backend,
         "triggers",
-        "SELECT TRIGGER_NAME, EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, \
-         ACTION_ORIENTATION, ACTION_STATEMENT FROM information_schema.TRIGGERS \
-         WHERE TRIGGER_SCHEMA = DATABASE() ORDER BY TRIGGER_NAME",
+        &format!(
+            "SELECT TRIGGER_NAME, EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, \
+             ACTION_ORIENTATION, ACTION_STATEMENT FROM information_schema.TRIGGERS \
+             WHERE TRIGGER_SCHEMA = DATABASE(){} ORDER BY TRIGGER_NAME",
+            in_scope(scope, "EVENT_OBJECT_TABLE")
+        ),
         &[],
     )
     .await?

@@ -15,7 +15,7 @@ use crate::error::Result;
 use crate::schema::normalize::{self, data_type, default_value, expression};
 use crate::schema::row::{Row, rows};
 use crate::schema::{
-    Check, Column, ForeignKey, Index, Schema, Sequence, Table, Trigger, View, own_tables,
+    Check, Column, ForeignKey, Index, Schema, Scope, Sequence, Table, Trigger, View, own_tables,
 };
 
 const PG: SqlDialect = SqlDialect::Postgres;
@@ -24,13 +24,18 @@ const PG: SqlDialect = SqlDialect::Postgres;
 const SCHEMA: &str = "(SELECT oid FROM pg_namespace WHERE nspname = current_schema())";
 
 /// The tables inspected, as the alias `c` of `pg_class`.
-const TABLES: &str = "c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema()) \
-     AND c.relkind IN ('r', 'p') AND NOT c.relispartition";
+fn tables_in(scope: Scope<'_>) -> String {
+    format!(
+        "c.relnamespace = {SCHEMA} AND c.relkind IN ('r', 'p') AND NOT c.relispartition{}",
+        scope.exact_condition("c.relname")
+    )
+}
 
-/// Reads the schema of `backend`'s current schema.
-pub async fn inspect<B: Backend + ?Sized>(backend: &mut B) -> Result<Schema> {
+/// Reads `scope` of `backend`'s current schema.
+pub async fn inspect<B: Backend + ?Sized>(backend: &mut B, scope: Scope<'_>) -> Result<Schema> {
+    let tables_sql = tables_in(scope);
     let sql = format!(
-        "SELECT c.relname::text, current_schema()::text FROM pg_class c WHERE {TABLES} ORDER BY 1"
+        "SELECT c.relname::text, current_schema()::text FROM pg_class c WHERE {tables_sql} ORDER BY 1"
     );
     let found = rows(backend, "tables", &sql, &[]).await?;
     let current = found.first().map(|r| r.text(1)).unwrap_or_default();
@@ -47,12 +52,14 @@ pub async fn inspect<B: Backend + ?Sized>(backend: &mut B) -> Result<Schema> {
         .map(|name| (name.clone(), Table::new(name)))
         .collect();
 
-    columns(backend, &mut tables).await?;
-    constraints(backend, &mut tables, &current).await?;
-    indexes(backend, &mut tables).await?;
-    let views = views(backend).await?;
-    let triggers = triggers(backend, &own).await?;
-    let sequences = sequences(backend).await?;
+    columns(backend, &mut tables, &tables_sql).await?;
+    constraints(backend, &mut tables, &tables_sql, &current).await?;
+    indexes(backend, &mut tables, &tables_sql).await?;
+    let triggers = triggers(backend, &own, scope).await?;
+    let (views, sequences) = match scope.whole() {
+        true => (views(backend).await?, sequences(backend).await?),
+        false => (BTreeMap::new(), BTreeMap::new()),
+    };
     Ok(Schema {
         tables,
         views,
@@ -65,13 +72,14 @@ pub async fn inspect<B: Backend + ?Sized>(backend: &mut B) -> Result<Schema> {
 async fn columns<B: Backend + ?Sized>(
     backend: &mut B,
     tables: &mut BTreeMap<String, Table>,
+    tables_sql: &str,
 ) -> Result<()> {
     let sql = format!(
         "SELECT c.relname::text, a.attname::text, format_type(a.atttypid, a.atttypmod), \
          a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, a.attgenerated::text \
          FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
          LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
-         WHERE {TABLES} AND a.attnum > 0 AND NOT a.attisdropped \
+         WHERE {tables_sql} AND a.attnum > 0 AND NOT a.attisdropped \
          ORDER BY c.relname, a.attnum"
     );
     for row in rows(backend, "columns", &sql, &[]).await? {
@@ -102,6 +110,7 @@ async fn columns<B: Backend + ?Sized>(
 async fn constraints<B: Backend + ?Sized>(
     backend: &mut B,
     tables: &mut BTreeMap<String, Table>,
+    tables_sql: &str,
     current: &str,
 ) -> Result<()> {
     let sql = format!(
@@ -116,7 +125,7 @@ async fn constraints<B: Backend + ?Sized>(
          LEFT JOIN pg_class fc ON fc.oid = k.confrelid \
          LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace \
          LEFT JOIN pg_attribute fa ON fa.attrelid = k.confrelid AND fa.attnum = u.fattnum \
-         WHERE {TABLES} AND k.contype IN ('p', 'f', 'c') \
+         WHERE {tables_sql} AND k.contype IN ('p', 'f', 'c') \
          ORDER BY c.relname, k.conname, u.ord"
     );
     let found = rows(backend, "constraints", &sql, &[]).await?;
@@ -174,21 +183,24 @@ fn action(code: &str) -> String {
     normalize::referential_action(PG, words)
 }
 
-/// Every index but primary keys': one row per key part.
+/// Every index but primary keys': one row per key part. A key part's
+/// column name is a subquery: joined, PostgreSQL scans the whole of
+/// `pg_attribute` for it, every table's columns for one table's indexes.
 async fn indexes<B: Backend + ?Sized>(
     backend: &mut B,
     tables: &mut BTreeMap<String, Table>,
+    tables_sql: &str,
 ) -> Result<()> {
     let sql = format!(
         "SELECT c.relname::text, i.relname::text, x.indisunique, \
          CASE WHEN x.indkey[k.ord - 1] = 0 THEN pg_get_indexdef(x.indexrelid, k.ord, true) END, \
-         a.attname::text, (x.indoption[k.ord - 1] & 1)::int8, \
-         pg_get_expr(x.indpred, x.indrelid, true) \
+         (SELECT a.attname::text FROM pg_attribute a \
+           WHERE a.attrelid = x.indrelid AND a.attnum = x.indkey[k.ord - 1]), \
+         (x.indoption[k.ord - 1] & 1)::int8, pg_get_expr(x.indpred, x.indrelid, true) \
          FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid \
          JOIN pg_class c ON c.oid = x.indrelid \
          CROSS JOIN LATERAL generate_series(1, x.indnkeyatts::int4) AS k(ord) \
-         LEFT JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = x.indkey[k.ord - 1] \
-         WHERE {TABLES} AND NOT x.indisprimary \
+         WHERE {tables_sql} AND NOT x.indisprimary \
          ORDER BY c.relname, i.relname, k.ord"
     );
     for row in rows(backend, "indexes", &sql, &[]).await? {
@@ -238,11 +250,13 @@ async fn views<B: Backend + ?Sized>(backend: &mut B) -> Result<BTreeMap<String, 
 async fn triggers<B: Backend + ?Sized>(
     backend: &mut B,
     own: &[String],
+    scope: Scope<'_>,
 ) -> Result<BTreeMap<String, Trigger>> {
     let sql = format!(
         "SELECT t.tgname::text, c.relname::text, pg_get_triggerdef(t.oid, true) \
          FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid \
-         WHERE c.relnamespace = {SCHEMA} AND NOT t.tgisinternal ORDER BY 2, 1"
+         WHERE c.relnamespace = {SCHEMA} AND NOT t.tgisinternal{} ORDER BY 2, 1",
+        scope.exact_condition("c.relname")
     );
     let found: Vec<Trigger> = rows(backend, "triggers", &sql, &[])
         .await?

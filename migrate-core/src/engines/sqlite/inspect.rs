@@ -24,24 +24,38 @@ use crate::error::Result;
 use crate::schema::normalize::{self, data_type, default_value};
 use crate::schema::row::rows;
 use crate::schema::tokens::{self, Tok, lex, matching, split_commas};
-use crate::schema::{Check, Column, ForeignKey, Index, Schema, Table, Trigger, View, own_tables};
+use crate::schema::{
+    Check, Column, ForeignKey, Index, Schema, Scope, Table, Trigger, View, own_tables,
+};
 
 const LITE: SqlDialect = SqlDialect::Sqlite;
 
-/// The user's tables, as the alias `m` of `sqlite_master`: not SQLite's
-/// own (`sqlite_sequence`, `sqlite_stat1`, ...).
-const TABLES: &str = "m.type = 'table' AND lower(substr(m.name, 1, 7)) <> 'sqlite_'";
+/// The user's tables in scope, as the alias `m` of `sqlite_master`: not
+/// SQLite's own (`sqlite_sequence`, `sqlite_stat1`, ...).
+fn tables_in(scope: Scope<'_>) -> String {
+    format!(
+        "m.type = 'table' AND lower(substr(m.name, 1, 7)) <> 'sqlite_'{}",
+        scope.condition("m.name", false)
+    )
+}
 
-/// Reads the schema of `backend`'s main database.
-pub async fn inspect<B: Backend + ?Sized>(backend: &mut B) -> Result<Schema> {
+/// Reads `scope` of `backend`'s main database.
+pub async fn inspect<B: Backend + ?Sized>(backend: &mut B, scope: Scope<'_>) -> Result<Schema> {
     let own = own_tables(backend.location());
     let is_own = |name: &str| own.iter().any(|o| o.eq_ignore_ascii_case(name));
+    let tables_sql = tables_in(scope);
+    let views = if scope.whole() {
+        " OR m.type = 'view'"
+    } else {
+        ""
+    };
     let objects = rows(
         backend,
         "objects",
         &format!(
             "SELECT m.type, m.name, m.tbl_name, m.sql FROM sqlite_master m \
-             WHERE ({TABLES}) OR m.type IN ('view', 'trigger') ORDER BY m.name"
+             WHERE ({tables_sql}) OR (m.type = 'trigger'{}){views} ORDER BY m.name",
+            scope.condition("m.tbl_name", false)
         ),
         &[],
     )
@@ -75,9 +89,9 @@ pub async fn inspect<B: Backend + ?Sized>(backend: &mut B) -> Result<Schema> {
             _ => {}
         }
     }
-    columns(backend, &mut tables, &parsed).await?;
-    indexes(backend, &mut tables).await?;
-    foreign_keys(backend, &mut tables, &parsed).await?;
+    columns(backend, &mut tables, &tables_sql, &parsed).await?;
+    indexes(backend, &mut tables, &tables_sql).await?;
+    foreign_keys(backend, &mut tables, &tables_sql, &parsed).await?;
     for (name, table) in tables.iter_mut() {
         if let Some(create) = parsed.get(name) {
             table.checks = create.checks.clone();
@@ -95,12 +109,13 @@ pub async fn inspect<B: Backend + ?Sized>(backend: &mut B) -> Result<Schema> {
 async fn columns<B: Backend + ?Sized>(
     backend: &mut B,
     tables: &mut BTreeMap<String, Table>,
+    tables_sql: &str,
     parsed: &BTreeMap<String, CreateTable>,
 ) -> Result<()> {
     let sql = format!(
         "SELECT m.name, p.name, p.type, p.\"notnull\", p.dflt_value, p.pk \
          FROM sqlite_master m JOIN pragma_table_xinfo(m.name) p \
-         WHERE {TABLES} AND p.hidden <> 1 ORDER BY m.name, p.cid"
+         WHERE {tables_sql} AND p.hidden <> 1 ORDER BY m.name, p.cid"
     );
     // (table, position in the key, column, declared type)
     let mut keys: Vec<(String, i64, String, String)> = Vec::new();
@@ -154,13 +169,14 @@ async fn columns<B: Backend + ?Sized>(
 async fn indexes<B: Backend + ?Sized>(
     backend: &mut B,
     tables: &mut BTreeMap<String, Table>,
+    tables_sql: &str,
 ) -> Result<()> {
     let sql = format!(
         "SELECT m.name, il.name, il.\"unique\", ix.cid, ix.name, ix.\"desc\", s.sql \
          FROM sqlite_master m JOIN pragma_index_list(m.name) il \
          JOIN pragma_index_xinfo(il.name) ix \
          LEFT JOIN sqlite_master s ON s.type = 'index' AND s.name = il.name \
-         WHERE {TABLES} AND il.origin <> 'pk' AND ix.key = 1 \
+         WHERE {tables_sql} AND il.origin <> 'pk' AND ix.key = 1 \
          ORDER BY m.name, il.name, ix.seqno"
     );
     let mut create: Option<CreateIndex> = None;
@@ -201,12 +217,13 @@ async fn indexes<B: Backend + ?Sized>(
 async fn foreign_keys<B: Backend + ?Sized>(
     backend: &mut B,
     tables: &mut BTreeMap<String, Table>,
+    tables_sql: &str,
     parsed: &BTreeMap<String, CreateTable>,
 ) -> Result<()> {
     let sql = format!(
         "SELECT m.name, f.id, f.\"table\", f.\"from\", f.\"to\", f.on_update, f.on_delete \
          FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f \
-         WHERE {TABLES} ORDER BY m.name, f.id, f.seq"
+         WHERE {tables_sql} ORDER BY m.name, f.id, f.seq"
     );
     // (table, id) -> key
     let mut keys: BTreeMap<(String, i64), ForeignKey> = BTreeMap::new();

@@ -96,4 +96,21 @@ pub async fn inspection_reads_the_schema(c: &dyn Connector) {
         "the view is inspected: {:?}",
         schema.views
     );
+
+    // Reading one table reads it as the whole read does, and nothing else.
+    let scoped = b
+        .inspect_tables(std::slice::from_ref(&child))
+        .await
+        .unwrap_or_else(|e| panic!("inspecting {child} alone failed: {e}"));
+    assert_eq!(
+        scoped.tables.keys().collect::<Vec<_>>(),
+        vec![&child],
+        "only {child} is read"
+    );
+    assert_eq!(scoped.tables[&child], expected[&child]);
+    assert!(
+        scoped.views.is_empty(),
+        "no view is read: {:?}",
+        scoped.views
+    );
 }
