@@ -254,12 +254,12 @@ impl Known {
 }
 
 /// Whether reading `tables` on `family` returns the table `name`: names
-/// compare exactly on PostgreSQL, without case elsewhere
-/// ([`Scope::Tables`]).
+/// compare without case on SQLite, exactly elsewhere
+/// ([`crate::schema::Scope::Tables`]).
 fn covers(tables: &[String], family: SqlDialect, name: &str) -> bool {
     match family {
-        SqlDialect::Postgres => tables.iter().any(|t| t == name),
-        _ => tables.iter().any(|t| t.eq_ignore_ascii_case(name)),
+        SqlDialect::Sqlite => tables.iter().any(|t| t.eq_ignore_ascii_case(name)),
+        _ => tables.iter().any(|t| t == name),
     }
 }
 

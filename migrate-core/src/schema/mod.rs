@@ -69,9 +69,9 @@ pub enum Scope<'a> {
     /// Every table, view, trigger and sequence.
     All,
     /// Only these tables, with their triggers; no views and no sequences.
-    /// Names are compared without case on SQLite and MySQL, exactly on
-    /// PostgreSQL (whose catalog index serves only that): give a name
-    /// both as written and lower-cased, as PostgreSQL folds unquoted ones. What one migration's statements name is all
+    /// Names are compared without case on SQLite, exactly on PostgreSQL
+    /// and MySQL (whose catalogs find a table by its exact name only
+    /// quickly): give a name both as written and lower-cased. What one migration's statements name is all
     /// it can change, and reading only that keeps `migrate check`'s proof
     /// linear in the number of migrations.
     Tables(&'a [String]),
@@ -83,7 +83,8 @@ impl Scope<'_> {
         matches!(self, Scope::All)
     }
 
-    /// Whether `table` is read.
+    /// Whether `table` is in scope, compared without case: what
+    /// [`Schema::within`] keeps.
     pub fn keeps(&self, table: &str) -> bool {
         match self {
             Scope::All => true,
@@ -99,10 +100,11 @@ impl Scope<'_> {
     }
 
     /// [`Scope::condition`] comparing names exactly, so that the catalog's
-    /// index on names serves it: for an engine that folds unquoted names
-    /// to one case, given both the names as written and as folded.
-    pub(crate) fn exact_condition(&self, column: &str) -> String {
-        self.list(column, false, str::to_string, false)
+    /// index on names serves it: given both the names as written and as
+    /// folded (PostgreSQL folds unquoted names; MySQL keeps them as
+    /// written, or lower-cases them all with `lower_case_table_names`).
+    pub(crate) fn exact_condition(&self, column: &str, backslash_escapes: bool) -> String {
+        self.list(column, backslash_escapes, str::to_string, false)
     }
 
     fn list(

@@ -1,5 +1,5 @@
 //! MySQL's and MariaDB's catalog as a [`Schema`]: the connection's database
-//! (`DATABASE()`), read from `information_schema` in eight queries whatever
+//! (`DATABASE()`), read from `information_schema` in nine queries whatever
 //! the number of tables, through [`Backend::query`].
 //!
 //! What the two servers report differently:
@@ -83,21 +83,22 @@ pub async fn inspect<B: Backend + ?Sized>(backend: &mut B, scope: Scope<'_>) -> 
     .sorted())
 }
 
-/// `AND` the condition that `column` names a table in scope.
+/// `AND` the condition that `column` names a table in scope, compared
+/// exactly: `information_schema` then opens only those tables, where a
+/// function of the name would make it open every table of the database.
 fn in_scope(scope: Scope<'_>, column: &str) -> String {
-    scope.condition(column, true)
+    scope.exact_condition(column, true)
 }
 
 async fn features<B: Backend + ?Sized>(backend: &mut B) -> Result<Features> {
     let has = |table: &str, column: &str| {
-        format!(
-            "(SELECT COUNT(*) FROM information_schema.COLUMNS \
-             WHERE TABLE_SCHEMA = 'information_schema' AND TABLE_NAME = '{table}' \
-             AND COLUMN_NAME = '{column}')"
-        )
+        format!("SUM(TABLE_NAME = '{table}' AND COLUMN_NAME = '{column}')")
     };
+    // One pass over the two tables' columns, not one per question.
     let sql = format!(
-        "SELECT VERSION(), {}, {}, {}",
+        "SELECT VERSION(), {}, {}, {} FROM information_schema.COLUMNS \
+         WHERE TABLE_SCHEMA = 'information_schema' \
+         AND TABLE_NAME IN ('STATISTICS', 'CHECK_CONSTRAINTS')",
         has("STATISTICS", "EXPRESSION"),
         has("CHECK_CONSTRAINTS", "CHECK_CLAUSE"),
         has("CHECK_CONSTRAINTS", "TABLE_NAME")
@@ -216,20 +217,35 @@ async fn foreign_keys<B: Backend + ?Sized>(
     tables: &mut BTreeMap<String, Table>,
     scope: Scope<'_>,
 ) -> Result<()> {
+    // The actions come from a query of their own: joined to the key
+    // columns, `REFERENTIAL_CONSTRAINTS` is read for every database of the
+    // server, whatever the condition on it.
+    let actions: BTreeMap<(String, String), (String, String)> = rows(
+        backend,
+        "foreign key actions",
+        &format!(
+            "SELECT TABLE_NAME, CONSTRAINT_NAME, UPDATE_RULE, DELETE_RULE \
+             FROM information_schema.REFERENTIAL_CONSTRAINTS \
+             WHERE CONSTRAINT_SCHEMA = DATABASE(){}",
+            in_scope(scope, "TABLE_NAME")
+        ),
+        &[],
+    )
+    .await?
+    .into_iter()
+    .map(|row| ((row.text(0), row.text(1)), (row.text(2), row.text(3))))
+    .collect();
     let found = rows(
         backend,
         "foreign keys",
         &format!(
-            "SELECT k.TABLE_NAME, k.CONSTRAINT_NAME, k.COLUMN_NAME, \
-         k.REFERENCED_TABLE_SCHEMA = DATABASE(), k.REFERENCED_TABLE_NAME, \
-         k.REFERENCED_COLUMN_NAME, r.UPDATE_RULE, r.DELETE_RULE, k.REFERENCED_TABLE_SCHEMA \
-         FROM information_schema.KEY_COLUMN_USAGE k \
-         JOIN information_schema.REFERENTIAL_CONSTRAINTS r \
-           ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.TABLE_NAME = k.TABLE_NAME \
-           AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME \
-         WHERE k.TABLE_SCHEMA = DATABASE() AND k.REFERENCED_TABLE_NAME IS NOT NULL{} \
-         ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION",
-            in_scope(scope, "k.TABLE_NAME")
+            "SELECT TABLE_NAME, CONSTRAINT_NAME, COLUMN_NAME, \
+             REFERENCED_TABLE_SCHEMA = DATABASE(), REFERENCED_TABLE_NAME, \
+             REFERENCED_COLUMN_NAME, REFERENCED_TABLE_SCHEMA \
+             FROM information_schema.KEY_COLUMN_USAGE \
+             WHERE TABLE_SCHEMA = DATABASE() AND REFERENCED_TABLE_NAME IS NOT NULL{} \
+             ORDER BY TABLE_NAME, CONSTRAINT_NAME, ORDINAL_POSITION",
+            in_scope(scope, "TABLE_NAME")
         ),
         &[],
     )
@@ -247,15 +263,19 @@ async fn foreign_keys<B: Backend + ?Sized>(
             let referenced = if row.flag(3) {
                 row.text(4)
             } else {
-                format!("{}.{}", row.text(8), row.text(4))
+                format!("{}.{}", row.text(6), row.text(4))
             };
+            let (on_update, on_delete) = actions
+                .get(&(row.text(0), name.clone()))
+                .cloned()
+                .unwrap_or_default();
             table.foreign_keys.push(ForeignKey {
                 name: Some(name),
                 columns: Vec::new(),
                 referenced_table: referenced,
                 referenced_columns: Vec::new(),
-                on_delete: normalize::referential_action(MY, &row.text(7)),
-                on_update: normalize::referential_action(MY, &row.text(6)),
+                on_delete: normalize::referential_action(MY, &on_delete),
+                on_update: normalize::referential_action(MY, &on_update),
             });
         }
         if let Some(fk) = table.foreign_keys.last_mut() {

@@ -27,7 +27,7 @@ const SCHEMA: &str = "(SELECT oid FROM pg_namespace WHERE nspname = current_sche
 fn tables_in(scope: Scope<'_>) -> String {
     format!(
         "c.relnamespace = {SCHEMA} AND c.relkind IN ('r', 'p') AND NOT c.relispartition{}",
-        scope.exact_condition("c.relname")
+        scope.exact_condition("c.relname", false)
     )
 }
 
@@ -256,7 +256,7 @@ async fn triggers<B: Backend + ?Sized>(
         "SELECT t.tgname::text, c.relname::text, pg_get_triggerdef(t.oid, true) \
          FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid \
          WHERE c.relnamespace = {SCHEMA} AND NOT t.tgisinternal{} ORDER BY 2, 1",
-        scope.exact_condition("c.relname")
+        scope.exact_condition("c.relname", false)
     );
     let found: Vec<Trigger> = rows(backend, "triggers", &sql, &[])
         .await?
