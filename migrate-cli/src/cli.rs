@@ -255,6 +255,7 @@ impl Command {
             Command::Log { .. } => "log",
             Command::Repair(_) => "repair",
             Command::Check(_) => "check",
+            Command::Drift(_) => "drift",
             Command::New { .. } => "new",
             Command::Completions { .. } => "completions",
         }
@@ -295,6 +296,13 @@ impl Command {
                 dry_run: Some(&args.dry_run),
             },
             Command::Check(args) => Takes {
+                common: Some(&args.common),
+                database: Some(&args.database),
+                history: Some(&args.history),
+                session: Some(&args.session),
+                ..Takes::default()
+            },
+            Command::Drift(args) => Takes {
                 common: Some(&args.common),
                 database: Some(&args.database),
                 history: Some(&args.history),
@@ -513,6 +521,11 @@ pub enum Command {
     /// (apply, fill with rows, unapply, compare, apply again).
     Check(CheckArgs),
 
+    /// Whether the database's schema is what its applied migrations make:
+    /// replays them on a scratch database, compares, prints the SQL that
+    /// brings the database back (exit 1 when they differ).
+    Drift(DriftArgs),
+
     /// Create the next numbered migration file of an app.
     New {
         /// The app (its folder is created when new).
@@ -571,6 +584,28 @@ pub struct CheckArgs {
     /// Read the files only: no scratch database, no proof.
     #[arg(long)]
     pub no_proof: bool,
+    #[command(flatten)]
+    pub common: Common,
+    #[command(flatten)]
+    pub database: DatabaseArg,
+    #[command(flatten)]
+    pub history: HistoryArgs,
+    #[command(flatten)]
+    pub session: SessionArgs,
+}
+
+/// `migrate drift`.
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    /// A server to create the scratch database on (default: the
+    /// database's own server). SQLite uses a temporary file.
+    #[arg(long, value_name = "URL")]
+    pub scratch: Vec<String>,
+    /// Write a migration to APP that accepts the live schema (its up makes
+    /// what the migrations make into what the database holds, its down
+    /// goes back); record it with `--fake`.
+    #[arg(long, num_args = 2, value_names = ["APP", "NAME"])]
+    pub write_migration: Vec<String>,
     #[command(flatten)]
     pub common: Common,
     #[command(flatten)]

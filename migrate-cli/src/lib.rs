@@ -32,6 +32,7 @@ mod config;
 mod output;
 mod progress;
 pub mod registry;
+mod scratch;
 mod style;
 
 use std::ffi::OsString;
@@ -200,6 +201,9 @@ async fn run(cli: Cli, global: &Global, registry: &Registry) -> Result<u8, migra
             .map(|()| 0),
         Some(Command::Check(args)) => {
             commands::check::run(registry, global, &settings, &args).await
+        }
+        Some(Command::Drift(args)) => {
+            commands::drift::run(registry, global, &settings, &args).await
         }
         Some(Command::New {
             app,

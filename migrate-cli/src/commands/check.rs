@@ -4,9 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use migrate_core::backend::{Backend, ConnectOptions};
+use migrate_core::backend::Backend;
 use migrate_core::check::proof::{self, Proof, Work};
-use migrate_core::check::{Finding, Severity, StaticReport, analyze_source, scratch};
+use migrate_core::check::{Finding, Severity, StaticReport, analyze_source};
 use migrate_core::migration::{Migration, MigrationKey};
 use migrate_core::{Error, Source};
 use serde_json::json;
@@ -190,181 +190,19 @@ async fn prove_on_scratch(
     source: &Source,
     selected: &Selected,
 ) -> Result<Result<(String, Vec<(MigrationKey, Proof)>), String>, Error> {
-    let name = engine.dialect().name();
-    let options = ConnectOptions {
-        create: true,
-        ..settings.connect.clone()
-    };
-    if scratch::create_sql(engine.dialect(), "x").is_none() {
-        // A file engine: a temporary file, gone with its folder.
-        let dir = tempfile::tempdir().map_err(|e| Error::Io {
-            path: std::env::temp_dir(),
-            source: e,
-        })?;
-        let url = format!(
-            "{}://{}",
-            engine.schemes()[0],
-            dir.path().join("check.db").display()
-        );
-        let backend = match engine.connect(&url, &options).await {
-            Ok(b) => b,
-            Err(e) => return Ok(Err(format!("not proven: cannot open a scratch file: {e}"))),
-        };
-        let proofs = prove(backend, source, selected).await;
-        return proofs.map(|p| p.map(|p| ("a temporary file, deleted afterwards".to_string(), p)));
-    }
-    let server = args
-        .scratch
-        .iter()
-        .find(|url| {
-            registry
-                .for_url(url)
-                .is_ok_and(|e| e.dialect().name() == name)
-        })
-        .cloned()
-        .or_else(|| {
-            registry
-                .for_url(&settings.url)
-                .ok()
-                .filter(|e| e.dialect().name() == name)
-                .map(|_| settings.url.clone())
-        });
-    let Some(server) = server else {
-        return Ok(Err(format!(
-            "not proven: no {name} server to create a scratch database on; pass --scratch {}://USER@HOST/",
-            engine.schemes()[0]
-        )));
-    };
-    let server = scratch::admin_url(engine.dialect(), &server);
-    let shown = migrate_core::redact::redact_url(&server);
-    let admin_options = ConnectOptions {
-        create: false,
-        ..ConnectOptions::default()
-    };
-    let mut admin = match engine.connect(&server, &admin_options).await {
-        Ok(b) => b,
-        Err(e) => return Ok(Err(format!("not proven: cannot connect to {shown}: {e}"))),
-    };
-    sweep(admin.as_mut()).await;
-    let db = scratch::new_name();
-    let create = scratch::create_sql(engine.dialect(), &db).expect("a server engine");
-    if let Err(e) = admin.execute(&create).await {
-        let _ = admin.close().await;
-        return Ok(Err(format!(
-            "not proven: cannot create a scratch database on {shown} ({e}); pass --scratch with a user that may"
-        )));
-    }
-    let url = scratch::url_with_database(&server, &db).unwrap_or_default();
-    let outcome = match engine.connect(&url, &options).await {
-        Ok(backend) => prove(backend, source, selected).await,
-        Err(e) => Ok(Err(format!(
-            "not proven: cannot connect to the scratch database: {e}"
-        ))),
-    };
-    if let Some(drop) = scratch::drop_sql(engine.dialect(), &db)
-        && let Err(e) = admin.execute(&drop).await
-    {
-        eprintln!(
-            "warning: could not drop the scratch database {db} on {shown}: {e}; drop it by hand"
-        );
-    }
-    let _ = admin.close().await;
-    outcome.map(|r| {
-        r.map(|proofs| {
-            (
-                format!(
-                    "scratch database {db} on {}, dropped afterwards",
-                    host_of(&shown)
-                ),
-                proofs,
-            )
-        })
-    })
-}
-
-/// Runs the proof in a task of its own, so that a panic in it still lets
-/// the caller drop the scratch database, and so that Ctrl-C (or SIGTERM)
-/// stops it first: `Ok(Err(why))` when the proof stopped on its own, `Err`
-/// when interrupted.
-async fn prove(
-    mut backend: Box<dyn Backend>,
-    source: &Source,
-    selected: &Selected,
-) -> Result<Result<Vec<(MigrationKey, Proof)>, String>, Error> {
     let source = source.clone();
     let selected = selected.clone();
-    let mut task = tokio::spawn(async move {
+    let job = move |mut backend: Box<dyn Backend>| async move {
         let mut work = Work::default();
         let only = |m: &Migration| is_selected(&selected, m);
         let proofs = proof::prove(backend.as_mut(), &source, &only, &mut work).await;
         tracing::debug!(?work, "proof done");
         let _ = backend.close().await;
         proofs
-    });
-    tokio::select! {
-        out = &mut task => Ok(out.map_err(|e| format!("not proven: the proof stopped unexpectedly ({e})"))),
-        _ = stop_signal() => {
-            task.abort();
-            let _ = task.await;
-            Err(Error::Refused(
-                "interrupted: the scratch database was dropped; nothing else was touched".into(),
-            ))
-        }
-    }
-}
-
-async fn stop_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
-}
-
-/// Drops the scratch databases that killed runs left on this server.
-async fn sweep(admin: &mut dyn Backend) {
-    let Some(list) = scratch::list_query(admin.dialect()) else {
-        return;
     };
-    let Ok(rows) = admin.query(&list, &[]).await else {
-        return;
-    };
-    for row in rows {
-        if let Some(migrate_core::Value::Text(name)) = row.first()
-            && scratch::is_leftover(name)
-            && let Some(drop) = scratch::drop_sql(admin.dialect(), name)
-        {
-            match admin.execute(&drop).await {
-                Ok(()) => {
-                    eprintln!("note: dropped {name}, a scratch database left by a killed check")
-                }
-                Err(e) => tracing::debug!(%name, error = %e, "could not drop a leftover"),
-            }
-        }
-    }
+    crate::scratch::run(registry, settings, &args.scratch, engine, "not proven", job).await
 }
 
-fn host_of(redacted: &str) -> String {
-    let rest = redacted.split_once("://").map_or(redacted, |(_, r)| r);
-    let rest = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
-    rest.split(['/', '?']).next().unwrap_or(rest).to_string()
-}
-
-/// The cell's symbol: the worst of what the files and the proof say.
 fn symbol(report: &StaticReport, proof: &Proof) -> &'static str {
     let worst = report
         .findings

@@ -1,6 +1,7 @@
 //! One module per command.
 
 pub mod check;
+pub mod drift;
 pub mod log;
 pub mod migrate;
 pub mod new;

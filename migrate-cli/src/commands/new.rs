@@ -1,6 +1,6 @@
 //! `migrate new APP NAME`: the next numbered migration file of an app.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use migrate_core::Error;
 use migrate_core::migration::number_of;
@@ -56,6 +56,29 @@ pub fn run(
     name: &str,
     portable: bool,
 ) -> Result<(), Error> {
+    let (extension, template) = if portable {
+        ("toml", PORTABLE_TEMPLATE)
+    } else {
+        ("sql", SQL_TEMPLATE)
+    };
+    let path = create(settings, app, name, extension, template)?;
+    if crate::is_json(global.format) {
+        crate::print_json(&json!({"created": path.display().to_string()}));
+    } else {
+        outln!("Created {}", path.display());
+    }
+    Ok(())
+}
+
+/// Writes `text` to the app's next numbered file, `<NNNN>_<name>.<extension>`,
+/// after checking both names; never over an existing file.
+pub fn create(
+    settings: &Settings,
+    app: &str,
+    name: &str,
+    extension: &str,
+    text: &str,
+) -> Result<PathBuf, Error> {
     if app.is_empty()
         || !app
             .chars()
@@ -72,11 +95,6 @@ pub fn run(
     }
     let app_dir = settings.dir.join(app);
     let next = highest_number(&app_dir)? + 1;
-    let (extension, template) = if portable {
-        ("toml", PORTABLE_TEMPLATE)
-    } else {
-        ("sql", SQL_TEMPLATE)
-    };
     let path = app_dir.join(format!("{next:04}_{name}.{extension}"));
     std::fs::create_dir_all(&app_dir).map_err(|e| Error::Io {
         path: app_dir.clone(),
@@ -87,17 +105,12 @@ pub fn run(
         .write(true)
         .create_new(true)
         .open(&path)
-        .and_then(|mut f| std::io::Write::write_all(&mut f, template.as_bytes()))
+        .and_then(|mut f| std::io::Write::write_all(&mut f, text.as_bytes()))
         .map_err(|e| Error::Io {
             path: path.clone(),
             source: e,
         })?;
-    if crate::is_json(global.format) {
-        crate::print_json(&json!({"created": path.display().to_string()}));
-    } else {
-        outln!("Created {}", path.display());
-    }
-    Ok(())
+    Ok(path)
 }
 
 /// The highest number among an app's migration files (0 when none).

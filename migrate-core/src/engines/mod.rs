@@ -132,3 +132,19 @@ pub async fn end_lock_holder<B: crate::Backend + ?Sized>(
         _ => Ok(None),
     }
 }
+
+/// `family`'s SQL for a normalized type name
+/// ([`crate::schema::normalize::data_type`]): the engine's word for a
+/// portable type, the name itself (the engine's own, lower-cased) for any
+/// other.
+pub(crate) fn type_sql(family: crate::SqlDialect, normalized: &str) -> String {
+    let Some(ty) = crate::portable::ColumnType::from_normalized(normalized) else {
+        return normalized.to_string();
+    };
+    match family {
+        crate::SqlDialect::Sqlite => sqlite::render::type_name(ty),
+        crate::SqlDialect::Postgres => postgres::render::type_name(ty),
+        crate::SqlDialect::Mysql => mysql::render::type_name(ty),
+        _ => normalized.to_string(),
+    }
+}

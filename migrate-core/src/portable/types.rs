@@ -264,6 +264,35 @@ impl fmt::Display for FieldError {
 }
 
 impl ColumnType {
+    /// The portable type a normalized type name stands for
+    /// ([`crate::schema::normalize::data_type`]: `string(20)`,
+    /// `decimal(10,2)`, `timestamp_tz`, ...); `None` for any other name.
+    pub fn from_normalized(name: &str) -> Option<ColumnType> {
+        use serde::de::IntoDeserializer;
+        let (base, args) = match name.split_once('(') {
+            Some((base, rest)) => (base, rest.strip_suffix(')')?),
+            None => (name, ""),
+        };
+        let deserializer: serde::de::value::StrDeserializer<'_, serde::de::value::Error> =
+            base.into_deserializer();
+        let type_name = TypeName::deserialize(deserializer).ok()?;
+        let numbers: Vec<u32> = match args {
+            "" => Vec::new(),
+            args => args
+                .split(',')
+                .map(|a| a.trim().parse().ok())
+                .collect::<Option<_>>()?,
+        };
+        let (length, precision, scale) = match (type_name, numbers.as_slice()) {
+            (TypeName::String, [length]) => (Some(*length), None, None),
+            (TypeName::Decimal, [precision, scale]) => (None, Some(*precision), Some(*scale)),
+            (TypeName::Decimal, [precision]) => (None, Some(*precision), None),
+            (_, []) => (None, None, None),
+            _ => return None,
+        };
+        ColumnType::from_parts(type_name, length, precision, scale).ok()
+    }
+
     /// Builds a type from its TOML parts, checking that each parameter
     /// belongs to the type and is in range.
     pub(crate) fn from_parts(

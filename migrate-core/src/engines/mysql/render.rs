@@ -122,7 +122,7 @@ fn create_table_inline(d: &MysqlDialect, table: &Table) -> String {
 }
 
 /// MySQL's name for a portable type.
-fn type_name(ty: ColumnType) -> String {
+pub(crate) fn type_name(ty: ColumnType) -> String {
     match ty {
         ColumnType::SmallInt => "SMALLINT".into(),
         ColumnType::Integer | ColumnType::AutoId => "INT".into(),

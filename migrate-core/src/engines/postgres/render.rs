@@ -135,7 +135,7 @@ impl Renderer for PostgresDialect {
 }
 
 /// PostgreSQL's name for a portable type.
-fn type_name(ty: ColumnType) -> String {
+pub(crate) fn type_name(ty: ColumnType) -> String {
     match ty {
         ColumnType::SmallInt => "smallint".into(),
         ColumnType::Integer | ColumnType::AutoId => "integer".into(),

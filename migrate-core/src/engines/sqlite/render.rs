@@ -242,7 +242,7 @@ fn indexes(d: &SqliteDialect, table: &Table) -> Vec<String> {
 }
 
 /// SQLite's declared type for a portable type (it decides the affinity).
-fn type_name(ty: ColumnType) -> String {
+pub(crate) fn type_name(ty: ColumnType) -> String {
     match ty {
         ColumnType::SmallInt => "SMALLINT".into(),
         ColumnType::Integer | ColumnType::AutoId | ColumnType::BigAutoId => "INTEGER".into(),

@@ -713,3 +713,26 @@ fn top_level_problems() {
     assert!(errs[0].message.contains("`depends_on`: expected a list"));
     assert!(errs[1].message.contains("unknown top-level key `title`"));
 }
+
+#[test]
+fn normalized_type_names_read_back_as_portable_types() {
+    use crate::portable::ColumnType;
+    assert_eq!(
+        ColumnType::from_normalized("string(20)"),
+        Some(ColumnType::String { length: 20 })
+    );
+    assert_eq!(
+        ColumnType::from_normalized("decimal(10,2)"),
+        Some(ColumnType::Decimal {
+            precision: 10,
+            scale: 2
+        })
+    );
+    assert_eq!(
+        ColumnType::from_normalized("timestamp_tz"),
+        Some(ColumnType::TimestampTz)
+    );
+    for other in ["jsonb", "string", "integer(4)", "tinyint(4)", "string(x)"] {
+        assert_eq!(ColumnType::from_normalized(other), None, "{other}");
+    }
+}
