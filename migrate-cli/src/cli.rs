@@ -46,6 +46,14 @@ pub struct Common {
     #[arg(long, value_name = "PATH")]
     pub dir: Option<PathBuf>,
 
+    /// Read the folder as another tool lays it out (one app named after
+    /// the folder) [default: recognized from its files].
+    #[arg(
+        long,
+        value_name = "diesel|sqlx|golang-migrate|flyway|refinery|migrate"
+    )]
+    pub layout: Option<String>,
+
     /// Output format [default: text].
     #[arg(long, value_enum)]
     pub format: Option<Format>,
@@ -123,6 +131,8 @@ pub struct Global {
     pub database: Option<String>,
     /// `--dir`.
     pub dir: Option<PathBuf>,
+    /// `--layout`.
+    pub layout: Option<String>,
     /// `--format`.
     pub format: Format,
     /// `--dry-run`.
@@ -156,6 +166,7 @@ impl Group for Common {
     fn given(&self) -> Option<&'static str> {
         [
             (self.dir.is_some(), "--dir"),
+            (self.layout.is_some(), "--layout"),
             (self.format.is_some(), "--format"),
             (self.config.is_some(), "--config"),
             (self.color.is_some(), "--color"),
@@ -166,6 +177,7 @@ impl Group for Common {
     }
     fn merge_into(&self, g: &mut Global) {
         merge(&mut g.dir, &self.dir);
+        merge(&mut g.layout, &self.layout);
         if let Some(format) = self.format {
             g.format = format;
         }

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use migrate_core::Error;
 use migrate_core::backend::{ConnectOptions, DEFAULT_LOCK_TIMEOUT};
+use migrate_core::source::Layout;
 use serde::Deserialize;
 
 use crate::cli::Global;
@@ -73,6 +74,8 @@ pub struct FileConfig {
     pub databases: BTreeMap<String, String>,
     /// The migrations folder.
     pub dir: Option<PathBuf>,
+    /// How the folder is laid out (`--layout`).
+    pub layout: Option<String>,
     /// The history table's name.
     pub history_table: Option<String>,
     /// PostgreSQL schema for the history table and the migrations.
@@ -106,6 +109,8 @@ pub struct Settings {
     pub url_from: DatabaseFrom,
     /// The migrations folder.
     pub dir: PathBuf,
+    /// How it is laid out; `None`: recognized from its files.
+    pub layout: Option<Layout>,
     /// Options for connecting.
     pub connect: ConnectOptions,
     /// How long to wait for the lock.
@@ -115,6 +120,20 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// Reads the migrations folder for an engine, as laid out (`--layout`,
+    /// or recognized), and says on standard error which files of another
+    /// tool's folder were left out.
+    pub fn source(
+        &self,
+        dialect: &dyn migrate_core::Dialect,
+    ) -> Result<migrate_core::Source, Error> {
+        let source = migrate_core::Source::load_layout(&self.dir, dialect, self.layout)?;
+        for (path, why) in source.ignored() {
+            eprintln!("note: ignored {}: {why}", path.display());
+        }
+        Ok(source)
+    }
+
     /// Resolves settings from flags, the config file and the environment.
     pub fn resolve(global: &Global) -> Result<Settings, Error> {
         let config = global
@@ -139,6 +158,16 @@ impl Settings {
             dot_env,
         });
         let url = database_url(&named, &file, &config)?;
+        let layout = match global.layout.clone().or(file.layout.clone()) {
+            None => None,
+            Some(name) => Some(Layout::from_name(&name).ok_or_else(|| {
+                let names: Vec<&str> = Layout::ALL.iter().map(|(n, _)| *n).collect();
+                Error::Usage(format!(
+                    "unknown layout `{name}`: expected one of {}",
+                    names.join(", ")
+                ))
+            })?),
+        };
         let mut init = file.init.clone();
         init.extend(global.init.iter().cloned());
         Ok(Settings {
@@ -149,6 +178,7 @@ impl Settings {
                 .clone()
                 .or(file.dir)
                 .unwrap_or_else(|| PathBuf::from("migrations")),
+            layout,
             connect: ConnectOptions {
                 history_table: global
                     .history_table

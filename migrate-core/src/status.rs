@@ -127,7 +127,7 @@ pub fn status(source: &Source, history: &[HistoryRecord], app: Option<&str>) -> 
         let highest_applied = history
             .iter()
             .filter(|r| r.app == a)
-            .filter_map(|r| number_of(&r.name))
+            .filter_map(|r| source.order_number(&r.key()))
             .max();
         let mut app_entries: Vec<(Option<u64>, StatusEntry)> = Vec::new();
         for m in files {

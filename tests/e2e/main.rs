@@ -103,6 +103,7 @@ scenarios! {
     drift::drift_finds_hand_changes_and_prints_what_undoes_them,
     drift::drift_writes_a_migration_that_accepts_the_live_schema,
     drift::drift_refuses_a_history_left_part_way,
+    layouts::a_diesel_folder_runs_as_it_is,
     portable::portable_errors_name_file_line_and_operation,
     portable::a_variant_replaces_a_portable_migration_on_one_engine,
     portable::dropped_not_null_column_unapplies_alike_everywhere,

@@ -51,7 +51,7 @@ pub async fn run(
     let mut order: Vec<MigrationKey> = Vec::new();
     let mut checks = Vec::new();
     for engine in engines {
-        let source = Source::load_for(&settings.dir, engine.dialect())?;
+        let source = settings.source(engine.dialect())?;
         let selected = selection(&source, args)?;
         if order.is_empty() {
             order = source

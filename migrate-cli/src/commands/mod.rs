@@ -25,7 +25,7 @@ pub async fn open(
     writes: bool,
 ) -> Result<(Source, Box<dyn Backend>), Error> {
     let engine = registry.for_url(&settings.url)?;
-    let source = Source::load_for(&settings.dir, engine.dialect())?;
+    let source = settings.source(engine.dialect())?;
     let options = ConnectOptions {
         create: writes,
         ..settings.connect.clone()

@@ -1,9 +1,9 @@
 //! `migrate sql APP MIGRATION` (alias `sqlmigrate`): the statements a
 //! migration runs, as they run, without connecting.
 
+use migrate_core::Error;
 use migrate_core::executor::{prepare_from_source, render};
 use migrate_core::plan::Direction;
-use migrate_core::{Error, Source};
 use serde_json::json;
 
 use crate::cli::Global;
@@ -26,7 +26,7 @@ pub fn run(
         None => registry.for_url(&settings.url)?,
     };
     let dialect = engine.dialect();
-    let source = Source::load_for(&settings.dir, dialect)?;
+    let source = settings.source(dialect)?;
     let m = source.resolve(app, migration)?;
     let direction = if backwards {
         Direction::Unapply

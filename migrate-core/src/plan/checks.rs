@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use super::{Direction, Plan};
 use crate::error::{Error, Result};
 use crate::history::{HistoryRecord, RecordState};
-use crate::migration::{MigrationKey, number_of};
+use crate::migration::MigrationKey;
 use crate::source::Source;
 
 /// A partial or reverting row blocks its app until repaired or faked.
@@ -201,7 +201,7 @@ pub(super) fn refuse_out_of_order(
     // per pending step would cost pending x applied.
     let mut highest: HashMap<&str, (u64, &MigrationKey)> = HashMap::new();
     for key in remaining {
-        let Some(n) = number_of(&key.name) else {
+        let Some(n) = source.order_number(key) else {
             continue;
         };
         let top = highest.entry(key.app.as_str()).or_insert((n, key));

@@ -131,7 +131,7 @@ pub fn plan(
         let undo = if options.rewind {
             rewind(&graph, source, &applied, &orphans)
         } else {
-            newest_first(orphans.iter().map(|r| r.key()).collect())
+            newest_first(source, orphans.iter().map(|r| r.key()).collect())
         };
         let fake = options.fake || (options.prune && !options.rewind);
         for key in undo {
@@ -252,11 +252,10 @@ Undo them with `migrate {app} --revert-orphans`, or forget them with `migrate {a
     Err(source.unknown_app(app))
 }
 
-/// Keys newest first: by app, then number and name, descending.
-fn newest_first(mut keys: Vec<MigrationKey>) -> Vec<MigrationKey> {
-    keys.sort_by(|a, b| {
-        (&a.app, number_of(&a.name), &a.name).cmp(&(&b.app, number_of(&b.name), &b.name))
-    });
+/// Keys newest first: by app, then place in the app's order and name,
+/// descending.
+fn newest_first(source: &Source, mut keys: Vec<MigrationKey>) -> Vec<MigrationKey> {
+    keys.sort_by_cached_key(|k| (k.app.clone(), source.order_number(k), k.name.clone()));
     keys.reverse();
     keys
 }
@@ -297,7 +296,7 @@ fn rewind(
             first.push(key);
         }
     }
-    first.extend(newest_first(in_app));
+    first.extend(newest_first(source, in_app));
     first
 }
 

@@ -17,6 +17,7 @@
 //! file and line, so one run shows everything to fix.
 
 mod files;
+mod foreign;
 mod layout;
 mod portable;
 mod sections;
@@ -32,6 +33,7 @@ use crate::migration::{Migration, MigrationKey, number_of};
 use crate::suggest;
 
 pub use files::{Disk, Embedded, EmbeddedFile, Entry, Files, Kind, MAX_FILE_BYTES};
+pub use foreign::Layout;
 use layout::{is_migration_extension, load_app};
 use sections::depends_line;
 pub use sections::{checksum, normalize};
@@ -47,6 +49,10 @@ pub struct Source {
     /// Where each migration is in its app's list, so that a lookup by key
     /// costs the same at 10 migrations and at 10,000.
     positions: HashMap<MigrationKey, usize>,
+    /// How the folder is laid out.
+    layout: Layout,
+    /// Files of another tool's folder that are not migrations, with why.
+    ignored: Vec<(PathBuf, String)>,
 }
 
 impl Source {
@@ -54,7 +60,17 @@ impl Source {
     /// split as it splits it, dialect variants chosen for it, portable
     /// migrations rendered for it.
     pub fn load_for(dir: &Path, dialect: &dyn Dialect) -> Result<Source> {
-        Self::load_with(&Disk, dir, dialect.sql_dialect(), Some(dialect))
+        Self::load_with(&Disk, dir, dialect.sql_dialect(), Some(dialect), None)
+    }
+
+    /// [`Source::load_for`] with the folder read as `layout` (`None`:
+    /// recognized from its files): another tool's folder is one app.
+    pub fn load_layout(
+        dir: &Path,
+        dialect: &dyn Dialect,
+        layout: Option<Layout>,
+    ) -> Result<Source> {
+        Self::load_with(&Disk, dir, dialect.sql_dialect(), Some(dialect), layout)
     }
 
     /// Reads and checks migrations compiled into the program (see
@@ -66,6 +82,7 @@ impl Source {
             &embedded.root(),
             dialect.sql_dialect(),
             Some(dialect),
+            None,
         )
     }
 
@@ -73,7 +90,7 @@ impl Source {
     /// `dialect` does. Portable migrations need an engine to render for:
     /// use [`Source::load_for`] when there may be any.
     pub fn load(dir: &Path, dialect: SqlDialect) -> Result<Source> {
-        Self::load_with(&Disk, dir, dialect, None)
+        Self::load_with(&Disk, dir, dialect, None, None)
     }
 
     fn load_with(
@@ -81,6 +98,7 @@ impl Source {
         dir: &Path,
         dialect: SqlDialect,
         engine: Option<&dyn Dialect>,
+        layout: Option<Layout>,
     ) -> Result<Source> {
         let entries = files.list(dir).map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
@@ -101,6 +119,13 @@ impl Source {
             }
         })?;
         let mut problems = Vec::new();
+        let layout = layout.unwrap_or_else(|| Layout::detect(files, dir, &entries));
+        if layout != Layout::Migrate {
+            let app = foreign_app_name(dir);
+            let read = foreign::load(files, dir, &entries, layout, &app, dialect, &mut problems);
+            let apps = BTreeMap::from([(app, read.migrations)]);
+            return Self::checked(dir, apps, layout, read.ignored, files, engine, problems);
+        }
         let mut app_dirs = Vec::new();
         for entry in entries {
             let path = dir.join(&entry.name);
@@ -133,11 +158,26 @@ impl Source {
             let migrations = load_app(files, &app, &path, dialect, &mut problems);
             apps.insert(app, migrations);
         }
+        Self::checked(dir, apps, layout, Vec::new(), files, engine, problems)
+    }
+
+    /// Orders and checks what was read, then renders portable migrations.
+    fn checked(
+        dir: &Path,
+        apps: BTreeMap<String, Vec<Migration>>,
+        layout: Layout,
+        ignored: Vec<(PathBuf, String)>,
+        files: &dyn Files,
+        engine: Option<&dyn Dialect>,
+        mut problems: Vec<SourceProblem>,
+    ) -> Result<Source> {
         let mut source = Source {
             dir: dir.to_path_buf(),
             apps,
             order: Vec::new(),
             positions: HashMap::new(),
+            layout,
+            ignored,
         };
         source.index();
         source.resolve_dependencies(files, &mut problems);
@@ -171,6 +211,26 @@ impl Source {
     /// The folder the migrations were read from.
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// How the folder is laid out.
+    pub fn layout(&self) -> Layout {
+        self.layout
+    }
+
+    /// Files of another tool's folder that were left out, each with why.
+    pub fn ignored(&self) -> &[(PathBuf, String)] {
+        &self.ignored
+    }
+
+    /// Where `key` comes in its app's order: its position among the files
+    /// when it has one, else the number its name starts with (a migration
+    /// recorded in the history whose file is gone).
+    pub fn order_number(&self, key: &MigrationKey) -> Option<u64> {
+        match self.get(key) {
+            Some(m) => Some(m.number),
+            None => number_of(&key.name),
+        }
     }
 
     /// App names, sorted.
@@ -282,7 +342,7 @@ impl Source {
                 children.entry(p).or_default().push(key);
             }
         }
-        let sort_key = |k: &MigrationKey| (k.app.clone(), number_of(&k.name), k.name.clone());
+        let sort_key = |k: &MigrationKey| (k.app.clone(), self.order_number(k), k.name.clone());
         let mut ready: BinaryHeap<Reverse<_>> = waiting
             .iter()
             .filter(|(_, n)| **n == 0)
@@ -405,3 +465,25 @@ fn valid_app_name(name: &str) -> bool {
 
 #[cfg(test)]
 mod tests;
+
+/// The app a foreign folder becomes: the folder's name, with any character
+/// an app name cannot hold replaced by `_`.
+fn foreign_app_name(dir: &Path) -> String {
+    let name: String = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default()
+        .chars()
+        .map(
+            |c| match c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                true => c,
+                false => '_',
+            },
+        )
+        .collect();
+    if name.is_empty() {
+        "migrations".into()
+    } else {
+        name
+    }
+}

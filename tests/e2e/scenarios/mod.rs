@@ -8,6 +8,7 @@ pub mod drift;
 pub mod engines;
 pub mod failures;
 pub mod inputs;
+pub mod layouts;
 pub mod moves;
 pub mod portable;
 pub mod recovery;
