@@ -268,6 +268,7 @@ impl Command {
             Command::Repair(_) => "repair",
             Command::Check(_) => "check",
             Command::Drift(_) => "drift",
+            Command::Adopt(_) => "adopt",
             Command::New { .. } => "new",
             Command::Completions { .. } => "completions",
         }
@@ -320,6 +321,14 @@ impl Command {
                 history: Some(&args.history),
                 session: Some(&args.session),
                 ..Takes::default()
+            },
+            Command::Adopt(args) => Takes {
+                common: Some(&args.common),
+                database: Some(&args.database),
+                history: Some(&args.history),
+                session: Some(&args.session),
+                locking: Some(&args.locking),
+                dry_run: Some(&args.dry_run),
             },
             Command::New { common, .. } => Takes {
                 common: Some(common),
@@ -538,6 +547,11 @@ pub enum Command {
     /// brings the database back (exit 1 when they differ).
     Drift(DriftArgs),
 
+    /// Take over a database that diesel, sqlx or golang-migrate migrated:
+    /// record what its history says ran as applied, without running it,
+    /// and report what does not match.
+    Adopt(AdoptArgs),
+
     /// Create the next numbered migration file of an app.
     New {
         /// The app (its folder is created when new).
@@ -626,6 +640,27 @@ pub struct DriftArgs {
     pub history: HistoryArgs,
     #[command(flatten)]
     pub session: SessionArgs,
+}
+
+/// `migrate adopt`.
+#[derive(Debug, Args)]
+pub struct AdoptArgs {
+    /// Whose history to read [default: the tool whose layout the
+    /// migrations folder has].
+    #[arg(long, value_name = "diesel|sqlx|golang-migrate")]
+    pub from: Option<String>,
+    #[command(flatten)]
+    pub common: Common,
+    #[command(flatten)]
+    pub database: DatabaseArg,
+    #[command(flatten)]
+    pub history: HistoryArgs,
+    #[command(flatten)]
+    pub session: SessionArgs,
+    #[command(flatten)]
+    pub locking: LockArgs,
+    #[command(flatten)]
+    pub dry_run: DryRunArg,
 }
 
 /// `migrate repair`.

@@ -202,6 +202,9 @@ async fn run(cli: Cli, global: &Global, registry: &Registry) -> Result<u8, migra
         Some(Command::Check(args)) => {
             commands::check::run(registry, global, &settings, &args).await
         }
+        Some(Command::Adopt(args)) => {
+            commands::adopt::run(registry, global, &settings, &args).await
+        }
         Some(Command::Drift(args)) => {
             commands::drift::run(registry, global, &settings, &args).await
         }

@@ -27,6 +27,7 @@
 //! way, checking it with the conformance suite behind the `testkit` feature.
 #![warn(missing_docs)]
 
+pub mod adopt;
 pub mod backend;
 pub mod check;
 pub mod dialect;

@@ -100,7 +100,7 @@ pub async fn ensure<B: Backend + ?Sized>(backend: &mut B) -> Result<()> {
     Ok(())
 }
 
-async fn exists<B: Backend + ?Sized>(backend: &mut B, table: &str) -> Result<bool> {
+pub(crate) async fn exists<B: Backend + ?Sized>(backend: &mut B, table: &str) -> Result<bool> {
     let schema = backend.location().schema.clone();
     let (sql, params) = backend
         .dialect()

@@ -104,6 +104,8 @@ scenarios! {
     drift::drift_writes_a_migration_that_accepts_the_live_schema,
     drift::drift_refuses_a_history_left_part_way,
     layouts::a_diesel_folder_runs_as_it_is,
+    layouts::adopt_takes_over_what_sqlx_applied,
+    layouts::adopt_reads_diesel_and_golang_migrate_histories,
     portable::portable_errors_name_file_line_and_operation,
     portable::a_variant_replaces_a_portable_migration_on_one_engine,
     portable::dropped_not_null_column_unapplies_alike_everywhere,

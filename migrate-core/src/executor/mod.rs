@@ -298,7 +298,7 @@ impl Stepper {
 }
 
 /// The history row of a migration about to be applied.
-fn new_record(m: &Migration, options: &RunOptions) -> HistoryRecord {
+pub(crate) fn new_record(m: &Migration, options: &RunOptions) -> HistoryRecord {
     HistoryRecord {
         app: m.app.clone(),
         name: m.name.clone(),

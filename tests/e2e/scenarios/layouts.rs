@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::harness::Ctx;
+use crate::harness::{Ctx, Kind};
 
 pub async fn a_diesel_folder_runs_as_it_is(ctx: Arc<Ctx>) {
     for (rel, text) in [
@@ -69,4 +69,180 @@ pub async fn a_diesel_folder_runs_as_it_is(ctx: Arc<Ctx>) {
     // A layout the tool does not know is a usage error.
     ctx.migrate(&["status", "--layout", "nonsense"])
         .expect_code(2);
+}
+
+/// sqlx's history table as sqlx-cli creates it on each engine.
+fn sqlx_table(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Sqlite => {
+            "CREATE TABLE _sqlx_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL, \
+             installed_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, success BOOLEAN NOT NULL, \
+             checksum BLOB NOT NULL, execution_time BIGINT NOT NULL)"
+        }
+        Kind::Postgres => {
+            "CREATE TABLE _sqlx_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL, \
+             installed_on TIMESTAMPTZ NOT NULL DEFAULT now(), success BOOLEAN NOT NULL, \
+             checksum BYTEA NOT NULL, execution_time BIGINT NOT NULL)"
+        }
+        Kind::Mysql => {
+            "CREATE TABLE _sqlx_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL, \
+             installed_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, success BOOLEAN NOT NULL, \
+             checksum BLOB NOT NULL, execution_time BIGINT NOT NULL)"
+        }
+    }
+}
+
+/// A blob literal of `bytes` on each engine.
+fn blob(kind: Kind, bytes: &[u8]) -> String {
+    let hex = hex::encode(bytes);
+    match kind {
+        Kind::Postgres => format!("'\\x{hex}'::bytea"),
+        _ => format!("X'{hex}'"),
+    }
+}
+
+pub async fn adopt_takes_over_what_sqlx_applied(ctx: Arc<Ctx>) {
+    use sha2::Digest;
+    let files = [
+        (
+            "1_users.sql",
+            "CREATE TABLE users (id INTEGER PRIMARY KEY);\n",
+        ),
+        (
+            "2_posts.sql",
+            "CREATE TABLE posts (id INTEGER PRIMARY KEY);\n",
+        ),
+        (
+            "3_tags.sql",
+            "CREATE TABLE tags (id INTEGER PRIMARY KEY);\n",
+        ),
+        (
+            "4_later.sql",
+            "CREATE TABLE later (id INTEGER PRIMARY KEY);\n",
+        ),
+    ];
+    for (name, text) in files {
+        ctx.write_file(&format!("migrations/{name}"), text.as_bytes());
+    }
+    // What sqlx-cli leaves: 1 applied, 2 applied from a file edited since,
+    // 3 failed; 4 not run.
+    ctx.db.exec(sqlx_table(ctx.kind())).await;
+    for (i, (name, text)) in files.iter().take(3).enumerate() {
+        let version = i + 1;
+        if version != 3 {
+            ctx.db.exec(text.trim()).await;
+        }
+        let hashed = if version == 2 {
+            sha2::Sha384::digest(b"CREATE TABLE posts (id INT);\n")
+        } else {
+            sha2::Sha384::digest(text.as_bytes())
+        };
+        let success = if version == 3 { "FALSE" } else { "TRUE" };
+        ctx.db
+            .exec(&format!(
+                "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+                 VALUES ({version}, '{name}', {success}, {}, 1)",
+                blob(ctx.kind(), &hashed)
+            ))
+            .await;
+    }
+    // A dry run changes nothing.
+    ctx.migrate(&["adopt", "--dry-run"])
+        .expect_code(1)
+        .expect_text("Would record migrations:1_users");
+    assert!(!ctx.db.has_history_table().await);
+
+    let out = ctx.migrate(&["adopt", "--format", "json"]);
+    out.expect_code(1);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(doc["from"], "_sqlx_migrations");
+    assert_eq!(doc["adopted"][0]["migration"], "migrations:1_users");
+    assert_eq!(doc["adopted"].as_array().unwrap().len(), 1, "{doc}");
+    let problems = doc["problems"].to_string();
+    assert!(problems.contains("2_posts: its file changed"), "{problems}");
+    assert!(
+        problems.contains("3_tags: sqlx recorded it as failed"),
+        "{problems}"
+    );
+    ctx.migrate(&["status"])
+        .expect_text("[X] 1_users")
+        .expect_text("[ ] 2_posts");
+    // The audit log says where it came from; nothing ran twice.
+    ctx.migrate(&["log"])
+        .expect_text("adopted from _sqlx_migrations (version 1)");
+    // Adopting again finds it recorded.
+    ctx.migrate(&["adopt"])
+        .expect_text("1_users: already in this tool's history");
+    // Not a sqlx database: refused, exit 3.
+    ctx.migrate(&["adopt", "--from", "diesel"]).expect_code(3);
+    ctx.migrate(&["adopt", "--from", "nope"]).expect_code(2);
+}
+
+pub async fn adopt_reads_diesel_and_golang_migrate_histories(ctx: Arc<Ctx>) {
+    // diesel: a recorded version, and one whose folder is gone.
+    let diesel = ctx.project().join("diesel");
+    for (rel, text) in [
+        (
+            "2018-01-14-171611_a/up.sql",
+            "CREATE TABLE da (id INTEGER PRIMARY KEY);\n",
+        ),
+        ("2018-01-14-171611_a/down.sql", "DROP TABLE da;\n"),
+        (
+            "2019-02-01-000000_b/up.sql",
+            "CREATE TABLE db (id INTEGER PRIMARY KEY);\n",
+        ),
+    ] {
+        ctx.write_file(&format!("diesel/{rel}"), text.as_bytes());
+    }
+    ctx.db
+        .exec("CREATE TABLE __diesel_schema_migrations (version VARCHAR(50) PRIMARY KEY NOT NULL, run_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP)")
+        .await;
+    ctx.db
+        .exec("CREATE TABLE da (id INTEGER PRIMARY KEY)")
+        .await;
+    ctx.db
+        .exec("INSERT INTO __diesel_schema_migrations (version) VALUES ('20180114171611')")
+        .await;
+    ctx.db
+        .exec("INSERT INTO __diesel_schema_migrations (version) VALUES ('20990101000000')")
+        .await;
+    let dir = diesel.to_str().unwrap();
+    ctx.migrate(&["adopt", "--dir", dir])
+        .expect_code(1)
+        .expect_text("Recorded diesel:2018-01-14-171611_a as applied")
+        .expect_text("version 20990101000000 as applied, but no migration here has that version");
+    // What diesel had not run runs now, once.
+    ctx.migrate(&["--dir", dir])
+        .expect_code(0)
+        .expect_text("Applying diesel:2019-02-01-000000_b")
+        .expect_no_text("Applying diesel:2018-01-14-171611_a");
+
+    // golang-migrate: version 2 recorded dirty.
+    let golang = ctx.project().join("golang");
+    for (name, text) in [
+        ("1_g1.up.sql", "CREATE TABLE g1 (id INTEGER PRIMARY KEY);\n"),
+        ("1_g1.down.sql", "DROP TABLE g1;\n"),
+        ("2_g2.up.sql", "CREATE TABLE g2 (id INTEGER PRIMARY KEY);\n"),
+        ("3_g3.up.sql", "CREATE TABLE g3 (id INTEGER PRIMARY KEY);\n"),
+    ] {
+        ctx.write_file(&format!("golang/{name}"), text.as_bytes());
+    }
+    ctx.db
+        .exec("CREATE TABLE schema_migrations (version BIGINT NOT NULL PRIMARY KEY, dirty BOOLEAN NOT NULL)")
+        .await;
+    ctx.db
+        .exec("CREATE TABLE g1 (id INTEGER PRIMARY KEY)")
+        .await;
+    ctx.db
+        .exec("INSERT INTO schema_migrations (version, dirty) VALUES (2, TRUE)")
+        .await;
+    let dir = golang.to_str().unwrap();
+    ctx.migrate(&["adopt", "--dir", dir, "--history-table", "golang_history"])
+        .expect_code(1)
+        .expect_text("Recorded golang:1_g1 as applied")
+        .expect_text("golang:2_g2: golang-migrate marked version 2 dirty");
+    ctx.migrate(&["status", "--dir", dir, "--history-table", "golang_history"])
+        .expect_text("[X] 1_g1")
+        .expect_text("[ ] 2_g2")
+        .expect_text("[ ] 3_g3");
 }
