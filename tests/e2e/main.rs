@@ -93,6 +93,7 @@ scenarios! {
     repair::session_state_is_replayed_on_resume,
     repair::resume_of_an_unapply_can_use_the_fixed_file,
     crash_matrix::crash_matrix_recovers_every_boundary,
+    crash_matrix::crash_matrix_recovers_killed_repairs,
     portable::portable_set_is_equivalent_everywhere,
     check::check_proves_each_migration_on_a_scratch_database,
     check::check_compares_engines_statically,

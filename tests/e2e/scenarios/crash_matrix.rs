@@ -10,6 +10,11 @@
 //! was before the migration. The history must say so every time. For one
 //! undo and one resume per migration, the rest of the set is then applied,
 //! to the database and history of a clean full run.
+//!
+//! The repairs themselves are killed too, on a subset of the set
+//! ([`KILLED_REPAIRS`]): `repair --undo` before and after each inverse,
+//! `repair --resume` at each statement boundary, each finished by running
+//! the same repair again.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -18,7 +23,9 @@ use crate::harness::{Ctx, Kind, Output};
 
 /// One migration of the set. Statements are written once for every engine,
 /// except `DROP INDEX i ON t`: MySQL's form, which PostgreSQL and SQLite
-/// spell `DROP INDEX i` (a `.mysql.sql` variant carries it).
+/// spell `DROP INDEX i`, and the session statements of one migration,
+/// which MariaDB spells otherwise (`MYSQL_SPELLING`); a `.mysql.sql`
+/// variant carries MariaDB's text.
 struct Migration {
     app: &'static str,
     name: &'static str,
@@ -474,12 +481,69 @@ const SET: &[Migration] = &[
             OPEN_ORDERS,
         ],
     },
+    // Session state used by later statements: a setting (PostgreSQL) or a
+    // user variable (MariaDB) read by a data change, and a prepared
+    // statement. Written in PostgreSQL's spelling; MariaDB's is in
+    // `MYSQL_SPELLING`. A resume, on a new connection, must run the
+    // session statements that ran before it goes on.
+    Migration {
+        app: "orders",
+        name: "0011_stale_orders",
+        depends_on: "",
+        up: &[
+            "SET orders.cutoff = '2024-04-03'",
+            "ALTER TABLE purchase_order ADD COLUMN stale INTEGER",
+            "UPDATE purchase_order SET stale = 0",
+            "PREPARE mark_stale (text) AS UPDATE purchase_order SET stale = 1 WHERE placed_on < $1",
+            "EXECUTE mark_stale (current_setting('orders.cutoff'))",
+            "DEALLOCATE mark_stale",
+            "CREATE INDEX purchase_order_stale ON purchase_order (stale)",
+        ],
+        down: &[
+            "DROP INDEX purchase_order_stale ON purchase_order",
+            "ALTER TABLE purchase_order DROP COLUMN stale",
+        ],
+    },
+];
+
+/// MariaDB's spelling of the statements of `orders:0011_stale_orders` that
+/// differ, statement for statement: the cutoff is a user variable computed
+/// from the rows, used by a data change; the index is built by a statement
+/// prepared from another variable (MariaDB prepares DDL, PostgreSQL does
+/// not). Both give the same rows and the same index.
+const MYSQL_SPELLING: &[(&str, &str)] = &[
+    (
+        "SET orders.cutoff = '2024-04-03'",
+        "SET @cutoff = (SELECT MAX(placed_on) FROM purchase_order)",
+    ),
+    (
+        "UPDATE purchase_order SET stale = 0",
+        "UPDATE purchase_order SET stale = CASE WHEN placed_on < @cutoff THEN 1 ELSE 0 END",
+    ),
+    (
+        "PREPARE mark_stale (text) AS UPDATE purchase_order SET stale = 1 WHERE placed_on < $1",
+        "SET @stale_index = 'CREATE INDEX purchase_order_stale ON purchase_order (stale)'",
+    ),
+    (
+        "EXECUTE mark_stale (current_setting('orders.cutoff'))",
+        "PREPARE build_index FROM @stale_index",
+    ),
+    ("DEALLOCATE mark_stale", "EXECUTE build_index"),
+    (
+        "CREATE INDEX purchase_order_stale ON purchase_order (stale)",
+        "DEALLOCATE PREPARE build_index",
+    ),
 ];
 
 const APPS: [&str; 3] = ["accounts", "catalog", "orders"];
 
 /// A statement as `kind` runs it.
 fn render(sql: &str, kind: Kind) -> String {
+    if kind == Kind::Mysql
+        && let Some((_, mysql)) = MYSQL_SPELLING.iter().find(|(pg, _)| *pg == sql)
+    {
+        return mysql.to_string();
+    }
     match (sql.strip_prefix("DROP INDEX "), kind) {
         (Some(rest), Kind::Sqlite | Kind::Postgres) => {
             let name = rest.split(" ON ").next().unwrap_or(rest);
@@ -506,7 +570,7 @@ fn file_text(m: &Migration, kind: Kind) -> String {
 }
 
 /// Writes the set: one file per migration, in SQL every engine accepts, and
-/// a `.mysql.sql` variant beside those that drop an index.
+/// a `.mysql.sql` variant beside those MariaDB spells otherwise.
 fn write_set(ctx: &Ctx) {
     for m in SET {
         ctx.write(
@@ -514,11 +578,11 @@ fn write_set(ctx: &Ctx) {
             &format!("{}.sql", m.name),
             &file_text(m, Kind::Postgres),
         );
-        let drops_index =
+        let spelt_otherwise =
             m.up.iter()
                 .chain(m.down)
-                .any(|s| s.starts_with("DROP INDEX"));
-        if drops_index {
+                .any(|s| render(s, Kind::Mysql) != render(s, Kind::Postgres));
+        if spelt_otherwise {
             ctx.write(
                 m.app,
                 &format!("{}.mysql.sql", m.name),
@@ -528,12 +592,22 @@ fn write_set(ctx: &Ctx) {
     }
 }
 
-/// A data change: no inverse and nothing to look at, so a crash around it
-/// leaves a doubt only the user can settle.
-fn is_data(sql: &str) -> bool {
-    ["INSERT ", "UPDATE ", "DELETE "]
+/// A statement with no inverse: a data change, or a prepared statement run
+/// (it may do anything). Once one ran, `repair --undo` refuses.
+fn has_no_inverse(sql: &str) -> bool {
+    ["INSERT ", "UPDATE ", "DELETE ", "EXECUTE "]
         .iter()
         .any(|w| sql.starts_with(w))
+}
+
+/// A statement the database cannot tell ran: one with no inverse, or one
+/// that changes only the session (nothing outlives the connection). A crash
+/// around it leaves a doubt only the user can settle.
+fn unprobed(sql: &str) -> bool {
+    has_no_inverse(sql)
+        || ["SET ", "PREPARE ", "DEALLOCATE "]
+            .iter()
+            .any(|w| sql.starts_with(w))
 }
 
 /// The migration's number, as a target.
@@ -727,12 +801,16 @@ fn ok(out: &Output, what: &str) {
 }
 
 /// `--assume-ran` / `--assume-not-ran` when the statement in doubt after a
-/// crash at `point` is a data change, which no probe can settle: the crash
-/// point says which is true.
+/// crash at `point` is one no probe can settle: the crash point says which
+/// is true. `undo-` points are the other way round: killed before its
+/// inverse ran, the statement is still in effect.
 fn assume(point: &str, sql: &str) -> Option<&'static str> {
-    match point {
-        "before" if is_data(sql) => Some("--assume-not-ran"),
-        "after" if is_data(sql) => Some("--assume-ran"),
+    if !unprobed(sql) {
+        return None;
+    }
+    match point.strip_prefix("resume-").unwrap_or(point) {
+        "before" | "undo-after" => Some("--assume-not-ran"),
+        "after" | "undo-before" => Some("--assume-ran"),
         _ => None,
     }
 }
@@ -900,7 +978,7 @@ pub async fn crash_matrix_recovers_every_boundary(ctx: Arc<Ctx>) {
         // the last point, are followed by the rest of the set.
         let undoable = |point: &str, k: usize| {
             let ran = if point == "after" { k } else { k - 1 };
-            !up[..ran].iter().any(|s| is_data(s))
+            !up[..ran].iter().any(|s| has_no_inverse(s))
         };
         let last = points.len() - 1;
         let last_undoable = points
@@ -941,8 +1019,9 @@ pub async fn crash_matrix_recovers_every_boundary(ctx: Arc<Ctx>) {
             }
             let undo = ctx.migrate(&with(&["repair", "--undo", "--yes"], flag));
             if !undoable(point, k) {
-                // A data change ran: nothing undoes it; the repair says so
-                // and changes nothing, and the resume below recovers.
+                // A statement with no inverse ran (a data change): nothing
+                // undoes it; the repair says so and changes nothing, and
+                // the resume below recovers.
                 undo.expect_code(3)
                     .expect_text("cannot be undone automatically");
                 assert_eq!(
@@ -1021,8 +1100,8 @@ pub async fn crash_matrix_recovers_every_boundary(ctx: Arc<Ctx>) {
     eprintln!(
         "crash matrix on {engine}: {} migrations, {statements} statements; {points} crash points, \
 {recoveries} recoveries, all recovered in {:.0?}. Applying: {} crash points, {} undone ({} of \
-them then run to the end of the set), {} not undone as a data change had run (refused, as it \
-must be), {} resumed ({} then run to the end). Unapplying: {} crash points, {} resumed.",
+them then run to the end of the set), {} not undone as a statement with no inverse had run \
+(refused, as it must be), {} resumed ({} then run to the end). Unapplying: {} crash points, {} resumed.",
         SET.len(),
         started.elapsed(),
         n.points,
@@ -1037,4 +1116,261 @@ must be), {} resumed ({} then run to the end). Unapplying: {} crash points, {} r
     assert_eq!(n.resumed, n.points);
     assert_eq!(n.undone + n.undo_refused, n.points);
     assert_eq!((n.undone_to_end, n.resumed_to_end), (SET.len(), SET.len()));
+}
+
+/// The migrations whose repairs [`crash_matrix_recovers_killed_repairs`]
+/// kills at every point: a representative subset, since every boundary of
+/// every migration would be about 480 killed repairs, some 380 s per
+/// engine. `orders:0011_stale_orders` is the longest (7 statements) and
+/// holds session state, data changes and a statement with no inverse;
+/// `orders:0006_tracking_key` is DDL only, so its undo is killed at every
+/// statement, and one inverse cannot bring back a dropped column's rows.
+/// Together 45 killed repairs, about 45 s per engine.
+const KILLED_REPAIRS: &[&str] = &["0006_tracking_key", "0011_stale_orders"];
+
+/// How many killed repairs were tried, and how many recovered.
+#[derive(Default)]
+struct RepairCounts {
+    undo_points: usize,
+    undone: usize,
+    resume_points: usize,
+    resumed: usize,
+}
+
+/// Runs the crash-point binary with `args`: it must be killed at `fault`
+/// (no exit code: killed by a signal), not stop on an error of its own.
+fn killed(ctx: &Ctx, args: &[&str], fault: &str, trial: &str) -> Output {
+    let out = ctx.crash(args, fault);
+    assert_eq!(
+        out.code, -1,
+        "{trial}: the run must be killed at {fault}\nstdout:\n{}\nstderr:\n{}",
+        out.stdout, out.stderr
+    );
+    out
+}
+
+/// The audit-log entries of `action` for `m`: a finished repair writes
+/// one, a killed one none.
+async fn logged(ctx: &Ctx, m: &Migration, action: &str) -> i64 {
+    ctx.db
+        .count(&format!(
+            "SELECT COUNT(*) FROM migrate_history_log \
+             WHERE app = '{}' AND name = '{}' AND action = '{action}'",
+            m.app, m.name
+        ))
+        .await
+}
+
+/// The statements a resume runs again first, when the ones numbered 1 to
+/// `ran` are in effect: those that set session state, which the new
+/// connection lacks.
+fn replayed(up: &[String], ran: usize) -> Vec<String> {
+    (1..=ran)
+        .filter(|k| unprobed(&up[k - 1]) && !has_no_inverse(&up[k - 1]))
+        .map(|k| k.to_string())
+        .collect()
+}
+
+/// `SET[i]` is killed once its statements 1 to `last` ran, all of which
+/// have an inverse; `repair --undo` is killed at `point:j` (`undo-before`
+/// or `undo-after` statement j's inverse). The undo marks statement j
+/// before its inverse runs, so the history shows j counted; the next
+/// `repair --undo`, as the README says, settles statement j (by looking,
+/// or by the flag the crash point justifies) and ends as if the migration
+/// never started.
+async fn killed_undo_trial(
+    ctx: &Ctx,
+    i: usize,
+    last: usize,
+    point: &str,
+    j: usize,
+    at: &[Snapshot],
+) {
+    let m = &SET[i];
+    let up: Vec<String> = m.up.iter().map(|s| render(s, ctx.kind())).collect();
+    let fault = format!("{point}:{j}");
+    let trial = format!(
+        "{}:{} killed at after:{last}, its undo at {fault}",
+        m.app, m.name
+    );
+    killed(ctx, &[m.app, number(m)], &format!("after:{last}"), &trial);
+    let first = killed(
+        ctx,
+        &with(
+            &["repair", "--undo", "--yes"],
+            assume("after", &up[last - 1]),
+        ),
+        &fault,
+        &trial,
+    );
+    assert_eq!(
+        history_rows(ctx).await,
+        expected_history(i, Some((m, "partial", j))),
+        "{trial}: statement {j} stays counted while its inverse runs"
+    );
+    ctx.migrate(&["repair"])
+        .expect_code(0)
+        .expect_text(&format!("in doubt {j}:"));
+    let undos = logged(ctx, m, "repair-undo").await;
+    let undo = ctx.migrate(&with(
+        &["repair", "--undo", "--yes"],
+        assume(point, &up[j - 1]),
+    ));
+    ok(&undo, &format!("{trial}: undo again"));
+    assert_eq!(
+        history_rows(ctx).await,
+        expected_history(i, None),
+        "{trial}: undo again"
+    );
+    assert_eq!(
+        logged(ctx, m, "repair-undo").await,
+        undos + 1,
+        "{trial}: one undo logged"
+    );
+    // Exactly as before, unless one of the two undos said what it cannot
+    // bring back (the rows of a dropped column).
+    let lossy = |out: &Output| {
+        out.stdout
+            .contains("restores its definition but not its data")
+    };
+    let now = snapshot(ctx).await;
+    if lossy(&first) || lossy(&undo) {
+        assert_eq!(
+            now.definitions(),
+            at[i].definitions(),
+            "{trial}: undo again"
+        );
+    } else {
+        assert_eq!(now, at[i], "{trial}: undo again");
+    }
+}
+
+/// `SET[i]` is killed before any statement ran (`entry:1`); `repair
+/// --resume` is killed at `point:j` (`resume-entry`, `resume-before` or
+/// `resume-after` statement j). The next `repair --resume` runs again the
+/// session statements in effect, says which, settles statement j, and
+/// applies the migration as a clean run does; then back to before it.
+async fn killed_resume_trial(ctx: &Ctx, i: usize, point: &str, j: usize, at: &[Snapshot]) {
+    let m = &SET[i];
+    let up: Vec<String> = m.up.iter().map(|s| render(s, ctx.kind())).collect();
+    let fault = format!("{point}:{j}");
+    let trial = format!(
+        "{}:{} killed at entry:1, its resume at {fault}",
+        m.app, m.name
+    );
+    killed(ctx, &[m.app, number(m)], "entry:1", &trial);
+    killed(ctx, &["repair", "--resume", "--yes"], &fault, &trial);
+    assert_eq!(
+        history_rows(ctx).await,
+        expected_history(i, Some((m, "partial", j - 1))),
+        "{trial}: the history counts what ran"
+    );
+    let flag = assume(point, &up[j - 1]);
+    let in_effect = if point == "resume-after" { j } else { j - 1 };
+    let resumes = logged(ctx, m, "repair-resume").await;
+    let resume = ctx.migrate(&with(&["repair", "--resume", "--yes"], flag));
+    ok(&resume, &format!("{trial}: resume again"));
+    let replays = replayed(&up, in_effect);
+    if replays.is_empty() {
+        resume.expect_no_text("set session state");
+    } else {
+        resume.expect_text(&format!(
+            "statements {} set session state",
+            replays.join(", ")
+        ));
+    }
+    assert_eq!(
+        history_rows(ctx).await,
+        expected_history(i + 1, None),
+        "{trial}: resume again"
+    );
+    assert_eq!(
+        logged(ctx, m, "repair-resume").await,
+        resumes + 1,
+        "{trial}: one resume logged"
+    );
+    assert_eq!(snapshot(ctx).await, at[i + 1], "{trial}: resume again");
+    ok(&ctx.migrate(&[m.app, before_target(i)]), "back");
+}
+
+/// The repairs themselves killed, on the large set: `repair --undo` before
+/// and after each inverse, `repair --resume` at each boundary of the
+/// statements it runs, each recovered by running the same repair again (as
+/// the README and `migrate_core::repair` say) to the database and history
+/// the repair was heading for.
+pub async fn crash_matrix_recovers_killed_repairs(ctx: Arc<Ctx>) {
+    if ctx.kind() == Kind::Sqlite {
+        // As for the forward matrix: the repair scenarios cover SQLite.
+        return;
+    }
+    let started = Instant::now();
+    let kind = ctx.kind();
+    write_set(&ctx);
+    let before = snapshot(&ctx).await;
+    let mut at = vec![before];
+    for m in SET {
+        ok(&ctx.migrate(&[m.app, number(m)]), m.name);
+        at.push(snapshot(&ctx).await);
+    }
+    for app in APPS.iter().rev() {
+        ok(&ctx.migrate(&[app, "zero"]), "unapply");
+    }
+    assert_eq!(
+        snapshot(&ctx).await,
+        at[0],
+        "zero restores the empty database"
+    );
+
+    let mut n = RepairCounts::default();
+    let mut tried = Vec::new();
+    for (i, m) in SET.iter().enumerate() {
+        // The first i migrations are applied.
+        if KILLED_REPAIRS.is_empty() || KILLED_REPAIRS.contains(&m.name) {
+            tried.push(format!("{}:{}", m.app, m.name));
+            let up: Vec<String> = m.up.iter().map(|s| render(s, kind)).collect();
+            // An undo runs only while every statement in effect has an
+            // inverse: the longest such run covers every state an undo
+            // can be killed in.
+            let last = up.iter().take_while(|s| !has_no_inverse(s)).count();
+            for j in (1..=last).rev() {
+                for point in ["undo-before", "undo-after"] {
+                    rebuild(&ctx, m).await;
+                    n.undo_points += 1;
+                    killed_undo_trial(&ctx, i, last, point, j, &at).await;
+                    n.undone += 1;
+                }
+            }
+            for j in 1..=up.len() {
+                for point in ["resume-entry", "resume-before", "resume-after"] {
+                    rebuild(&ctx, m).await;
+                    n.resume_points += 1;
+                    killed_resume_trial(&ctx, i, point, j, &at).await;
+                    n.resumed += 1;
+                }
+            }
+        }
+        ok(&ctx.migrate(&[m.app, number(m)]), m.name);
+    }
+    assert_eq!(history_rows(&ctx).await, expected_history(SET.len(), None));
+    assert_eq!(
+        snapshot(&ctx).await,
+        at[SET.len()],
+        "the whole set at the end"
+    );
+    let engine = match kind {
+        Kind::Postgres => "postgres",
+        _ => "mysql",
+    };
+    eprintln!(
+        "killed repairs on {engine}: {}; undo killed at {} points, {} recovered; resume killed \
+at {} points, {} recovered; in {:.0?}.",
+        tried.join(", "),
+        n.undo_points,
+        n.undone,
+        n.resume_points,
+        n.resumed,
+        started.elapsed(),
+    );
+    assert_eq!((n.undone, n.resumed), (n.undo_points, n.resume_points));
+    assert!(n.undo_points > 0 && n.resume_points > 0);
 }
