@@ -103,12 +103,7 @@ pub async fn plan(backend: &mut dyn Backend, source: &Source, tool: Tool) -> Res
             tool_name(tool)
         )));
     }
-    let recorded: HashSet<MigrationKey> = backend
-        .load_history()
-        .await?
-        .into_iter()
-        .map(|r| r.key())
-        .collect();
+    let recorded = recorded_keys(backend).await?;
     let mut adoption = Adoption::default();
     let rows = read_rows(backend, tool).await?;
     let migrations: Vec<&Migration> = source.ordered().collect();
@@ -227,12 +222,7 @@ async fn record_locked(
 ) -> Result<usize> {
     backend.ensure_history().await?;
     // Read again under the lock: another run may have recorded some.
-    let recorded: HashSet<MigrationKey> = backend
-        .load_history()
-        .await?
-        .into_iter()
-        .map(|r| r.key())
-        .collect();
+    let recorded = recorded_keys(backend).await?;
     let mut n = 0;
     for (key, detail) in &adoption.adopt {
         if recorded.contains(key) {
@@ -251,22 +241,20 @@ async fn record_locked(
             actor: options.applied_by.clone(),
             tool_version: crate::VERSION.to_string(),
         };
-        backend.begin().await?;
-        let written = async {
-            backend.write_record(&record).await?;
-            backend.append_log(&entry).await
-        }
-        .await;
-        match written {
-            Ok(()) => backend.commit().await?,
-            Err(e) => {
-                let _ = backend.rollback().await;
-                return Err(e);
-            }
-        }
+        crate::store::write_with_log(&mut *backend, &record, &entry).await?;
         n += 1;
     }
     Ok(n)
+}
+
+/// The migrations this tool's history holds.
+async fn recorded_keys(backend: &mut dyn Backend) -> Result<HashSet<MigrationKey>> {
+    Ok(backend
+        .load_history()
+        .await?
+        .into_iter()
+        .map(|r| r.key())
+        .collect())
 }
 
 /// One row of the other tool's history.

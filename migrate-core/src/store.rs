@@ -145,6 +145,29 @@ async fn select_all<B: Backend + ?Sized>(
     }
 }
 
+/// Writes a history row and its log entry in one transaction: both, or
+/// neither.
+pub(crate) async fn write_with_log(
+    backend: &mut dyn Backend,
+    record: &HistoryRecord,
+    entry: &crate::log::LogEntry,
+) -> Result<()> {
+    use crate::backend::BackendExt;
+    backend.begin().await?;
+    let written = async {
+        backend.write_record(record).await?;
+        backend.append_log(entry).await
+    }
+    .await;
+    match written {
+        Ok(()) => backend.commit().await,
+        Err(e) => {
+            let _ = backend.rollback().await;
+            Err(e)
+        }
+    }
+}
+
 /// Every history row, in key order.
 pub async fn load_history<B: Backend + ?Sized>(backend: &mut B) -> Result<Vec<HistoryRecord>> {
     let d = backend.dialect();

@@ -84,19 +84,7 @@ pub async fn accept(
             actor,
             tool_version: crate::VERSION.to_string(),
         };
-        backend.begin().await?;
-        let written = async {
-            backend.write_record(&updated).await?;
-            backend.append_log(&entry).await
-        }
-        .await;
-        match written {
-            Ok(()) => backend.commit().await?,
-            Err(e) => {
-                let _ = backend.rollback().await;
-                return Err(e);
-            }
-        }
+        crate::store::write_with_log(&mut *backend, &updated, &entry).await?;
         Ok(accepted)
     }
     .await;
