@@ -31,6 +31,12 @@
 //!   backend needs no driver-level transaction object. The core calls
 //!   `rollback` only after a `begin` it issued, but the engine may already
 //!   have ended that transaction on an error: `rollback` must then succeed.
+//! - **Batches keep their order.** [`Backend::run_batch`] may send several
+//!   statements at once, but an item takes effect only when every item
+//!   before it did: the core batches the statements of one transaction
+//!   (where the engine refuses everything after a failure), and outside a
+//!   transaction a backend sends the next item only after the previous one
+//!   succeeded, unless the engine itself stops at the first error.
 //! - **Errors.** Only [`crate::Error::Database`] reaches the user as "the
 //!   engine said"; build it with [`crate::Error::driver`] so that the
 //!   driver's error stays its source.
@@ -403,6 +409,52 @@ impl HistoryLocation {
     }
 }
 
+/// One statement of a [`Backend::run_batch`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchItem {
+    /// The SQL text.
+    pub sql: String,
+    /// `None`: run as [`Backend::execute`] runs a statement (it may be a
+    /// script the engine accepts as one). `Some`: a query with positional
+    /// parameters, run as [`Backend::query`] runs it.
+    pub params: Option<Vec<Value>>,
+}
+
+impl BatchItem {
+    /// A statement without parameters.
+    pub fn statement(sql: impl Into<String>) -> BatchItem {
+        BatchItem {
+            sql: sql.into(),
+            params: None,
+        }
+    }
+
+    /// A query with positional parameters.
+    pub fn query(sql: impl Into<String>, params: Vec<Value>) -> BatchItem {
+        BatchItem {
+            sql: sql.into(),
+            params: Some(params),
+        }
+    }
+}
+
+/// Runs a batch one item after the other with [`Backend::execute`] and
+/// [`Backend::query`]: what [`Backend::run_batch`] does by default, for a
+/// backend that speeds up only some batches.
+pub async fn run_each<B: Backend + ?Sized>(
+    backend: &mut B,
+    items: &[BatchItem],
+) -> std::result::Result<(), (usize, crate::Error)> {
+    for (i, item) in items.iter().enumerate() {
+        let done = match &item.params {
+            None => backend.execute(&item.sql).await,
+            Some(params) => backend.query(&item.sql, params).await.map(drop),
+        };
+        done.map_err(|e| (i, e))?;
+    }
+    Ok(())
+}
+
 /// A live connection to one database, used by one run of the tool.
 ///
 /// Five methods are required: what the engine is ([`Backend::dialect`]),
@@ -470,18 +522,27 @@ pub trait Backend: Send {
         crate::engines::end_lock_holder(self, id).await
     }
 
-    /// Runs statements in order and stops at the first that fails,
-    /// returning its position (0-based) with the error. The default calls
-    /// [`Backend::execute`] for each; a backend that pays a fixed cost per
-    /// call (a hop to another thread) can run them in one go.
-    async fn execute_all(
+    /// Runs `items` in order, discarding rows, and stops at the first that
+    /// fails, returning its position (0-based) with the error. The core
+    /// sends the statements of one migration's transaction this way, and a
+    /// journal write with the statement it announces, so that a backend
+    /// paying a fixed cost per call (a hop to another thread, a network
+    /// round trip) pays it once.
+    ///
+    /// With `in_transaction`, every item runs inside one transaction block
+    /// (the first item may be its `BEGIN`, the last its `COMMIT`): the
+    /// engine refuses every statement after a failed one, so a backend may
+    /// send all the items before reading a reply (PostgreSQL pipelines
+    /// them). Without it, the backend must not let an item run after one
+    /// that failed. The default runs each item with [`Backend::execute`] or
+    /// [`Backend::query`], one after the other.
+    async fn run_batch(
         &mut self,
-        statements: &[String],
+        items: &[BatchItem],
+        in_transaction: bool,
     ) -> std::result::Result<(), (usize, crate::Error)> {
-        for (i, sql) in statements.iter().enumerate() {
-            self.execute(sql).await.map_err(|e| (i, e))?;
-        }
-        Ok(())
+        let _ = in_transaction;
+        run_each(self, items).await
     }
 
     /// Opens a transaction: sends [`Dialect::begin_statement`].

@@ -30,3 +30,10 @@ pub(crate) fn point(prefix: &str, when: &str, statement: usize) {
         hook(&format!("{prefix}{when}"), statement);
     }
 }
+
+/// Whether a crash hook is installed: the executor then sends the journal
+/// writes and the statement between them one by one, so that the hook can
+/// stop the run between them.
+pub(crate) fn installed() -> bool {
+    HOOK.get().is_some()
+}

@@ -56,7 +56,8 @@ pub mod suggest;
 pub mod testkit;
 
 pub use backend::{
-    Backend, BackendExt, Capabilities, ConnectOptions, Dialect, HistoryLocation, StatementClass,
+    Backend, BackendExt, BatchItem, Capabilities, ConnectOptions, Dialect, HistoryLocation,
+    StatementClass,
 };
 pub use dialect::SqlDialect;
 pub use error::{Error, Result, SourceProblem, StatementFailure};

@@ -5,7 +5,7 @@
 //! Reached through [`crate::BackendExt`]; the functions are public so that
 //! tools built on the core can use them on a backend they hold generically.
 
-use crate::backend::{Backend, Dialect};
+use crate::backend::{Backend, BatchItem, Dialect};
 use crate::error::{Error, Result};
 use crate::history::{self, Column, HistoryRecord, Value};
 use crate::log::{self, LogEntry};
@@ -189,29 +189,31 @@ pub async fn load_history<B: Backend + ?Sized>(backend: &mut B) -> Result<Vec<Hi
         .collect()
 }
 
-/// Inserts or replaces the row of `record`'s migration.
-pub async fn write_record<B: Backend + ?Sized>(
-    backend: &mut B,
-    record: &HistoryRecord,
-) -> Result<()> {
+/// The statement that inserts or replaces the row of `record`'s migration,
+/// for a [`Backend::run_batch`].
+pub fn record_item<B: Backend + ?Sized>(backend: &B, record: &HistoryRecord) -> BatchItem {
     let sql = backend.dialect().upsert_sql(
         &history_table(backend),
         &names(&history::COLUMNS),
         &["app", "name"],
     );
-    backend
-        .query(&sql, &record.to_values())
+    BatchItem::query(sql, record.to_values())
+}
+
+/// Inserts or replaces the row of `record`'s migration.
+pub async fn write_record<B: Backend + ?Sized>(
+    backend: &mut B,
+    record: &HistoryRecord,
+) -> Result<()> {
+    let item = record_item(backend, record);
+    run_item(backend, item)
         .await
-        .map(drop)
         .map_err(|e| e.in_context(format!("cannot record {} in the history", record.key())))
 }
 
-/// Deletes the row of one migration.
-pub async fn delete_record<B: Backend + ?Sized>(
-    backend: &mut B,
-    app: &str,
-    name: &str,
-) -> Result<()> {
+/// The statement that deletes the row of one migration, for a
+/// [`Backend::run_batch`].
+pub fn delete_item<B: Backend + ?Sized>(backend: &B, app: &str, name: &str) -> BatchItem {
     let d = backend.dialect();
     let sql = format!(
         "DELETE FROM {} WHERE {} = {} AND {} = {}",
@@ -221,25 +223,43 @@ pub async fn delete_record<B: Backend + ?Sized>(
         d.quote_identifier("name"),
         d.placeholder(2)
     );
-    backend
-        .query(&sql, &[Value::from(app), Value::from(name)])
+    BatchItem::query(sql, vec![Value::from(app), Value::from(name)])
+}
+
+/// Deletes the row of one migration.
+pub async fn delete_record<B: Backend + ?Sized>(
+    backend: &mut B,
+    app: &str,
+    name: &str,
+) -> Result<()> {
+    let item = delete_item(backend, app, name);
+    run_item(backend, item)
         .await
-        .map(drop)
         .map_err(|e| e.in_context(format!("cannot remove {app}:{name} from the history")))
 }
 
-/// Appends an entry to the audit log.
-pub async fn append_log<B: Backend + ?Sized>(backend: &mut B, entry: &LogEntry) -> Result<()> {
+/// The statement that appends `entry` to the audit log, for a
+/// [`Backend::run_batch`].
+pub fn log_item<B: Backend + ?Sized>(backend: &B, entry: &LogEntry) -> BatchItem {
     let sql = insert_sql(
         backend.dialect(),
         &log_table(backend),
         &names(&log::COLUMNS),
     );
-    backend
-        .query(&sql, &entry.to_values())
+    BatchItem::query(sql, entry.to_values())
+}
+
+/// Appends an entry to the audit log.
+pub async fn append_log<B: Backend + ?Sized>(backend: &mut B, entry: &LogEntry) -> Result<()> {
+    let item = log_item(backend, entry);
+    run_item(backend, item)
         .await
-        .map(drop)
         .map_err(|e| e.in_context("cannot write the audit log".to_string()))
+}
+
+async fn run_item<B: Backend + ?Sized>(backend: &mut B, item: BatchItem) -> Result<()> {
+    let params = item.params.unwrap_or_default();
+    backend.query(&item.sql, &params).await.map(drop)
 }
 
 /// The whole audit log, oldest first.

@@ -1,13 +1,16 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
+mod batch;
 mod error;
 mod url;
 
 use std::time::Duration;
 
 use async_trait::async_trait;
-use migrate_core::backend::{Backend, ConnectOptions, Dialect, HistoryLocation, open_session};
+use migrate_core::backend::{
+    Backend, BatchItem, ConnectOptions, Dialect, HistoryLocation, open_session,
+};
 use migrate_core::history::Value;
 use migrate_core::lock::LockId;
 use migrate_core::redact::redact_url;
@@ -171,6 +174,55 @@ impl Backend for MysqlBackend {
             .map(row_values)
             .collect::<std::result::Result<_, _>>()
             .map_err(|e| Error::database(format!("cannot read a result on {}", self.redacted), e))
+    }
+
+    /// One request for the whole batch ([`batch`]); the server stops at
+    /// the first statement that fails, and the results read before its
+    /// error say which one it was.
+    async fn run_batch(
+        &mut self,
+        items: &[BatchItem],
+        _in_transaction: bool,
+    ) -> std::result::Result<(), (usize, Error)> {
+        if items.is_empty() {
+            return Ok(());
+        }
+        let request = batch::request(
+            items
+                .iter()
+                .map(|item| (item.sql.as_str(), item.params.as_deref())),
+        );
+        let mut result = match self.conn.query_iter(request).await {
+            Ok(result) => result,
+            Err(e) => return Err((0, self.failed("run a statement", e))),
+        };
+        // Each `Ok(None)` ends one statement's result, and the read that
+        // ends it also reads the next statement's first packet. The
+        // server stops at the first failing statement; the driver hands
+        // its error out on the read after the last `Ok(None)`. A lost
+        // connection, though, surfaces at once, on the read that moved on
+        // to the statement the server was running: when the current
+        // result had no rows to stream, that is the next statement.
+        let mut done = 0;
+        let failed = loop {
+            let moving_on = result.columns_ref().is_empty();
+            match result.next().await {
+                Ok(Some(_row)) => {}
+                Ok(None) => {
+                    done += 1;
+                    if result.is_empty() {
+                        break result.next().await.err().map(|e| (done, e));
+                    }
+                }
+                Err(e @ mysql_async::Error::Server(_)) => break Some((done, e)),
+                Err(e) => break Some((if moving_on { done + 1 } else { done }, e)),
+            }
+        };
+        drop(result);
+        match failed {
+            None => Ok(()),
+            Some((index, e)) => Err((index, self.failed("run a statement", e))),
+        }
     }
 
     async fn close(mut self: Box<Self>) -> Result<()> {

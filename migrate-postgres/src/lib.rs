@@ -6,11 +6,17 @@ mod error;
 mod tls;
 mod url;
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
-use migrate_core::backend::{Backend, ConnectOptions, Dialect, HistoryLocation, open_session};
+use futures_util::future::{Either, join_all};
+use migrate_core::backend::{
+    Backend, BatchItem, ConnectOptions, Dialect, HistoryLocation, open_session, run_each,
+};
 use migrate_core::history::Value;
 use migrate_core::lock::LockId;
 use migrate_core::{Error, Result};
+use tokio_postgres::Statement;
 use tokio_postgres::types::{ToSql, Type};
 
 pub use migrate_core::engines::postgres::{PostgresDialect, render};
@@ -24,6 +30,10 @@ pub struct PostgresBackend {
     conn: Conn,
     target: Target,
     location: HistoryLocation,
+    /// The parameterized statements of batches (the history and log
+    /// writes), prepared once per connection so that a batch can be sent
+    /// without waiting for a prepare.
+    prepared: HashMap<String, Statement>,
 }
 
 impl PostgresBackend {
@@ -37,6 +47,7 @@ impl PostgresBackend {
             conn,
             target,
             location: HistoryLocation::default(),
+            prepared: HashMap::new(),
         };
         backend.location = open_session(&mut backend, options).await?;
         Ok(backend)
@@ -70,21 +81,62 @@ impl Backend for PostgresBackend {
     }
 
     async fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>> {
-        const NULL: Option<String> = None;
-        let params: Vec<&(dyn ToSql + Sync)> = params
-            .iter()
-            .map(|v| match v {
-                Value::Text(s) => s as &(dyn ToSql + Sync),
-                Value::Int(n) => n as &(dyn ToSql + Sync),
-                Value::Null => &NULL as &(dyn ToSql + Sync),
-            })
-            .collect();
+        let params = to_sql(params);
         let result = self.conn.client.query(sql, &params).await;
         let rows = result.map_err(|e| self.statement_error(e))?;
         rows.iter()
             .map(|row| (0..row.len()).map(|i| read_value(row, i)).collect())
             .collect::<std::result::Result<_, _>>()
             .map_err(|e| self.statement_error(e))
+    }
+
+    /// Inside a transaction, every item is sent before any reply is read
+    /// (the driver pipelines requests polled together): the server refuses
+    /// what follows a failure, and a batch costs one round trip.
+    async fn run_batch(
+        &mut self,
+        items: &[BatchItem],
+        in_transaction: bool,
+    ) -> std::result::Result<(), (usize, Error)> {
+        if !in_transaction || items.len() < 2 {
+            return run_each(self, items).await;
+        }
+        let unprepared: Vec<(usize, &str)> = items
+            .iter()
+            .enumerate()
+            .filter(|(_, item)| item.params.is_some() && !self.prepared.contains_key(&item.sql))
+            .map(|(i, item)| (i, item.sql.as_str()))
+            .collect();
+        let client = &self.conn.client;
+        let statements = join_all(unprepared.iter().map(|(_, sql)| client.prepare(sql))).await;
+        for ((i, sql), statement) in unprepared.into_iter().zip(statements) {
+            let statement = statement.map_err(|e| (i, self.statement_error(e)))?;
+            self.prepared.insert(sql.to_string(), statement);
+        }
+        let client = &self.conn.client;
+        let sent = items.iter().map(|item| match &item.params {
+            None => Either::Left(client.batch_execute(&item.sql)),
+            Some(params) => {
+                let statement = &self.prepared[&item.sql];
+                Either::Right(
+                    async move { client.execute(statement, &to_sql(params)).await.map(drop) },
+                )
+            }
+        });
+        let results = join_all(sent).await;
+        match results
+            .into_iter()
+            .enumerate()
+            .find_map(|(i, r)| r.err().map(|e| (i, e)))
+        {
+            None => Ok(()),
+            Some((i, e)) => {
+                // A statement of the batch may have dropped a prepared one
+                // (`DEALLOCATE ALL`, `DISCARD ALL`): prepare again next time.
+                self.prepared.clear();
+                Err((i, self.statement_error(e)))
+            }
+        }
     }
 
     async fn close(mut self: Box<Self>) -> Result<()> {
@@ -96,6 +148,19 @@ impl Backend for PostgresBackend {
         released
     }
 }
+/// Parameters as the driver takes them.
+fn to_sql(params: &[Value]) -> Vec<&(dyn ToSql + Sync)> {
+    const NULL: Option<String> = None;
+    params
+        .iter()
+        .map(|v| match v {
+            Value::Text(s) => s as &(dyn ToSql + Sync),
+            Value::Int(n) => n as &(dyn ToSql + Sync),
+            Value::Null => &NULL as &(dyn ToSql + Sync),
+        })
+        .collect()
+}
+
 /// One column of a row as a plain value, by its type.
 fn read_value(
     row: &tokio_postgres::Row,

@@ -8,7 +8,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use migrate_core::backend::{Backend, ConnectOptions, Dialect, HistoryLocation, open_session};
+use migrate_core::backend::{
+    Backend, BatchItem, ConnectOptions, Dialect, HistoryLocation, open_session,
+};
 use migrate_core::engines::sqlite;
 use migrate_core::history::Value;
 use migrate_core::lock::LockId;
@@ -111,20 +113,8 @@ impl Backend for SqliteBackend {
 
     async fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>> {
         let sql = sql.to_string();
-        let params: Vec<rusqlite::types::Value> = params.iter().map(to_sql).collect();
-        self.with_conn(move |c| {
-            let mut stmt = c.prepare_cached(&sql).map_err(sqlite_error)?;
-            let columns = stmt.column_count();
-            let mut rows = stmt
-                .query(rusqlite::params_from_iter(params))
-                .map_err(sqlite_error)?;
-            let mut out = Vec::new();
-            while let Some(row) = rows.next().map_err(sqlite_error)? {
-                out.push(read_values(row, columns).map_err(sqlite_error)?);
-            }
-            Ok(out)
-        })
-        .await
+        let params = params.to_vec();
+        self.with_conn(move |c| run_query(c, &sql, &params)).await
     }
 
     async fn try_lock(&mut self, id: &LockId) -> Result<bool> {
@@ -146,28 +136,27 @@ impl Backend for SqliteBackend {
         }
     }
 
-    async fn execute_all(
+    /// One hop to the blocking pool for the whole batch.
+    async fn run_batch(
         &mut self,
-        statements: &[String],
+        items: &[BatchItem],
+        _in_transaction: bool,
     ) -> std::result::Result<(), (usize, Error)> {
-        let statements = statements.to_vec();
+        let items = items.to_vec();
         let conn = Arc::clone(&self.conn);
-        // One hop to the blocking pool for the whole list.
         tokio::task::spawn_blocking(move || {
             let conn = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            for (i, sql) in statements.iter().enumerate() {
-                exec(&conn, sql).map_err(|e| (i, e))?;
+            for (i, item) in items.iter().enumerate() {
+                let done = match &item.params {
+                    None => exec(&conn, &item.sql),
+                    Some(params) => run_query(&conn, &item.sql, params).map(drop),
+                };
+                done.map_err(|e| (i, e))?;
             }
             Ok(())
         })
         .await
         .map_err(|e| (0, Error::database("SQLite worker thread failed", e)))?
-    }
-
-    /// `IMMEDIATE`: take the write lock at once, so that two writers wait
-    /// for each other instead of one failing at its first write.
-    async fn begin(&mut self) -> Result<()> {
-        self.execute("BEGIN IMMEDIATE").await
     }
 
     async fn rollback(&mut self) -> Result<()> {
@@ -189,6 +178,20 @@ impl Backend for SqliteBackend {
 }
 
 /// Reads the columns of a row as plain values.
+/// Runs a query with parameters and reads every row.
+fn run_query(c: &Connection, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>> {
+    let mut stmt = c.prepare_cached(sql).map_err(sqlite_error)?;
+    let columns = stmt.column_count();
+    let mut rows = stmt
+        .query(rusqlite::params_from_iter(params.iter().map(to_sql)))
+        .map_err(sqlite_error)?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().map_err(sqlite_error)? {
+        out.push(read_values(row, columns).map_err(sqlite_error)?);
+    }
+    Ok(out)
+}
+
 fn read_values(row: &rusqlite::Row<'_>, count: usize) -> rusqlite::Result<Vec<Value>> {
     (0..count)
         .map(|i| {

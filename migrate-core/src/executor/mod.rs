@@ -7,7 +7,7 @@ mod prepare;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use crate::backend::{Backend, BackendExt};
+use crate::backend::{Backend, BackendExt, BatchItem};
 use crate::error::{Error, Result};
 use crate::history::{HistoryRecord, RecordState};
 use crate::log::{Action, LogEntry};
@@ -340,29 +340,16 @@ impl StepRunner<'_> {
                     Direction::Unapply if self.step.orphan => Action::Prune,
                     Direction::Unapply => Action::FakeUnapply,
                 };
-                self.in_transaction(|me| Box::pin(me.record_outcome(action, 0..0, None)))
-                    .await
+                self.record_outcome(action, 0..0, None, true).await
             }
             (false, ExecutionMode::Atomic) => {
                 let (lead, trail) = self.step.outside;
-                let body = lead..self.step.statements.len() - trail;
+                let total = self.step.statements.len();
                 self.run_outside(0..lead).await?;
-                let result = self
-                    .in_transaction(|me| {
-                        Box::pin(async move {
-                            me.run_in_transaction(body).await?;
-                            me.record.duration_ms = started.elapsed().as_millis() as i64;
-                            let action = me.done_action();
-                            me.record_outcome(action, 0..me.step.statements.len(), None)
-                                .await
-                        })
-                    })
-                    .await;
+                let result = self.run_atomic(lead..total - trail, started).await;
                 // Session settings are restored whether the transaction
                 // committed or not.
-                let restored = self
-                    .run_outside(self.step.statements.len() - trail..self.step.statements.len())
-                    .await;
+                let restored = self.run_outside(total - trail..total).await;
                 result.and(restored)
             }
             (false, ExecutionMode::Journaled) => self.journaled(started).await,
@@ -376,41 +363,39 @@ impl StepRunner<'_> {
         }
     }
 
-    /// Runs `body` in a transaction: committed when it succeeds, rolled back
-    /// (keeping its error) when it fails.
-    async fn in_transaction<F>(&mut self, body: F) -> Result<()>
-    where
-        F: for<'b> FnOnce(
-            &'b mut Self,
-        ) -> std::pin::Pin<
-            Box<dyn std::future::Future<Output = Result<()>> + Send + 'b>,
-        >,
-    {
-        self.backend.begin().await?;
-        match body(self).await {
-            Ok(()) => self.backend.commit().await,
-            Err(e) => {
-                if let Err(rollback) = self.backend.rollback().await {
-                    tracing::warn!("rollback after a failed migration also failed: {rollback}");
-                }
-                Err(e)
+    /// Runs `body` and the history write in one transaction, as two
+    /// batches: the statements (with the `BEGIN`), then the history row,
+    /// the log entry and the `COMMIT`, so that the row records how long the
+    /// statements took. A backend that pipelines pays two round trips for
+    /// the whole migration.
+    async fn run_atomic(&mut self, body: std::ops::Range<usize>, started: Instant) -> Result<()> {
+        let start = body.start;
+        let begin = self.backend.dialect().begin_statement();
+        let mut items = vec![BatchItem::statement(begin)];
+        for i in body {
+            trace_statement(self.step, i);
+            items.push(BatchItem::statement(self.step.statements[i].sql.clone()));
+        }
+        match self.backend.run_batch(&items, true).await {
+            Ok(()) => {}
+            Err((0, e)) => return Err(e),
+            Err((i, e)) => {
+                self.roll_back().await;
+                let outcome = rolled_back(self.step.direction);
+                return Err(statement_error(self.step, start + i - 1, e, outcome.into()));
             }
         }
+        self.record.duration_ms = started.elapsed().as_millis() as i64;
+        let action = self.done_action();
+        let ran = 0..self.step.statements.len();
+        self.record_outcome(action, ran, None, false).await
     }
 
-    async fn run_in_transaction(&mut self, body: std::ops::Range<usize>) -> Result<()> {
-        let start = body.start;
-        let outcome = rolled_back(self.step.direction);
-        let statements: Vec<String> = body
-            .map(|i| {
-                trace_statement(self.step, i);
-                self.step.statements[i].sql.clone()
-            })
-            .collect();
-        self.backend
-            .execute_all(&statements)
-            .await
-            .map_err(|(i, e)| statement_error(self.step, start + i, e, outcome.into()))
+    /// Rolls back the transaction a failed batch leaves open, if any.
+    async fn roll_back(&mut self) {
+        if let Err(rollback) = self.backend.rollback().await {
+            tracing::warn!("rollback after a failed migration also failed: {rollback}");
+        }
     }
 
     /// Runs session statements just before or after the transaction.
@@ -429,32 +414,48 @@ impl StepRunner<'_> {
         Ok(())
     }
 
-    /// The history write and log entry of a finished step: the row written
-    /// (apply) or deleted (unapply), and what ran.
+    /// The history write and log entry of a finished step, the row written
+    /// (apply) or deleted (unapply), and what ran, then `COMMIT`: one batch
+    /// that finishes the open transaction, or opens its own when `open`.
     async fn record_outcome(
         &mut self,
         action: Action,
         ran: std::ops::Range<usize>,
         detail: Option<String>,
+        open: bool,
     ) -> Result<()> {
-        match self.step.direction {
-            Direction::Apply => self.backend.write_record(&self.record).await?,
-            Direction::Unapply => {
-                self.backend
-                    .delete_record(&self.step.key.app, &self.step.key.name)
-                    .await?
-            }
-        }
-        self.log(action, ran, detail).await
+        let key = &self.step.key;
+        let change = match self.step.direction {
+            Direction::Apply => crate::store::record_item(&*self.backend, &self.record),
+            Direction::Unapply => crate::store::delete_item(&*self.backend, &key.app, &key.name),
+        };
+        let entry = self.log_entry(action, ran, detail);
+        let log = crate::store::log_item(&*self.backend, &entry);
+        let begin = open.then(|| BatchItem::statement(self.backend.dialect().begin_statement()));
+        let items: Vec<BatchItem> = begin
+            .into_iter()
+            .chain([change, log, BatchItem::statement("COMMIT")])
+            .collect();
+        let Err((i, e)) = self.backend.run_batch(&items, true).await else {
+            return Ok(());
+        };
+        self.roll_back().await;
+        let what = match items.len() - i {
+            3 => format!("cannot record {key} in the history"),
+            2 => "cannot write the audit log".to_string(),
+            1 => format!("cannot commit {key} and its history row"),
+            _ => format!("cannot open the transaction of {key}"),
+        };
+        Err(e.in_context(what))
     }
 
-    async fn log(
-        &mut self,
+    fn log_entry(
+        &self,
         action: Action,
         ran: std::ops::Range<usize>,
         detail: Option<String>,
-    ) -> Result<()> {
-        let entry = LogEntry {
+    ) -> LogEntry {
+        LogEntry {
             at: now(),
             app: self.step.key.app.clone(),
             name: self.step.key.name.clone(),
@@ -467,7 +468,16 @@ impl StepRunner<'_> {
                 .collect(),
             actor: self.actor.clone(),
             tool_version: crate::VERSION.to_string(),
-        };
+        }
+    }
+
+    async fn log(
+        &mut self,
+        action: Action,
+        ran: std::ops::Range<usize>,
+        detail: Option<String>,
+    ) -> Result<()> {
+        let entry = self.log_entry(action, ran, detail);
         self.backend.append_log(&entry).await
     }
 
@@ -512,21 +522,59 @@ impl StepRunner<'_> {
             crate::fault::point(self.fault_prefix, "entry", i + 1);
             self.record.journal.truncate(i);
             self.record.journal.push(entry);
-            self.backend.write_record(&self.record).await?;
-            crate::fault::point(self.fault_prefix, "before", i + 1);
-            if let Err(e) = self.backend.execute(&statement.sql).await {
-                let outcome = self.journal_failure(i, &e).await;
-                return Err(statement_error(self.step, i, e, outcome));
-            }
-            crate::fault::point(self.fault_prefix, "after", i + 1);
+            let announced = crate::store::record_item(&*self.backend, &self.record);
             self.record.statements_done = i as i64 + 1;
-            self.backend.write_record(&self.record).await?;
+            let counted = crate::store::record_item(&*self.backend, &self.record);
+            self.record.statements_done = i as i64;
+            // The journal write, the statement and the write that counts
+            // it, in one batch: a backend that sends them together pays
+            // one round trip, and the history still says, whatever
+            // happens in between, what ran and what may have.
+            let items = [announced, BatchItem::statement(&statement.sql), counted];
+            match self.run_journaled_batch(&items, i + 1).await {
+                Ok(()) => self.record.statements_done = i as i64 + 1,
+                Err((1, e)) => {
+                    let outcome = self.journal_failure(i, &e).await;
+                    return Err(statement_error(self.step, i, e, outcome));
+                }
+                Err((_, e)) => {
+                    let key = &self.step.key;
+                    return Err(e.in_context(format!("cannot record {key} in the history")));
+                }
+            }
         }
         self.record.state = RecordState::Applied;
         self.record.statements_done = total as i64;
         self.record.duration_ms = started.elapsed().as_millis() as i64;
-        self.in_transaction(|me| Box::pin(me.record_outcome(action, start..total, None)))
-            .await
+        self.record_outcome(action, start..total, None, true).await
+    }
+
+    /// Runs the batch of statement `number`. With crash points installed
+    /// ([`crate::fault`]), item by item, so that a test can kill the run
+    /// between the journal write and its statement (`before`) and between
+    /// the statement and the write that counts it (`after`): the states a
+    /// crash inside a batch leaves, which the journal must recover from.
+    async fn run_journaled_batch(
+        &mut self,
+        items: &[BatchItem; 3],
+        number: usize,
+    ) -> std::result::Result<(), (usize, Error)> {
+        if !crate::fault::installed() {
+            return self.backend.run_batch(items, false).await;
+        }
+        for (k, item) in items.iter().enumerate() {
+            match k {
+                1 => crate::fault::point(self.fault_prefix, "before", number),
+                2 => crate::fault::point(self.fault_prefix, "after", number),
+                _ => {}
+            }
+            let one = std::slice::from_ref(item);
+            self.backend
+                .run_batch(one, false)
+                .await
+                .map_err(|(_, e)| (k, e))?;
+        }
+        Ok(())
     }
 
     /// Records why a journaled step stopped, and says what it left behind.

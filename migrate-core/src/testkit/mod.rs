@@ -27,6 +27,7 @@ use crate::history::{HistoryRecord, RecordState, Value};
 use crate::source::Source;
 
 pub mod checks;
+pub mod counting;
 pub mod journal;
 pub mod mutants;
 pub mod portable;
@@ -142,6 +143,8 @@ macro_rules! conformance_tests {
                 implicit_commits_are_journaled,
                 "no transactional_ddl"
             );
+            $crate::__check!(true, $connector, batches_stop_at_the_first_failure);
+            $crate::__check!(true, $connector, requests_grow_linearly);
             $crate::__check!(true, $connector, journaled_failure_records_partial);
             $crate::__check!(true, $connector, stored_down_statements_are_used);
             $crate::__check!($nt, $connector, no_transaction_statements, "no_transaction");

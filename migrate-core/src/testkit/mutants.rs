@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use crate::backend::{
     Backend, Capabilities, ConnectOptions, Dialect, HistoryLocation, StatementClass,
 };
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::history::Value;
 use crate::journal::{Capture, Probe, Restore};
 use crate::lock::LockId;
@@ -150,12 +150,8 @@ impl Backend for Broken {
     async fn lock_holder(&mut self, id: &LockId) -> Option<String> {
         self.inner.lock_holder(id).await
     }
-    async fn execute_all(
-        &mut self,
-        statements: &[String],
-    ) -> std::result::Result<(), (usize, Error)> {
-        self.inner.execute_all(statements).await
-    }
+    // `run_batch` is left to its default, which runs each item through
+    // `execute` and `query` above, so that the faults apply to batches too.
     async fn begin(&mut self) -> Result<()> {
         self.inner.begin().await
     }

@@ -332,11 +332,15 @@ pub async fn killed_run_keeps_the_lock_while_its_statement_runs(ctx: Arc<Ctx>) {
         .expect_code(3)
         .expect_text("waiting for the migration lock");
     // Once the statement ended, the server let the lock go with the
-    // connection: the next run sees what the killed one left.
+    // connection: the next run sees what the killed one left. MySQL runs
+    // the whole request it was sent, so the write that counts the
+    // statement ran too; PostgreSQL was sent the statement alone.
     std::thread::sleep(Duration::from_millis(2500));
-    ctx.migrate(&["status"])
-        .expect_code(0)
-        .expect_text("[!] 0001_slow  (partial: 1 of 3 statements ran");
+    let left = match ctx.kind() {
+        Kind::Mysql => "[!] 0001_slow  (partial: 2 of 3 statements ran)",
+        _ => "[!] 0001_slow  (partial: 1 of 3 statements ran",
+    };
+    ctx.migrate(&["status"]).expect_code(0).expect_text(left);
 }
 
 /// The same killed run, ended on purpose: `repair --cancel-running` ends

@@ -193,6 +193,10 @@ pub async fn sql_shows_the_transaction_wrapper(ctx: Arc<Ctx>) {
         Kind::Mysql => {
             out.expect_text("-- journaled");
         }
+        Kind::Sqlite => {
+            out.expect_text("BEGIN IMMEDIATE;\nCREATE TABLE visit")
+                .expect_text("COMMIT;");
+        }
         _ => {
             out.expect_text("BEGIN;\nCREATE TABLE visit")
                 .expect_text("COMMIT;");

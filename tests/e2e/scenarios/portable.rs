@@ -155,7 +155,7 @@ pub async fn portable_set_is_equivalent_everywhere(ctx: Arc<Ctx>) {
         "--backwards",
     ])
     .expect_code(0)
-    .expect_text("PRAGMA foreign_keys = OFF;\nBEGIN;");
+    .expect_text("PRAGMA foreign_keys = OFF;\nBEGIN IMMEDIATE;");
     ctx.migrate(&["sql", "clinic", "0003", "--dialect", "postgres"])
         .expect_code(0)
         .expect_text("ALTER TABLE \"patient\" ALTER COLUMN \"name\" TYPE varchar(200)");

@@ -27,6 +27,12 @@ impl Dialect for SqliteDialect {
         }
     }
 
+    /// `IMMEDIATE`: take the write lock at once, so that two writers wait
+    /// for each other instead of one failing at its first write.
+    fn begin_statement(&self) -> &'static str {
+        "BEGIN IMMEDIATE"
+    }
+
     /// Portable operations as SQLite SQL ([`super::render`]).
     fn renderer(&self) -> Option<&dyn crate::portable::Renderer> {
         Some(self)

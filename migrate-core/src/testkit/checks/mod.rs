@@ -23,7 +23,8 @@ pub use lock::{closing_releases_the_lock, lock_excludes_a_peer_backend, lock_is_
 pub use portable::portable_migration_applies_and_reverts;
 pub use run::{
     atomic_failure_leaves_nothing, atomic_unapply_failure_leaves_it_applied,
-    implicit_commits_are_journaled, journaled_failure_records_partial, no_transaction_statements,
+    batches_stop_at_the_first_failure, implicit_commits_are_journaled,
+    journaled_failure_records_partial, no_transaction_statements, requests_grow_linearly,
     stored_down_statements_are_used,
 };
 pub use schema::{schema_holds_the_history, schema_is_refused};

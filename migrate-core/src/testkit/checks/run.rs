@@ -1,12 +1,13 @@
 //! Running migrations through the executor: atomic and journaled steps,
 //! stored down statements, statements that refuse a transaction.
 
-use crate::backend::{Backend, BackendExt};
+use crate::backend::{Backend, BackendExt, BatchItem};
 use crate::error::Error;
 use crate::executor::{RunOptions, Silent, migrate};
-use crate::history::RecordState;
+use crate::history::{RecordState, Value};
 use crate::plan::Request;
 use crate::source::Source;
+use crate::testkit::counting::Counting;
 use crate::testkit::{Connector, Kit, Scratch, connect, table_exists};
 
 pub(crate) async fn run(
@@ -284,4 +285,151 @@ pub async fn no_transaction_statements(c: &dyn Connector) {
     b.execute(&format!("DROP TABLE {t}"))
         .await
         .expect("clean up");
+}
+
+/// A batch runs its items in order and stops at the first that fails,
+/// saying which: inside a transaction nothing of it stays once rolled back;
+/// outside one, the items before the failure stay and none after it ran.
+/// Statements and parameterized queries mix.
+pub async fn batches_stop_at_the_first_failure(c: &dyn Connector) {
+    let kit = Kit::new("batch");
+    let mut b = connect(c, &kit.options()).await;
+    let (t, missing) = (kit.name("t"), kit.name("missing"));
+    b.execute(&format!("CREATE TABLE {t} (id BIGINT PRIMARY KEY)"))
+        .await
+        .expect("creates the table");
+    let insert = |n: i64| BatchItem::statement(format!("INSERT INTO {t} (id) VALUES ({n})"));
+    let placeholder = b.dialect().placeholder(1);
+    let bound = |n: i64| {
+        BatchItem::query(
+            format!("INSERT INTO {t} (id) VALUES ({placeholder})"),
+            vec![Value::Int(n)],
+        )
+    };
+    let failing = BatchItem::statement(format!("INSERT INTO {missing} (id) VALUES (1)"));
+    let begin = BatchItem::statement(b.dialect().begin_statement());
+    let commit = BatchItem::statement("COMMIT");
+    let ids = async |b: &mut Box<dyn Backend>| -> Vec<i64> {
+        let rows = b
+            .query(&format!("SELECT id FROM {t} ORDER BY id"), &[])
+            .await
+            .expect("reads the table");
+        rows.iter()
+            .map(|row| match row[0] {
+                Value::Int(n) => n,
+                ref other => panic!("expected an integer id, got {other:?}"),
+            })
+            .collect()
+    };
+
+    let batch = [
+        begin.clone(),
+        insert(1),
+        bound(2),
+        failing.clone(),
+        insert(3),
+        commit.clone(),
+    ];
+    match b.run_batch(&batch, true).await {
+        Err((3, _)) => {}
+        other => panic!("expected item 3 of the transaction to fail, got {other:?}"),
+    }
+    b.rollback().await.expect("rolls back after a failed batch");
+    assert_eq!(
+        ids(&mut b).await,
+        Vec::<i64>::new(),
+        "a failed transaction leaves nothing"
+    );
+
+    let batch = [insert(4), bound(5), failing, insert(6)];
+    match b.run_batch(&batch, false).await {
+        Err((2, _)) => {}
+        other => panic!("expected item 2 to fail, got {other:?}"),
+    }
+    assert_eq!(
+        ids(&mut b).await,
+        vec![4, 5],
+        "items before the failure stay, none after it runs"
+    );
+
+    let batch = [begin, bound(7), insert(8), commit];
+    b.run_batch(&batch, true).await.expect("a good batch runs");
+    assert_eq!(ids(&mut b).await, vec![4, 5, 7, 8]);
+    b.execute(&format!("DROP TABLE {t}"))
+        .await
+        .expect("drops the table");
+}
+
+/// The requests a run makes grow with the statements it runs and no
+/// faster ([`crate::testkit::counting`]): applying 20 migrations of five
+/// statements costs exactly ten migrations' worth more than applying 10, at
+/// most two requests per statement with the history and log writes (the
+/// batches of one transaction where DDL is transactional, each journal
+/// write sent with its statement where it is not); a run with nothing to
+/// do costs the same whatever the number of applied migrations.
+pub async fn requests_grow_linearly(c: &dyn Connector) {
+    const STATEMENTS: usize = 5;
+    let mut costs = Vec::new();
+    for n in [10, 20] {
+        let kit = Kit::new(&format!("cost{n}"));
+        let files = Scratch::new("cost");
+        for i in 0..n {
+            let t = kit.name(&format!("t{i}"));
+            files.write(
+                "kit",
+                &format!("{:04}_m{i}.sql", i + 1),
+                &format!(
+                    "-- migrate:up\n\
+                     CREATE TABLE {t} (id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL, n INTEGER);\n\
+                     CREATE INDEX {t}_name ON {t} (name);\n\
+                     INSERT INTO {t} (id, name, n) VALUES (1, 'a', 1), (2, 'b', 2);\n\
+                     ALTER TABLE {t} ADD COLUMN note VARCHAR(100);\n\
+                     UPDATE {t} SET n = n + 1;\n\
+                     -- migrate:down\nDROP TABLE {t};\n"
+                ),
+            );
+        }
+        let (mut b, requests) = Counting::new(connect(c, &kit.options()).await);
+        let source = files.load(&b);
+        let mut measure = async |request: Request| {
+            run(&mut b, &source, request).await.expect("runs");
+            requests.swap(0, std::sync::atomic::Ordering::Relaxed)
+        };
+        let apply = measure(Request::All).await;
+        let nothing = measure(Request::All).await;
+        let unapply = measure(zero("kit")).await;
+        costs.push((n, apply, nothing, unapply));
+    }
+    let [
+        (n1, apply1, nothing1, unapply1),
+        (n2, apply2, nothing2, unapply2),
+    ] = costs[..]
+    else {
+        unreachable!()
+    };
+    assert_eq!(
+        nothing1, nothing2,
+        "a run with nothing to do made {nothing1} requests with {n1} migrations applied, {nothing2} with {n2}"
+    );
+    for (what, at1, at2) in [("apply", apply1, apply2), ("unapply", unapply1, unapply2)] {
+        let added = n2 - n1;
+        let growth = at2 - at1;
+        assert_eq!(
+            growth % added,
+            0,
+            "{what}: {at1} requests for {n1} migrations, {at2} for {n2}: not the same per migration"
+        );
+        let per_migration = growth / added;
+        assert!(
+            at1 >= per_migration * n1,
+            "{what}: {at1} requests for {n1} migrations, {at2} for {n2}: grows faster than linearly"
+        );
+        if what == "apply" {
+            assert!(
+                per_migration <= 2 * STATEMENTS,
+                "{what}: {per_migration} requests per migration of {STATEMENTS} statements (at most {})",
+                2 * STATEMENTS
+            );
+        }
+    }
 }
