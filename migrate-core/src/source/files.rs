@@ -69,8 +69,13 @@ impl Files for Disk {
         std::fs::read_dir(dir)?
             .map(|entry| {
                 let entry = entry?;
-                // Links followed: a link to a file is a file.
-                let kind = match std::fs::metadata(entry.path()) {
+                // Links followed: a link to a file is a file. Anything else
+                // is read from the open folder, without looking its path up.
+                let metadata = match entry.file_type() {
+                    Ok(t) if t.is_symlink() => std::fs::metadata(entry.path()),
+                    _ => entry.metadata(),
+                };
+                let kind = match metadata {
                     Ok(m) if m.is_dir() => Kind::Dir,
                     Ok(m) if m.is_file() => Kind::File(m.len()),
                     _ => Kind::Other,

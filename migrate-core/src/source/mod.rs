@@ -289,12 +289,13 @@ impl Source {
 
     fn resolve_dependencies(&mut self, files: &dyn Files, problems: &mut Vec<SourceProblem>) {
         // Dependencies were parsed as (app, target) text; resolve each to a
-        // full name now that every app is known.
-        let snapshot = self.apps.clone();
-        for migrations in self.apps.values_mut() {
-            for migration in migrations.iter_mut() {
-                for dep in migration.depends_on.iter_mut() {
-                    let resolved = match snapshot.get(&dep.app) {
+        // full name now that every app is known. Resolved first, written
+        // after, so the lookups need no copy of the migrations.
+        let mut resolved = Vec::new();
+        for (app, migrations) in &self.apps {
+            for (i, migration) in migrations.iter().enumerate() {
+                for (d, dep) in migration.depends_on.iter().enumerate() {
+                    let name = match self.apps.get(&dep.app) {
                         None => Err(format!(
                             "depends on `{}:{}`, but there is no app `{}`",
                             dep.app, dep.name, dep.app
@@ -303,15 +304,19 @@ impl Source {
                             .map(|m| m.name.clone())
                             .map_err(|e| format!("depends on `{}:{}`: {e}", dep.app, dep.name)),
                     };
-                    match resolved {
-                        Ok(name) => dep.name = name,
-                        Err(message) => problems.push(SourceProblem {
-                            path: migration.up.path.clone(),
-                            line: depends_line(files, &migration.up.path),
-                            message,
-                        }),
-                    }
+                    resolved.push((app.clone(), i, d, name));
                 }
+            }
+        }
+        for (app, i, d, name) in resolved {
+            let migration = &mut self.apps.get_mut(&app).expect("read above")[i];
+            match name {
+                Ok(name) => migration.depends_on[d].name = name,
+                Err(message) => problems.push(SourceProblem {
+                    path: migration.up.path.clone(),
+                    line: depends_line(files, &migration.up.path),
+                    message,
+                }),
             }
         }
     }

@@ -78,7 +78,10 @@ impl Layout {
     /// tool's own.
     pub(super) fn detect(files: &dyn Files, dir: &Path, entries: &[Entry]) -> Layout {
         let visible = || entries.iter().filter(|e| !e.name.starts_with('.'));
-        let diesel = visible().filter(|e| e.is_dir()).any(|e| {
+        // Diesel's folders start with their version, a digit; an app
+        // folder of this tool's layout is not listed again just to look.
+        let versioned = |e: &&Entry| e.name.starts_with(|c: char| c.is_ascii_digit());
+        let diesel = visible().filter(|e| e.is_dir()).filter(versioned).any(|e| {
             files
                 .list(&dir.join(&e.name))
                 .is_ok_and(|inner| inner.iter().any(|f| f.name == "up.sql"))
