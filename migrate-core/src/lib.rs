@@ -45,6 +45,7 @@ pub mod migrator;
 pub mod plan;
 pub mod portable;
 pub mod redact;
+pub mod renames;
 pub mod repair;
 pub mod schema;
 pub mod source;

@@ -112,6 +112,44 @@ still holds its changes and later migrations may fail on them.\n",
     Err(Error::Refused(text))
 }
 
+/// Applied migrations whose files were renamed since: running the new
+/// name would apply them twice, and undoing the old one would undo what
+/// is meant to stay, so the history's name is fixed first.
+pub(super) fn refuse_renames(
+    renames: &[crate::renames::Rename],
+    scope: &BTreeSet<String>,
+) -> Result<()> {
+    let found: Vec<&crate::renames::Rename> =
+        renames.iter().filter(|r| scope.contains(&r.app)).collect();
+    if found.is_empty() {
+        return Ok(());
+    }
+    let mut text = format!(
+        "{} renamed after {} applied: the history holds {} under the old name, \
+and a file with the same checksum has the new one:\n",
+        if found.len() == 1 {
+            "this migration was"
+        } else {
+            "these migrations were"
+        },
+        if found.len() == 1 {
+            "it was"
+        } else {
+            "they were"
+        },
+        if found.len() == 1 { "it" } else { "them" },
+    );
+    for r in &found {
+        text.push_str(&format!("  {}:{} -> {}:{}\n", r.app, r.old, r.app, r.new));
+    }
+    text.push_str("Record the new name in the history, without running anything:\n");
+    for r in &found {
+        text.push_str(&format!("  {}\n", r.command()));
+    }
+    text.push_str("then run `migrate` again.");
+    Err(Error::Refused(text))
+}
+
 /// How the statements of an applied migration differ from its file now.
 pub fn statement_changes(stored: &[String], current: &[String]) -> Vec<String> {
     let mut changes = Vec::new();

@@ -265,3 +265,61 @@ fn unknown_apps_and_apps_whose_files_are_gone() {
     assert_eq!(err.exit_code(), 3);
     assert!(err.to_string().contains("no folder"), "{err}");
 }
+
+#[test]
+fn a_renamed_migration_is_refused_with_the_command_that_records_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = |sql: &str| format!("-- migrate:up\n{sql};\n-- migrate:down\nDROP TABLE x;\n");
+    write(dir.path(), "app/0001_a.sql", &m("CREATE TABLE a (id INT)"));
+    write(
+        dir.path(),
+        "app/0003_new.sql",
+        &m("CREATE TABLE b (id INT)"),
+    );
+    write(dir.path(), "app/0004_c.sql", &m("CREATE TABLE c (id INT)"));
+    write(
+        dir.path(),
+        "other/0001_o.sql",
+        &m("CREATE TABLE o (id INT)"),
+    );
+    let s = Source::load(dir.path(), SqlDialect::Sqlite).unwrap();
+    let mut h = applied(&s, &["app:0001_a", "app:0003_new"]);
+    h[1].name = "0002_old".into();
+    h[1].down_sql = Some(vec!["DROP TABLE b".into()]);
+    for options in [
+        PlanOptions::default(),
+        PlanOptions {
+            revert_orphans: true,
+            ..PlanOptions::default()
+        },
+        PlanOptions {
+            prune: true,
+            ..PlanOptions::default()
+        },
+        PlanOptions {
+            rewind: true,
+            ..PlanOptions::default()
+        },
+    ] {
+        let err = plan(&s, &h, &Request::All, options).unwrap_err();
+        assert_eq!(err.exit_code(), 3);
+        let text = err.to_string();
+        assert!(text.contains("app:0002_old -> app:0003_new"), "{text}");
+        assert!(
+            text.contains("  migrate repair --rename app 0002_old 0003_new\n"),
+            "{text}"
+        );
+        assert!(!text.contains("DROP TABLE b"), "{text}");
+    }
+    // Another app is not held up by it.
+    assert_eq!(
+        run(&s, &h, Request::App("other".into())).unwrap(),
+        ["+other:0001_o"]
+    );
+    // Once the history holds the new name, only the rest is applied.
+    h[1].name = "0003_new".into();
+    assert_eq!(
+        run(&s, &h, Request::All).unwrap(),
+        ["+app:0004_c", "+other:0001_o"]
+    );
+}

@@ -169,7 +169,9 @@ pub async fn two_0010s_and_an_orphan(ctx: Arc<Ctx>) {
     let base = "-- migrate:up\nCREATE TABLE task (id INTEGER PRIMARY KEY, title VARCHAR(50));\nCREATE TABLE taskarea (id INTEGER PRIMARY KEY);\nALTER TABLE task ADD COLUMN area_id INTEGER;\n-- migrate:down\nDROP TABLE taskarea;\nDROP TABLE task;\n";
     let del = "-- migrate:up\nDROP TABLE taskarea;\nALTER TABLE task DROP COLUMN area_id;\n-- migrate:down\nCREATE TABLE taskarea (id INTEGER PRIMARY KEY);\nALTER TABLE task ADD COLUMN area_id INTEGER;\n";
     let chg = "-- migrate:up\nALTER TABLE task ADD COLUMN creator VARCHAR(50);\n-- migrate:down\nALTER TABLE task DROP COLUMN creator;\n";
-    let drop = "-- migrate:up\nDROP TABLE taskarea;\nALTER TABLE task DROP COLUMN area_id;\n-- migrate:down\nCREATE TABLE taskarea (id INTEGER PRIMARY KEY);\nALTER TABLE task ADD COLUMN area_id INTEGER;\n";
+    // Upstream wrote its 0011 anew: with 0010_auto__del's very content it
+    // would be that migration renamed (see `renames`), not a new one.
+    let drop = "-- the drop of 0010_auto__del, as a migration of its own\n-- migrate:up\nDROP TABLE taskarea;\nALTER TABLE task DROP COLUMN area_id;\n-- migrate:down\nCREATE TABLE taskarea (id INTEGER PRIMARY KEY);\nALTER TABLE task ADD COLUMN area_id INTEGER;\n";
     // A teammate's branch applied 0010_auto__del here...
     write("old", "0009_base.sql", base);
     write("old", "0010_auto__del.sql", del);

@@ -12,6 +12,7 @@ pub mod layouts;
 pub mod moves;
 pub mod portable;
 pub mod recovery;
+pub mod renames;
 pub mod repair;
 pub mod terminal;
 
