@@ -32,6 +32,7 @@ pub mod backend;
 pub mod check;
 pub mod dialect;
 pub mod drift;
+pub mod edits;
 pub mod engines;
 pub mod error;
 pub mod executor;

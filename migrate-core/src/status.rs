@@ -5,6 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use serde::Serialize;
 
+use crate::edits::{COSMETIC_NOTE, Edit, edit};
 use crate::history::{HistoryRecord, RecordState};
 use crate::migration::{MigrationKey, number_of};
 use crate::source::Source;
@@ -87,6 +88,10 @@ pub struct StatusEntry {
     /// that ran.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<String>,
+    /// For an applied migration whose file was edited in comments or
+    /// whitespace only: [`crate::edits::COSMETIC_NOTE`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     /// For a renamed migration: the name the history holds it under.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<String>,
@@ -167,14 +172,21 @@ pub fn status(source: &Source, history: &[HistoryRecord], app: Option<&str>) -> 
                 Some(r) => match r.state {
                     RecordState::Partial => MigrationState::Partial,
                     RecordState::Reverting => MigrationState::Reverting,
-                    RecordState::Applied if r.checksum != m.checksum => MigrationState::Modified,
-                    RecordState::Applied => MigrationState::Applied,
+                    RecordState::Applied => match edit(r, m, source.dialect()) {
+                        Edit::Statements => MigrationState::Modified,
+                        Edit::Unchanged | Edit::CommentsOrWhitespace => MigrationState::Applied,
+                    },
                 },
             };
             let mut e = entry(a, &m.name, state, record, Some(&m.checksum));
+            if state == MigrationState::Applied && record.is_some_and(|r| r.checksum != m.checksum)
+            {
+                e.note = Some(COSMETIC_NOTE.to_string());
+            }
             e.down = Some(DownSection::of(m));
             if let (MigrationState::Modified, Some(r)) = (state, record) {
-                e.changes = crate::plan::statement_changes(&r.up_sql, &m.up.sql());
+                e.changes =
+                    crate::plan::statement_changes(&r.up_sql, &m.up.sql(), source.dialect());
             }
             app_entries.push((Some(m.number), e));
         }
@@ -216,6 +228,7 @@ fn entry(
         applied_by: record.and_then(|r| r.applied_by.clone()),
         source_commit: record.and_then(|r| r.source_commit.clone()),
         changes: Vec::new(),
+        note: None,
         renamed_from: None,
         down: None,
     }

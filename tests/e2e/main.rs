@@ -88,6 +88,7 @@ scenarios! {
     renames::renamed_file_is_recorded_under_its_new_name,
     renames::ambiguous_renames_are_not_paired,
     renames::log_with_an_unknown_action_is_read,
+    edits::comment_and_whitespace_edits_do_not_block,
     repair::every_failing_statement_is_undone_or_resumed,
     repair::every_crash_point_is_undone_or_resumed,
     repair::repair_without_an_inverse_says_what_ran,

@@ -173,6 +173,10 @@ fn detail(e: &StatusEntry) -> String {
                 .map(|c| format!(" from commit {c}"))
                 .unwrap_or_default()
         ),
+        MigrationState::Applied if e.note.is_some() => format!(
+            "  ({} since it was applied; statements unchanged)",
+            e.note.as_deref().unwrap_or_default()
+        ),
         MigrationState::Modified if e.changes.is_empty() => {
             "  (file edited since it was applied; its up statements are unchanged)".to_string()
         }

@@ -150,12 +150,18 @@ and a file with the same checksum has the new one:\n",
     Err(Error::Refused(text))
 }
 
-/// How the statements of an applied migration differ from its file now.
-pub fn statement_changes(stored: &[String], current: &[String]) -> Vec<String> {
+/// How the statements of an applied migration differ from its file now,
+/// split as `dialect` splits them; a statement whose comments or whitespace
+/// alone changed is the same statement.
+pub fn statement_changes(
+    stored: &[String],
+    current: &[String],
+    dialect: crate::SqlDialect,
+) -> Vec<String> {
     let mut changes = Vec::new();
     for i in 0..stored.len().max(current.len()) {
         match (stored.get(i), current.get(i)) {
-            (Some(a), Some(b)) if a == b => {}
+            (Some(a), Some(b)) if crate::edits::same_statement(a, b, dialect) => {}
             (Some(_), Some(_)) => changes.push(format!("statement {} changed", i + 1)),
             (Some(_), None) => changes.push(format!("statement {} removed", i + 1)),
             (None, Some(_)) => changes.push(format!("statement {} added", i + 1)),
@@ -165,8 +171,9 @@ pub fn statement_changes(stored: &[String], current: &[String]) -> Vec<String> {
     changes
 }
 
-/// Applied migrations edited since they ran, that stay applied after the
-/// plan.
+/// Applied migrations whose statements were edited since they ran, that
+/// stay applied after the plan. An edit of comments or whitespace only is
+/// let through: the database is what the file makes.
 pub(super) fn refuse_modified(
     source: &Source,
     records: &HashMap<MigrationKey, &HistoryRecord>,
@@ -186,10 +193,10 @@ pub(super) fn refuse_modified(
             let key = m.key();
             if let Some(r) = records.get(&key)
                 && r.state == RecordState::Applied
-                && r.checksum != m.checksum
+                && crate::edits::edit(r, m, source.dialect()) == crate::edits::Edit::Statements
                 && !unapplied.contains(&key)
             {
-                let changes = statement_changes(&r.up_sql, &m.up.sql());
+                let changes = statement_changes(&r.up_sql, &m.up.sql(), source.dialect());
                 let what = if changes.is_empty() {
                     "no up statement changed (comments, spacing or the down section did)"
                         .to_string()

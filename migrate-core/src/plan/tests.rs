@@ -215,8 +215,12 @@ fn orphans_and_modified_migrations_are_refused() {
     assert_eq!(err.exit_code(), 3);
     assert!(err.to_string().contains("patients:0002_gone"), "{err}");
 
+    // Another checksum, the same statements: comments or whitespace
+    // edited, which does not stop a run.
     let mut h = applied(&s, &["patients:0001_init"]);
     h[0].checksum = "edited".into();
+    assert_eq!(run(&s, &h, Request::All).unwrap().len(), 4);
+    h[0].up_sql = vec!["SELECT 0".into()];
     let err = run(&s, &h, Request::All).unwrap_err();
     assert!(err.to_string().contains("edited after it ran"), "{err}");
     // Unapplying the edited migration itself is allowed.

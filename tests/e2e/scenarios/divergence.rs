@@ -258,8 +258,13 @@ pub async fn edited_migration_is_refused_until_accepted(ctx: Arc<Ctx>) {
         "-- migrate:up\nCREATE TABLE b (id INTEGER);\n-- migrate:down\nDROP TABLE b;\n",
     );
     ctx.migrate(&["app", "0001"]).expect_code(0);
-    // Only a comment: nothing that ran changed.
-    ctx.write("app", "0001_a.sql", "-- migrate:up\n-- creates a\nCREATE TABLE a (id INTEGER);\n-- migrate:down\nDROP TABLE a;\n");
+    // Only the down section: nothing that ran changed, but what would undo
+    // it did. (Comment-only edits do not stop a run: see `edits`.)
+    ctx.write(
+        "app",
+        "0001_a.sql",
+        "-- migrate:up\nCREATE TABLE a (id INTEGER);\n-- migrate:down\nDROP TABLE IF EXISTS a;\n",
+    );
     ctx.migrate(&["status"]).expect_text(
         " [M] 0001_a  (file edited since it was applied; its up statements are unchanged)",
     );

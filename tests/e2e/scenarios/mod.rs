@@ -5,6 +5,7 @@ pub mod check;
 pub mod crash_matrix;
 pub mod divergence;
 pub mod drift;
+pub mod edits;
 pub mod engines;
 pub mod failures;
 pub mod inputs;
