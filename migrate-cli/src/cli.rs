@@ -548,9 +548,9 @@ pub enum Command {
     /// brings the database back (exit 1 when they differ).
     Drift(DriftArgs),
 
-    /// Take over a database that diesel, sqlx or golang-migrate migrated:
-    /// record what its history says ran as applied, without running it,
-    /// and report what does not match.
+    /// Take over a database that diesel, sqlx, golang-migrate, Flyway,
+    /// refinery or Django migrated: record what its history says ran as
+    /// applied, without running it, and report what does not match.
     Adopt(AdoptArgs),
 
     /// Create the next numbered migration file of an app.
@@ -648,7 +648,7 @@ pub struct DriftArgs {
 pub struct AdoptArgs {
     /// Whose history to read [default: the tool whose layout the
     /// migrations folder has].
-    #[arg(long, value_name = "diesel|sqlx|golang-migrate")]
+    #[arg(long, value_name = "diesel|sqlx|golang-migrate|flyway|refinery|django")]
     pub from: Option<String>,
     #[command(flatten)]
     pub common: Common,

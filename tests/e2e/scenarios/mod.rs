@@ -1,6 +1,7 @@
 //! The scenarios, grouped by what they exercise. Each is `async fn(Arc<Ctx>)`
 //! and runs unchanged on every engine.
 
+pub mod adopt;
 pub mod check;
 pub mod crash_matrix;
 pub mod divergence;
