@@ -130,10 +130,7 @@ pub async fn plan(backend: &mut dyn Backend, source: &Source, tool: Tool) -> Res
     }
     let recorded = recorded_keys(backend).await?;
     let mut adoption = Adoption::default();
-    let rows = match tool {
-        Tool::Diesel | Tool::Sqlx | Tool::GolangMigrate => read_rows(backend, tool).await?,
-        Tool::Flyway | Tool::Refinery | Tool::Django => Vec::new(),
-    };
+    let rows = read_rows(backend, tool).await?;
     let migrations: Vec<&Migration> = source.ordered().collect();
     let by_version: HashMap<String, &Migration> = migrations
         .iter()
@@ -305,6 +302,7 @@ struct Row {
     checksum: Option<String>,
 }
 
+/// The rows of diesel's, sqlx's or golang-migrate's history.
 async fn read_rows(backend: &mut dyn Backend, tool: Tool) -> Result<Vec<Row>> {
     let family = backend.dialect().sql_dialect();
     let q = |s: &str| backend.dialect().quote_identifier(s);
@@ -329,24 +327,16 @@ async fn read_rows(backend: &mut dyn Backend, tool: Tool) -> Result<Vec<Row>> {
             q("dirty"),
             q(tool.table())
         ),
-        Tool::Flyway | Tool::Refinery | Tool::Django => {
-            unreachable!("read by their own modules")
-        }
+        // Their rows say more than these, and are read by their modules.
+        Tool::Flyway | Tool::Refinery | Tool::Django => return Ok(Vec::new()),
     };
     let rows = backend.query(&sql, &[]).await?;
     Ok(rows
         .into_iter()
-        .map(|row| {
-            let text = |i: usize| match row.get(i) {
-                Some(Value::Text(t)) => Some(t.clone()),
-                Some(Value::Int(n)) => Some(n.to_string()),
-                _ => None,
-            };
-            Row {
-                version: text(0).unwrap_or_default(),
-                failed: text(1).is_some_and(|f| f == "1"),
-                checksum: text(2),
-            }
+        .map(|row| Row {
+            version: text_at(&row, 0).unwrap_or_default(),
+            failed: text_at(&row, 1).is_some_and(|f| f == "1"),
+            checksum: text_at(&row, 2),
         })
         .collect())
 }
