@@ -533,8 +533,9 @@ pub enum Command {
     },
 
     /// Resolve what a failed or interrupted journaled migration left part
-    /// way, or accept an edited migration. Without an action: what ran,
-    /// what failed, and the exact SQL each action would run.
+    /// way, accept an edited migration, or record a renamed one. Without an
+    /// action: what ran, what failed, and the exact SQL each action would
+    /// run.
     Repair(RepairArgs),
 
     /// How safe each migration is to run and to roll back on every engine:
@@ -547,9 +548,9 @@ pub enum Command {
     /// brings the database back (exit 1 when they differ).
     Drift(DriftArgs),
 
-    /// Take over a database that diesel, sqlx or golang-migrate migrated:
-    /// record what its history says ran as applied, without running it,
-    /// and report what does not match.
+    /// Take over a database that diesel, sqlx, golang-migrate, Flyway,
+    /// refinery or Django migrated: record what its history says ran as
+    /// applied, without running it, and report what does not match.
     Adopt(AdoptArgs),
 
     /// Create the next numbered migration file of an app.
@@ -647,7 +648,7 @@ pub struct DriftArgs {
 pub struct AdoptArgs {
     /// Whose history to read [default: the tool whose layout the
     /// migrations folder has].
-    #[arg(long, value_name = "diesel|sqlx|golang-migrate")]
+    #[arg(long, value_name = "diesel|sqlx|golang-migrate|flyway|refinery|django")]
     pub from: Option<String>,
     #[command(flatten)]
     pub common: Common,
@@ -691,6 +692,17 @@ pub struct RepairArgs {
     /// edited.
     #[arg(long, group = "action", requires = "name")]
     pub accept: bool,
+
+    /// Record the new name of an applied migration whose file was renamed
+    /// (same checksum): moves its history row, runs nothing.
+    #[arg(
+        long,
+        group = "action",
+        num_args = 3,
+        value_names = ["APP", "OLD", "NEW"],
+        conflicts_with_all = ["app", "name"]
+    )]
+    pub rename: Option<Vec<String>>,
 
     /// The app (needed when several migrations are part way).
     pub app: Option<String>,

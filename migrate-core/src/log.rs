@@ -12,8 +12,7 @@ pub fn table_name(history_table: &str) -> String {
 }
 
 /// What was done.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Action {
     /// Applied: its up statements ran.
@@ -40,11 +39,33 @@ pub enum Action {
     RepairMarkApplied,
     /// A partial migration was forgotten (`repair --forget`).
     RepairForget,
+    /// A renamed migration's row moved to its new name (`repair --rename`).
+    Rename,
+    /// An action this version does not know, written by a newer one: kept
+    /// as stored, so that reading the log never fails on it.
+    Other(String),
 }
+
+/// Every action this version writes.
+const KNOWN: [Action; 13] = [
+    Action::Apply,
+    Action::Unapply,
+    Action::FakeApply,
+    Action::FakeUnapply,
+    Action::ApplyFailed,
+    Action::UnapplyFailed,
+    Action::Accept,
+    Action::Prune,
+    Action::RepairUndo,
+    Action::RepairResume,
+    Action::RepairMarkApplied,
+    Action::RepairForget,
+    Action::Rename,
+];
 
 impl Action {
     /// The stored name.
-    pub fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             Action::Apply => "apply",
             Action::Unapply => "unapply",
@@ -58,27 +79,24 @@ impl Action {
             Action::RepairResume => "repair-resume",
             Action::RepairMarkApplied => "repair-mark-applied",
             Action::RepairForget => "repair-forget",
+            Action::Rename => "rename",
+            Action::Other(name) => name,
         }
     }
 
-    /// Parses a stored name.
-    pub fn parse(s: &str) -> Option<Action> {
-        [
-            Action::Apply,
-            Action::Unapply,
-            Action::FakeApply,
-            Action::FakeUnapply,
-            Action::ApplyFailed,
-            Action::UnapplyFailed,
-            Action::Accept,
-            Action::Prune,
-            Action::RepairUndo,
-            Action::RepairResume,
-            Action::RepairMarkApplied,
-            Action::RepairForget,
-        ]
-        .into_iter()
-        .find(|a| a.as_str() == s)
+    /// Parses a stored name; one this version does not know is
+    /// [`Action::Other`].
+    pub fn parse(s: &str) -> Action {
+        KNOWN
+            .into_iter()
+            .find(|a| a.as_str() == s)
+            .unwrap_or_else(|| Action::Other(s.to_string()))
+    }
+}
+
+impl Serialize for Action {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 
@@ -151,8 +169,7 @@ impl LogEntry {
         let name = r.text()?;
         let action = r.text()?;
         Ok(LogEntry {
-            action: Action::parse(&action)
-                .ok_or_else(|| format!("log entry {app}:{name}: unknown action `{action}`"))?,
+            action: Action::parse(&action),
             at,
             app,
             name,
@@ -201,8 +218,40 @@ mod tests {
             "unapply-failed",
             "accept",
             "prune",
+            "repair-undo",
+            "repair-resume",
+            "repair-mark-applied",
+            "repair-forget",
+            "rename",
         ] {
-            assert_eq!(Action::parse(action).unwrap().as_str(), action);
+            let parsed = Action::parse(action);
+            assert!(!matches!(parsed, Action::Other(_)), "{action}");
+            assert_eq!(parsed.as_str(), action);
         }
+    }
+
+    #[test]
+    fn actions_of_a_newer_version_are_read_as_they_are() {
+        let entry = LogEntry {
+            at: "2026-01-01T00:00:00.000Z".into(),
+            app: "a".into(),
+            name: "0001_x".into(),
+            action: Action::Apply,
+            checksum: None,
+            detail: None,
+            statements: vec![],
+            actor: None,
+            tool_version: "9.0.0".into(),
+        };
+        let mut values = entry.to_values();
+        values[3] = Value::Text("split-brain-heal".into());
+        let read = LogEntry::from_values(values).unwrap();
+        assert_eq!(read.action, Action::Other("split-brain-heal".into()));
+        assert_eq!(read.action.as_str(), "split-brain-heal");
+        assert_eq!(
+            serde_json::to_value(&read).unwrap()["action"],
+            "split-brain-heal"
+        );
+        assert_eq!(serde_json::to_value(&entry).unwrap()["action"], "apply");
     }
 }

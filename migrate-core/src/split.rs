@@ -452,6 +452,32 @@ impl Region {
     }
 }
 
+/// A statement's tokens without its comments, one space apart: texts that
+/// differ only in comments and in the whitespace between tokens have the
+/// same normal form, and any other difference (a keyword, a name, a
+/// string's content, the case of a word) shows. Comments the server reads
+/// (MySQL's executable `/*! ... */` and optimizer hints `/*+ ... */`) are
+/// kept. `None` when the text cannot be tokenized.
+pub fn normal_form(sql: &str, dialect: SqlDialect) -> Option<String> {
+    let tokenizer_dialect = tokenizer_dialect(dialect);
+    let tokens = Tokenizer::new(tokenizer_dialect.as_ref(), sql)
+        .with_unescape(false)
+        .tokenize()
+        .ok()?;
+    let kept: Vec<String> = tokens
+        .iter()
+        .filter(|token| match token {
+            Token::Whitespace(Whitespace::MultiLineComment(text)) => {
+                text.starts_with('!') || text.starts_with('+')
+            }
+            Token::Whitespace(_) => false,
+            _ => true,
+        })
+        .map(Token::to_string)
+        .collect();
+    Some(kept.join(" "))
+}
+
 pub(crate) fn tokenizer_dialect(dialect: SqlDialect) -> Box<dyn Dialect> {
     match dialect {
         SqlDialect::Sqlite => Box::new(SQLiteDialect {}),

@@ -5,6 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use serde::Serialize;
 
+use crate::edits::{COSMETIC_NOTE, Edit, edit};
 use crate::history::{HistoryRecord, RecordState};
 use crate::migration::{MigrationKey, number_of};
 use crate::source::Source;
@@ -30,6 +31,9 @@ pub enum MigrationState {
     /// Part way (applying or unapplying) while another run holds the
     /// migration lock: a healthy run is at work on it, not a crashed one.
     Running,
+    /// Applied under another name, whose file is gone: this file has the
+    /// checksum that name was applied with (see [`crate::renames`]).
+    Renamed,
 }
 
 impl MigrationState {
@@ -52,6 +56,7 @@ impl MigrationState {
             MigrationState::Orphan => "[?]",
             MigrationState::OutOfOrder => "[o]",
             MigrationState::Running => "[~]",
+            MigrationState::Renamed => "[R]",
         }
     }
 }
@@ -83,6 +88,13 @@ pub struct StatusEntry {
     /// that ran.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<String>,
+    /// For an applied migration whose file was edited in comments or
+    /// whitespace only: [`crate::edits::COSMETIC_NOTE`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// For a renamed migration: the name the history holds it under.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
     /// What its file's down section allows; absent for an orphan.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub down: Option<DownSection>,
@@ -119,6 +131,15 @@ impl DownSection {
 pub fn status(source: &Source, history: &[HistoryRecord], app: Option<&str>) -> Vec<StatusEntry> {
     let records: HashMap<MigrationKey, &HistoryRecord> =
         history.iter().map(|r| (r.key(), r)).collect();
+    let renames = crate::renames::renames(source, history);
+    // new name -> the old record
+    let renamed: HashMap<MigrationKey, &HistoryRecord> = renames
+        .iter()
+        .filter_map(|r| {
+            let old = records.get(&MigrationKey::new(&r.app, &r.old))?;
+            Some((MigrationKey::new(&r.app, &r.new), *old))
+        })
+        .collect();
     let mut apps: BTreeSet<&str> = source.apps().collect();
     apps.extend(history.iter().map(|r| r.app.as_str()));
     let mut entries = Vec::new();
@@ -131,6 +152,19 @@ pub fn status(source: &Source, history: &[HistoryRecord], app: Option<&str>) -> 
             .max();
         let mut app_entries: Vec<(Option<u64>, StatusEntry)> = Vec::new();
         for m in files {
+            if let Some(old) = renamed.get(&m.key()) {
+                let mut e = entry(
+                    a,
+                    &m.name,
+                    MigrationState::Renamed,
+                    Some(old),
+                    Some(&m.checksum),
+                );
+                e.renamed_from = Some(old.name.clone());
+                e.down = Some(DownSection::of(m));
+                app_entries.push((Some(m.number), e));
+                continue;
+            }
             let record = records.get(&m.key()).copied();
             let state = match record {
                 None if highest_applied.is_some_and(|h| h > m.number) => MigrationState::OutOfOrder,
@@ -138,19 +172,27 @@ pub fn status(source: &Source, history: &[HistoryRecord], app: Option<&str>) -> 
                 Some(r) => match r.state {
                     RecordState::Partial => MigrationState::Partial,
                     RecordState::Reverting => MigrationState::Reverting,
-                    RecordState::Applied if r.checksum != m.checksum => MigrationState::Modified,
-                    RecordState::Applied => MigrationState::Applied,
+                    RecordState::Applied => match edit(r, m, source.dialect()) {
+                        Edit::Statements => MigrationState::Modified,
+                        Edit::Unchanged | Edit::CommentsOrWhitespace => MigrationState::Applied,
+                    },
                 },
             };
             let mut e = entry(a, &m.name, state, record, Some(&m.checksum));
+            if state == MigrationState::Applied && record.is_some_and(|r| r.checksum != m.checksum)
+            {
+                e.note = Some(COSMETIC_NOTE.to_string());
+            }
             e.down = Some(DownSection::of(m));
             if let (MigrationState::Modified, Some(r)) = (state, record) {
-                e.changes = crate::plan::statement_changes(&r.up_sql, &m.up.sql());
+                e.changes =
+                    crate::plan::statement_changes(&r.up_sql, &m.up.sql(), source.dialect());
             }
             app_entries.push((Some(m.number), e));
         }
         for r in history.iter().filter(|r| r.app == a) {
-            if source.get(&r.key()).is_none() {
+            let renamed_away = renames.iter().any(|x| x.app == r.app && x.old == r.name);
+            if source.get(&r.key()).is_none() && !renamed_away {
                 let state = match r.state {
                     RecordState::Partial => MigrationState::Partial,
                     RecordState::Reverting => MigrationState::Reverting,
@@ -186,6 +228,8 @@ fn entry(
         applied_by: record.and_then(|r| r.applied_by.clone()),
         source_commit: record.and_then(|r| r.source_commit.clone()),
         changes: Vec::new(),
+        note: None,
+        renamed_from: None,
         down: None,
     }
 }

@@ -159,6 +159,31 @@ pub(crate) async fn write_with_log(
         backend.append_log(entry).await
     }
     .await;
+    finish(backend, written).await
+}
+
+/// Moves the history row of `old_name` (in `record`'s app) to `record`, and
+/// writes its log entry, in one transaction: the row is under one name or
+/// the other, never both or neither.
+pub(crate) async fn move_with_log(
+    backend: &mut dyn Backend,
+    old_name: &str,
+    record: &HistoryRecord,
+    entry: &crate::log::LogEntry,
+) -> Result<()> {
+    use crate::backend::BackendExt;
+    backend.begin().await?;
+    let written = async {
+        delete_record(&mut *backend, &record.app, old_name).await?;
+        backend.write_record(record).await?;
+        backend.append_log(entry).await
+    }
+    .await;
+    finish(backend, written).await
+}
+
+/// Commits what `written` did, or rolls it back when it failed.
+async fn finish(backend: &mut dyn Backend, written: Result<()>) -> Result<()> {
     match written {
         Ok(()) => backend.commit().await,
         Err(e) => {

@@ -50,6 +50,7 @@ pub async fn run(
             "adopted": adoption.adopt.iter().map(|(k, d)| json!({"migration": k.to_string(), "detail": d})).collect::<Vec<_>>(),
             "already": keys(&adoption.already),
             "problems": adoption.problems,
+            "notes": adoption.notes,
         }));
     } else {
         print_text(&adoption, tool, global.dry_run, recorded);
@@ -90,6 +91,9 @@ fn print_text(adoption: &Adoption, tool: Tool, dry_run: bool, recorded: usize) {
     }
     for problem in &adoption.problems {
         outln!("  {} {problem}", style::out("problem:", Paint::Warning));
+    }
+    for note in &adoption.notes {
+        outln!("  {} {note}", style::out("note:", Paint::Dim));
     }
     match (dry_run, adoption.adopt.is_empty()) {
         (_, true) => outln!("Nothing to adopt from {}.", tool.table()),

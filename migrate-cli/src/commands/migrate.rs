@@ -65,6 +65,7 @@ pub async fn run(
         json,
         show_plan: args.revert_orphans || args.rewind || args.prune,
         reports: Vec::new(),
+        warnings: Vec::new(),
         open_line: None,
         bar: Bar::none(),
     };
@@ -93,6 +94,7 @@ pub async fn run(
             "database_from": settings.url_from.to_string(),
             "fake": args.fake,
             "steps": printer.reports,
+            "warnings": printer.warnings,
             "error": error,
         }));
         return Ok(code);
@@ -136,6 +138,8 @@ struct Printer {
     /// Print the whole plan before running it (history repairs).
     show_plan: bool,
     reports: Vec<StepReport>,
+    /// What the run noticed but went on with.
+    warnings: Vec<String>,
     /// A step at work: what remains to print of its `  Applying X ...`
     /// line before its ` OK` or ` FAILED` (nothing when printed at once;
     /// the whole line while a progress bar may be drawn, which would cut
@@ -151,6 +155,19 @@ impl Printer {
 }
 
 impl Progress for Printer {
+    fn noticed(&mut self, warnings: &[String]) {
+        self.warnings.extend_from_slice(warnings);
+        if self.json {
+            return;
+        }
+        for warning in warnings {
+            self.print(format!(
+                "{} {warning}",
+                style::out("warning:", Paint::Warning)
+            ));
+        }
+    }
+
     fn planned(&mut self, steps: &[PreparedStep]) {
         self.bar = Bar::for_run(steps.len(), !self.json);
         if self.json || !self.show_plan || steps.is_empty() {

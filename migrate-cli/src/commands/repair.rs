@@ -1,5 +1,5 @@
-//! `migrate repair`: resolve migrations a journaled run left part way, or
-//! accept an edited migration.
+//! `migrate repair`: resolve migrations a journaled run left part way,
+//! accept an edited migration, or record a renamed one's new name.
 
 use std::io::{BufRead, IsTerminal, Write};
 
@@ -63,7 +63,12 @@ async fn end_lock_holder(
 
 /// Whether this repair may change the database (an action, not a dry run).
 fn writes(global: &Global, args: &RepairArgs) -> bool {
-    let action = args.undo || args.resume || args.mark_applied || args.forget || args.accept;
+    let action = args.undo
+        || args.resume
+        || args.mark_applied
+        || args.forget
+        || args.accept
+        || args.rename.is_some();
     action && !global.dry_run
 }
 
@@ -85,6 +90,39 @@ async fn dispatch(
             history.iter().map(|r| r.app.as_str()),
             args.app.as_deref(),
         )?;
+    }
+    if let Some([app, old, new]) = args.rename.as_deref() {
+        let renamed = repair::rename(
+            backend,
+            source,
+            app,
+            old,
+            new,
+            Some(super::actor()),
+            settings.lock_timeout,
+            global.dry_run,
+        )
+        .await?;
+        if json {
+            crate::print_json(&json!({"renamed": renamed}));
+        } else if renamed.dry_run {
+            outln!(
+                "Would record {app}:{} as {app}:{} in the history (applied {}, checksum {}), running nothing. Dry run: nothing changed.",
+                renamed.old,
+                renamed.new,
+                renamed.applied_at,
+                short(&renamed.checksum)
+            );
+        } else {
+            outln!(
+                "Renamed {app}:{} to {app}:{} in the history (applied {}, checksum {} kept); nothing ran.",
+                renamed.old,
+                renamed.new,
+                renamed.applied_at,
+                short(&renamed.checksum)
+            );
+        }
+        return Ok(());
     }
     if args.accept {
         let (app, name) = (

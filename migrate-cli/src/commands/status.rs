@@ -79,6 +79,7 @@ fn state_word(state: MigrationState) -> &'static str {
         MigrationState::Orphan => "orphan",
         MigrationState::OutOfOrder => "out of order",
         MigrationState::Running => "running",
+        MigrationState::Renamed => "renamed",
     }
 }
 
@@ -133,9 +134,10 @@ fn marker(state: MigrationState) -> String {
         MigrationState::Applied => Paint::Ok,
         MigrationState::Pending => return state.marker().to_string(),
         MigrationState::Partial | MigrationState::Reverting => Paint::Failed,
-        MigrationState::Modified | MigrationState::Orphan | MigrationState::OutOfOrder => {
-            Paint::Warning
-        }
+        MigrationState::Modified
+        | MigrationState::Orphan
+        | MigrationState::OutOfOrder
+        | MigrationState::Renamed => Paint::Warning,
         MigrationState::Running => Paint::Notice,
     };
     style::out(state.marker(), paint)
@@ -171,6 +173,10 @@ fn detail(e: &StatusEntry) -> String {
                 .map(|c| format!(" from commit {c}"))
                 .unwrap_or_default()
         ),
+        MigrationState::Applied if e.note.is_some() => format!(
+            "  ({} since it was applied; statements unchanged)",
+            e.note.as_deref().unwrap_or_default()
+        ),
         MigrationState::Modified if e.changes.is_empty() => {
             "  (file edited since it was applied; its up statements are unchanged)".to_string()
         }
@@ -179,6 +185,10 @@ fn detail(e: &StatusEntry) -> String {
             e.changes.join(", ")
         ),
         MigrationState::OutOfOrder => "  (pending, but a later migration is applied)".to_string(),
+        MigrationState::Renamed => format!(
+            "  (renamed from {})",
+            e.renamed_from.as_deref().unwrap_or("?")
+        ),
         _ => String::new(),
     }
 }
@@ -202,6 +212,9 @@ fn legend(state: MigrationState) -> &'static str {
         }
         MigrationState::Running => {
             "running: another run holds the migration lock and is at work on it; wait for it"
+        }
+        MigrationState::Renamed => {
+            "renamed: applied under its old name, whose file is gone; record the new name with `migrate repair --rename APP OLD NEW`"
         }
         MigrationState::Applied | MigrationState::Pending => "",
     }

@@ -65,6 +65,11 @@ impl Default for RunOptions {
 
 /// Receives news of a run as it happens, for live output.
 pub trait Progress: Send {
+    /// Something about the history worth knowing that does not stop the
+    /// run (an applied migration edited in comments only), before the plan.
+    fn noticed(&mut self, warnings: &[String]) {
+        let _ = warnings;
+    }
     /// The plan is ready and about to run.
     fn planned(&mut self, steps: &[PreparedStep]) {
         let _ = steps;
@@ -141,6 +146,14 @@ async fn locked_run(
     .await?;
     if !steps.is_empty() {
         backend.ensure_history().await?;
+    }
+    let cosmetic = crate::edits::cosmetic(source, &history);
+    if !cosmetic.is_empty() {
+        let warnings: Vec<String> = cosmetic
+            .iter()
+            .map(crate::edits::cosmetic_warning)
+            .collect();
+        progress.noticed(&warnings);
     }
     progress.planned(&steps);
     let mut records: HashMap<MigrationKey, HistoryRecord> =

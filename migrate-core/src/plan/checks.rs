@@ -112,12 +112,56 @@ still holds its changes and later migrations may fail on them.\n",
     Err(Error::Refused(text))
 }
 
-/// How the statements of an applied migration differ from its file now.
-pub fn statement_changes(stored: &[String], current: &[String]) -> Vec<String> {
+/// Applied migrations whose files were renamed since: running the new
+/// name would apply them twice, and undoing the old one would undo what
+/// is meant to stay, so the history's name is fixed first.
+pub(super) fn refuse_renames(
+    renames: &[crate::renames::Rename],
+    scope: &BTreeSet<String>,
+) -> Result<()> {
+    let found: Vec<&crate::renames::Rename> =
+        renames.iter().filter(|r| scope.contains(&r.app)).collect();
+    if found.is_empty() {
+        return Ok(());
+    }
+    let mut text = format!(
+        "{} renamed after {} applied: the history holds {} under the old name, \
+and a file with the same checksum has the new one:\n",
+        if found.len() == 1 {
+            "this migration was"
+        } else {
+            "these migrations were"
+        },
+        if found.len() == 1 {
+            "it was"
+        } else {
+            "they were"
+        },
+        if found.len() == 1 { "it" } else { "them" },
+    );
+    for r in &found {
+        text.push_str(&format!("  {}:{} -> {}:{}\n", r.app, r.old, r.app, r.new));
+    }
+    text.push_str("Record the new name in the history, without running anything:\n");
+    for r in &found {
+        text.push_str(&format!("  {}\n", r.command()));
+    }
+    text.push_str("then run `migrate` again.");
+    Err(Error::Refused(text))
+}
+
+/// How the statements of an applied migration differ from its file now,
+/// split as `dialect` splits them; a statement whose comments or whitespace
+/// alone changed is the same statement.
+pub fn statement_changes(
+    stored: &[String],
+    current: &[String],
+    dialect: crate::SqlDialect,
+) -> Vec<String> {
     let mut changes = Vec::new();
     for i in 0..stored.len().max(current.len()) {
         match (stored.get(i), current.get(i)) {
-            (Some(a), Some(b)) if a == b => {}
+            (Some(a), Some(b)) if crate::edits::same_statement(a, b, dialect) => {}
             (Some(_), Some(_)) => changes.push(format!("statement {} changed", i + 1)),
             (Some(_), None) => changes.push(format!("statement {} removed", i + 1)),
             (None, Some(_)) => changes.push(format!("statement {} added", i + 1)),
@@ -127,8 +171,9 @@ pub fn statement_changes(stored: &[String], current: &[String]) -> Vec<String> {
     changes
 }
 
-/// Applied migrations edited since they ran, that stay applied after the
-/// plan.
+/// Applied migrations whose statements were edited since they ran, that
+/// stay applied after the plan. An edit of comments or whitespace only is
+/// let through: the database is what the file makes.
 pub(super) fn refuse_modified(
     source: &Source,
     records: &HashMap<MigrationKey, &HistoryRecord>,
@@ -148,10 +193,10 @@ pub(super) fn refuse_modified(
             let key = m.key();
             if let Some(r) = records.get(&key)
                 && r.state == RecordState::Applied
-                && r.checksum != m.checksum
+                && crate::edits::edit(r, m, source.dialect()) == crate::edits::Edit::Statements
                 && !unapplied.contains(&key)
             {
-                let changes = statement_changes(&r.up_sql, &m.up.sql());
+                let changes = statement_changes(&r.up_sql, &m.up.sql(), source.dialect());
                 let what = if changes.is_empty() {
                     "no up statement changed (comments, spacing or the down section did)"
                         .to_string()

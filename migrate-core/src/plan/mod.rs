@@ -114,6 +114,10 @@ pub fn plan(
     let graph = Graph::new(source);
     let handles_orphans = options.revert_orphans || options.rewind || options.prune;
     let requested = requested_apps(source, history, request, handles_orphans)?;
+    // Before orphans are dealt with: a renamed migration's old row looks
+    // like an orphan, and reverting or pruning it would lose what it did.
+    let renames = crate::renames::renames(source, history);
+    checks::refuse_renames(&renames, &requested)?;
 
     let orphans: Vec<&HistoryRecord> = history
         .iter()
@@ -192,6 +196,7 @@ pub fn plan(
 
     let mut scope = requested;
     scope.extend(plan.steps.iter().map(|s| s.key.app.clone()));
+    checks::refuse_renames(&renames, &scope)?;
     if !options.fake {
         checks::refuse_unfinished(history, &scope)?;
         checks::refuse_modified(source, &records, &plan, &scope)?;

@@ -215,8 +215,12 @@ fn orphans_and_modified_migrations_are_refused() {
     assert_eq!(err.exit_code(), 3);
     assert!(err.to_string().contains("patients:0002_gone"), "{err}");
 
+    // Another checksum, the same statements: comments or whitespace
+    // edited, which does not stop a run.
     let mut h = applied(&s, &["patients:0001_init"]);
     h[0].checksum = "edited".into();
+    assert_eq!(run(&s, &h, Request::All).unwrap().len(), 4);
+    h[0].up_sql = vec!["SELECT 0".into()];
     let err = run(&s, &h, Request::All).unwrap_err();
     assert!(err.to_string().contains("edited after it ran"), "{err}");
     // Unapplying the edited migration itself is allowed.
@@ -264,4 +268,62 @@ fn unknown_apps_and_apps_whose_files_are_gone() {
     let err = run(&s, &h, Request::App("billing".into())).unwrap_err();
     assert_eq!(err.exit_code(), 3);
     assert!(err.to_string().contains("no folder"), "{err}");
+}
+
+#[test]
+fn a_renamed_migration_is_refused_with_the_command_that_records_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = |sql: &str| format!("-- migrate:up\n{sql};\n-- migrate:down\nDROP TABLE x;\n");
+    write(dir.path(), "app/0001_a.sql", &m("CREATE TABLE a (id INT)"));
+    write(
+        dir.path(),
+        "app/0003_new.sql",
+        &m("CREATE TABLE b (id INT)"),
+    );
+    write(dir.path(), "app/0004_c.sql", &m("CREATE TABLE c (id INT)"));
+    write(
+        dir.path(),
+        "other/0001_o.sql",
+        &m("CREATE TABLE o (id INT)"),
+    );
+    let s = Source::load(dir.path(), SqlDialect::Sqlite).unwrap();
+    let mut h = applied(&s, &["app:0001_a", "app:0003_new"]);
+    h[1].name = "0002_old".into();
+    h[1].down_sql = Some(vec!["DROP TABLE b".into()]);
+    for options in [
+        PlanOptions::default(),
+        PlanOptions {
+            revert_orphans: true,
+            ..PlanOptions::default()
+        },
+        PlanOptions {
+            prune: true,
+            ..PlanOptions::default()
+        },
+        PlanOptions {
+            rewind: true,
+            ..PlanOptions::default()
+        },
+    ] {
+        let err = plan(&s, &h, &Request::All, options).unwrap_err();
+        assert_eq!(err.exit_code(), 3);
+        let text = err.to_string();
+        assert!(text.contains("app:0002_old -> app:0003_new"), "{text}");
+        assert!(
+            text.contains("  migrate repair --rename app 0002_old 0003_new\n"),
+            "{text}"
+        );
+        assert!(!text.contains("DROP TABLE b"), "{text}");
+    }
+    // Another app is not held up by it.
+    assert_eq!(
+        run(&s, &h, Request::App("other".into())).unwrap(),
+        ["+other:0001_o"]
+    );
+    // Once the history holds the new name, only the rest is applied.
+    h[1].name = "0003_new".into();
+    assert_eq!(
+        run(&s, &h, Request::All).unwrap(),
+        ["+app:0004_c", "+other:0001_o"]
+    );
 }

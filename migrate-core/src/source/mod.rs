@@ -53,6 +53,8 @@ pub struct Source {
     layout: Layout,
     /// Files of another tool's folder that are not migrations, with why.
     ignored: Vec<(PathBuf, String)>,
+    /// How the statements were split.
+    dialect: SqlDialect,
 }
 
 impl Source {
@@ -124,7 +126,8 @@ impl Source {
             let app = foreign_app_name(dir);
             let read = foreign::load(files, dir, &entries, layout, &app, dialect, &mut problems);
             let apps = BTreeMap::from([(app, read.migrations)]);
-            return Self::checked(dir, apps, layout, read.ignored, files, engine, problems);
+            return Self::checked(dir, apps, layout, read.ignored, files, engine, problems)
+                .map(|source| source.split_as(dialect));
         }
         let mut app_dirs = Vec::new();
         for entry in entries {
@@ -159,6 +162,17 @@ impl Source {
             apps.insert(app, migrations);
         }
         Self::checked(dir, apps, layout, Vec::new(), files, engine, problems)
+            .map(|source| source.split_as(dialect))
+    }
+
+    fn split_as(mut self, dialect: SqlDialect) -> Source {
+        self.dialect = dialect;
+        self
+    }
+
+    /// The SQL dialect the statements were split in.
+    pub fn dialect(&self) -> SqlDialect {
+        self.dialect
     }
 
     /// Orders and checks what was read, then renders portable migrations.
@@ -178,6 +192,7 @@ impl Source {
             positions: HashMap::new(),
             layout,
             ignored,
+            dialect: SqlDialect::Generic,
         };
         source.index();
         source.resolve_dependencies(files, &mut problems);

@@ -169,7 +169,9 @@ pub async fn two_0010s_and_an_orphan(ctx: Arc<Ctx>) {
     let base = "-- migrate:up\nCREATE TABLE task (id INTEGER PRIMARY KEY, title VARCHAR(50));\nCREATE TABLE taskarea (id INTEGER PRIMARY KEY);\nALTER TABLE task ADD COLUMN area_id INTEGER;\n-- migrate:down\nDROP TABLE taskarea;\nDROP TABLE task;\n";
     let del = "-- migrate:up\nDROP TABLE taskarea;\nALTER TABLE task DROP COLUMN area_id;\n-- migrate:down\nCREATE TABLE taskarea (id INTEGER PRIMARY KEY);\nALTER TABLE task ADD COLUMN area_id INTEGER;\n";
     let chg = "-- migrate:up\nALTER TABLE task ADD COLUMN creator VARCHAR(50);\n-- migrate:down\nALTER TABLE task DROP COLUMN creator;\n";
-    let drop = "-- migrate:up\nDROP TABLE taskarea;\nALTER TABLE task DROP COLUMN area_id;\n-- migrate:down\nCREATE TABLE taskarea (id INTEGER PRIMARY KEY);\nALTER TABLE task ADD COLUMN area_id INTEGER;\n";
+    // Upstream wrote its 0011 anew: with 0010_auto__del's very content it
+    // would be that migration renamed (see `renames`), not a new one.
+    let drop = "-- the drop of 0010_auto__del, as a migration of its own\n-- migrate:up\nDROP TABLE taskarea;\nALTER TABLE task DROP COLUMN area_id;\n-- migrate:down\nCREATE TABLE taskarea (id INTEGER PRIMARY KEY);\nALTER TABLE task ADD COLUMN area_id INTEGER;\n";
     // A teammate's branch applied 0010_auto__del here...
     write("old", "0009_base.sql", base);
     write("old", "0010_auto__del.sql", del);
@@ -256,8 +258,13 @@ pub async fn edited_migration_is_refused_until_accepted(ctx: Arc<Ctx>) {
         "-- migrate:up\nCREATE TABLE b (id INTEGER);\n-- migrate:down\nDROP TABLE b;\n",
     );
     ctx.migrate(&["app", "0001"]).expect_code(0);
-    // Only a comment: nothing that ran changed.
-    ctx.write("app", "0001_a.sql", "-- migrate:up\n-- creates a\nCREATE TABLE a (id INTEGER);\n-- migrate:down\nDROP TABLE a;\n");
+    // Only the down section: nothing that ran changed, but what would undo
+    // it did. (Comment-only edits do not stop a run: see `edits`.)
+    ctx.write(
+        "app",
+        "0001_a.sql",
+        "-- migrate:up\nCREATE TABLE a (id INTEGER);\n-- migrate:down\nDROP TABLE IF EXISTS a;\n",
+    );
     ctx.migrate(&["status"]).expect_text(
         " [M] 0001_a  (file edited since it was applied; its up statements are unchanged)",
     );

@@ -1,10 +1,12 @@
 //! The scenarios, grouped by what they exercise. Each is `async fn(Arc<Ctx>)`
 //! and runs unchanged on every engine.
 
+pub mod adopt;
 pub mod check;
 pub mod crash_matrix;
 pub mod divergence;
 pub mod drift;
+pub mod edits;
 pub mod engines;
 pub mod failures;
 pub mod inputs;
@@ -12,6 +14,7 @@ pub mod layouts;
 pub mod moves;
 pub mod portable;
 pub mod recovery;
+pub mod renames;
 pub mod repair;
 pub mod terminal;
 

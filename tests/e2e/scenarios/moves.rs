@@ -321,11 +321,20 @@ pub async fn check_exits_1_until_up_to_date(ctx: Arc<Ctx>) {
     ctx.migrate(&["status", "--check"])
         .expect_code(0)
         .expect_text("Up to date.");
-    // An edited applied file is not up to date.
+    // A comment added to an applied file changes nothing that ran...
     ctx.write(
         "tasks",
         "0001_initial.sql",
         "-- migrate:up\nCREATE TABLE task (id INTEGER PRIMARY KEY, title VARCHAR(200) NOT NULL);\n-- migrate:down\nDROP TABLE task;\n-- edited\n",
+    );
+    ctx.migrate(&["--check"])
+        .expect_code(0)
+        .expect_text("Up to date.");
+    // ...an edited statement is not up to date.
+    ctx.write(
+        "tasks",
+        "0001_initial.sql",
+        "-- migrate:up\nCREATE TABLE task (id INTEGER PRIMARY KEY, title VARCHAR(250) NOT NULL);\n-- migrate:down\nDROP TABLE task;\n",
     );
     ctx.migrate(&["--check"])
         .expect_code(1)

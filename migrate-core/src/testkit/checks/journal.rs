@@ -184,7 +184,7 @@ pub async fn repair_undoes_and_resumes(c: &dyn Connector) {
         .await
         .unwrap()
         .iter()
-        .map(|e| e.action)
+        .map(|e| e.action.clone())
         .collect();
     assert!(
         actions.contains(&crate::log::Action::RepairUndo),

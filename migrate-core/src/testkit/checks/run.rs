@@ -225,7 +225,7 @@ pub async fn stored_down_statements_are_used(c: &dyn Connector) {
         .await
         .unwrap()
         .iter()
-        .map(|e| e.action)
+        .map(|e| e.action.clone())
         .collect();
     assert_eq!(
         actions,

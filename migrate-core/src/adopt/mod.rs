@@ -9,6 +9,9 @@
 //! | diesel | `__diesel_schema_migrations` | each applied version |
 //! | sqlx | `_sqlx_migrations` | each version, whether it succeeded, the SHA-384 of its file |
 //! | golang-migrate | `schema_migrations` | the last version applied, and whether it failed part way (`dirty`) |
+//! | Flyway | `flyway_schema_history` | each versioned migration, baseline and undo, whether it succeeded, the CRC32 of its file's lines ([`flyway`]) |
+//! | refinery | `refinery_schema_history` | each version with its name (its checksum is refinery's own hash, not checked) |
+//! | Django | `django_migrations` | each app's applied migrations by name ([`django`]) |
 //!
 //! The audit log records each adopted migration as `fake-apply` with the
 //! detail `adopted from <table> (version …)`.
@@ -27,6 +30,10 @@ use crate::log::{Action, LogEntry};
 use crate::migration::{Migration, MigrationKey};
 use crate::source::{Layout, Source};
 
+pub mod django;
+pub mod flyway;
+mod refinery;
+
 /// A tool whose history can be adopted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tool {
@@ -36,14 +43,23 @@ pub enum Tool {
     Sqlx,
     /// golang-migrate.
     GolangMigrate,
+    /// Flyway.
+    Flyway,
+    /// refinery.
+    Refinery,
+    /// Django.
+    Django,
 }
 
 impl Tool {
     /// Every tool, by the name `--from` takes.
-    pub const ALL: [(&'static str, Tool); 3] = [
+    pub const ALL: [(&'static str, Tool); 6] = [
         ("diesel", Tool::Diesel),
         ("sqlx", Tool::Sqlx),
         ("golang-migrate", Tool::GolangMigrate),
+        ("flyway", Tool::Flyway),
+        ("refinery", Tool::Refinery),
+        ("django", Tool::Django),
     ];
 
     /// The tool `--from` names.
@@ -57,7 +73,9 @@ impl Tool {
             Layout::Diesel => Some(Tool::Diesel),
             Layout::Sqlx => Some(Tool::Sqlx),
             Layout::GolangMigrate => Some(Tool::GolangMigrate),
-            _ => None,
+            Layout::Flyway => Some(Tool::Flyway),
+            Layout::Refinery => Some(Tool::Refinery),
+            Layout::Migrate => None,
         }
     }
 
@@ -67,15 +85,19 @@ impl Tool {
             Tool::Diesel => "__diesel_schema_migrations",
             Tool::Sqlx => "_sqlx_migrations",
             Tool::GolangMigrate => "schema_migrations",
+            Tool::Flyway => "flyway_schema_history",
+            Tool::Refinery => "refinery_schema_history",
+            Tool::Django => "django_migrations",
         }
     }
 
-    /// The version of a migration as the tool writes it in its history.
+    /// The version of a migration as diesel, sqlx and golang-migrate write
+    /// it in their history.
     fn version_of(self, m: &Migration) -> String {
         let first = m.name.split('_').next().unwrap_or("");
         match self {
             Tool::Diesel => first.replace('-', ""),
-            Tool::Sqlx | Tool::GolangMigrate => first.trim_start_matches('0').to_string(),
+            _ => first.trim_start_matches('0').to_string(),
         }
     }
 }
@@ -90,6 +112,9 @@ pub struct Adoption {
     pub already: Vec<MigrationKey>,
     /// What does not match, each with what to do.
     pub problems: Vec<String>,
+    /// What the other history holds that is not for this tool to take
+    /// over, and why (another app's migrations, a repeatable migration).
+    pub notes: Vec<String>,
 }
 
 /// Reads `tool`'s history on `backend` and matches it with `source`.
@@ -113,6 +138,18 @@ pub async fn plan(backend: &mut dyn Backend, source: &Source, tool: Tool) -> Res
         .collect();
     let mut applied: Vec<(&Migration, String)> = Vec::new();
     match tool {
+        Tool::Flyway => {
+            let rows = flyway::read(backend).await?;
+            applied = flyway::applied(&rows, &migrations, &mut adoption)?;
+        }
+        Tool::Refinery => {
+            let rows = refinery::read(backend).await?;
+            applied = refinery::applied(&rows, &migrations, &mut adoption.problems);
+        }
+        Tool::Django => {
+            let rows = django::read(backend).await?;
+            applied = django::applied(&rows, source, &mut adoption);
+        }
         Tool::GolangMigrate => {
             let Some(row) = rows.first() else {
                 return Ok(adoption);
@@ -265,6 +302,7 @@ struct Row {
     checksum: Option<String>,
 }
 
+/// The rows of diesel's, sqlx's or golang-migrate's history.
 async fn read_rows(backend: &mut dyn Backend, tool: Tool) -> Result<Vec<Row>> {
     let family = backend.dialect().sql_dialect();
     let q = |s: &str| backend.dialect().quote_identifier(s);
@@ -289,21 +327,16 @@ async fn read_rows(backend: &mut dyn Backend, tool: Tool) -> Result<Vec<Row>> {
             q("dirty"),
             q(tool.table())
         ),
+        // Their rows say more than these, and are read by their modules.
+        Tool::Flyway | Tool::Refinery | Tool::Django => return Ok(Vec::new()),
     };
     let rows = backend.query(&sql, &[]).await?;
     Ok(rows
         .into_iter()
-        .map(|row| {
-            let text = |i: usize| match row.get(i) {
-                Some(Value::Text(t)) => Some(t.clone()),
-                Some(Value::Int(n)) => Some(n.to_string()),
-                _ => None,
-            };
-            Row {
-                version: text(0).unwrap_or_default(),
-                failed: text(1).is_some_and(|f| f == "1"),
-                checksum: text(2),
-            }
+        .map(|row| Row {
+            version: text_at(&row, 0).unwrap_or_default(),
+            failed: text_at(&row, 1).is_some_and(|f| f == "1"),
+            checksum: text_at(&row, 2),
         })
         .collect())
 }
@@ -319,6 +352,15 @@ fn sqlx_checksum(m: &Migration) -> Result<String> {
 
 fn short(hex: &str) -> &str {
     &hex[..hex.len().min(12)]
+}
+
+/// The text of column `i` of a row read from another tool's table.
+fn text_at(row: &[Value], i: usize) -> Option<String> {
+    match row.get(i) {
+        Some(Value::Text(t)) => Some(t.clone()),
+        Some(Value::Int(n)) => Some(n.to_string()),
+        _ => None,
+    }
 }
 
 fn tool_name(tool: Tool) -> &'static str {
