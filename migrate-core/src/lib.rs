@@ -35,6 +35,7 @@ pub mod drift;
 pub mod engines;
 pub mod error;
 pub mod executor;
+pub mod fanout;
 pub mod fault;
 pub mod history;
 pub mod journal;

@@ -7,6 +7,7 @@ pub mod divergence;
 pub mod drift;
 pub mod engines;
 pub mod failures;
+pub mod fanout;
 pub mod inputs;
 pub mod layouts;
 pub mod moves;
