@@ -128,4 +128,5 @@ scenarios! {
     fanout::fanout_commands_that_change_one_database_are_refused,
     fanout::fanout_never_prints_a_password,
     fanout::fanout_postgres_schemas,
+    fanout::fanout_reads_the_migrations_once,
 }

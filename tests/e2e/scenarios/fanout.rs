@@ -575,3 +575,54 @@ pub async fn fanout_postgres_schemas(ctx: Arc<Ctx>) {
     .expect_code(0)
     .expect_text("(schema tenant_d): 5 applied");
 }
+
+pub async fn fanout_reads_the_migrations_once(ctx: Arc<Ctx>) {
+    // Another tool's folder: the note on the file it leaves out is printed
+    // each time the folder is read.
+    for (rel, text) in [
+        (
+            "2024-01-01-000000_first/up.sql",
+            "CREATE TABLE first_t (id INTEGER PRIMARY KEY);\n",
+        ),
+        ("2024-01-01-000000_first/down.sql", "DROP TABLE first_t;\n"),
+        ("README.md", "How we migrate.\n"),
+    ] {
+        ctx.write_file(&format!("migrations/{rel}"), text.as_bytes());
+    }
+    let c = ctx.clone();
+    with_databases(&ctx, 3, move |dbs| async move {
+        let mut args = database_args(&dbs);
+        args.push("--dry-run".to_string());
+        let out = run(&c, &args);
+        out.expect_code(0)
+            .expect_text("1 step(s) planned, nothing changed (dry run)");
+        assert_eq!(
+            out.stderr.matches("ignored migrations/README.md").count(),
+            1,
+            "{}",
+            out.stderr
+        );
+        for db in dbs.iter() {
+            assert!(!db.has_history_table().await, "a dry run changes nothing");
+        }
+        let mut check = database_args(&dbs);
+        check.push("--check".to_string());
+        run(&c, &check)
+            .expect_code(1)
+            .expect_text("not up to date: 1 pending")
+            .expect_text("0 ok, 3 failed, 0 skipped");
+        let out = run(&c, &database_args(&dbs));
+        out.expect_code(0).expect_text("3 ok, 0 failed, 0 skipped");
+        assert_eq!(
+            out.stderr.matches("ignored migrations/README.md").count(),
+            1,
+            "{}",
+            out.stderr
+        );
+        for db in dbs.iter() {
+            assert_eq!(db.tables().await, ["first_t"], "{}", db.url);
+        }
+        run(&c, &check).expect_code(0);
+    })
+    .await;
+}
