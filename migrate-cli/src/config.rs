@@ -359,7 +359,14 @@ fn listed_databases(
         if let Some(members) = file.groups.get(named) {
             many = true;
             for member in members {
-                let url = database_url(member, file, config).map_err(|e| {
+                // A URL written in the group may hold `${VAR}` as one in
+                // [databases] may.
+                let url = if file.databases.contains_key(member) || !member.contains("${") {
+                    database_url(member, file, config)
+                } else {
+                    expand_env(member, named, config)
+                };
+                let url = url.map_err(|e| {
                     Error::Usage(format!(
                         "group `{named}` in {}: {}",
                         config.display(),
@@ -629,6 +636,46 @@ mod tests {
         let err = load_file(&missing, true).unwrap_err();
         assert_eq!(err.exit_code(), 2);
         assert!(err.to_string().contains("nope.toml` not found"), "{err}");
+    }
+
+    #[test]
+    fn groups_expand_to_their_members_and_do_not_nest() {
+        // SAFETY: this test alone reads or writes this variable.
+        unsafe { std::env::set_var("MIGRATE_TEST_GROUP_PW", "s3cret") };
+        let mut f = file(&[("a", "sqlite://a.db")]);
+        f.groups.insert(
+            "tenants".into(),
+            vec![
+                "a".into(),
+                "postgres://u:${MIGRATE_TEST_GROUP_PW}@h/b".into(),
+            ],
+        );
+        let config = Path::new("migrate.toml");
+        check_groups(&f, config).unwrap();
+        let global = Global {
+            database: vec!["tenants".into(), "sqlite://c.db".into()],
+            ..Global::default()
+        };
+        let (listed, many) = listed_databases(&global, &f, config).unwrap();
+        assert!(many);
+        let urls: Vec<&str> = listed.iter().map(|(u, _)| u.as_str()).collect();
+        assert_eq!(
+            urls,
+            ["sqlite://a.db", "postgres://u:s3cret@h/b", "sqlite://c.db"]
+        );
+        assert_eq!(listed[0].1, "group tenants in migrate.toml");
+        assert_eq!(listed[2].1, FLAG);
+
+        f.groups.insert("all".into(), vec!["tenants".into()]);
+        let err = check_groups(&f, config).unwrap_err();
+        assert!(err.to_string().contains("groups do not nest"), "{err}");
+        f.groups.remove("all");
+        f.groups.insert("a".into(), vec!["sqlite://x.db".into()]);
+        let err = check_groups(&f, config).unwrap_err();
+        assert!(err.to_string().contains("names both a database"), "{err}");
+        f.groups.remove("a");
+        f.groups.insert("none".into(), vec![]);
+        assert_eq!(check_groups(&f, config).unwrap_err().exit_code(), 2);
     }
 
     #[test]

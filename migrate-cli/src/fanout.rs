@@ -651,20 +651,21 @@ fn print_line(target: &Target, outcome: &Outcome<Report>) {
             value.summary
         ),
         Outcome::Done { value, .. } => {
+            // The time first: the error may run over several lines.
             let error = value.error.as_deref().unwrap_or("failed");
             let before = if value.summary.is_empty() {
                 String::new()
             } else {
-                format!(" ({})", value.summary)
+                format!("; {}", value.summary)
             };
             outln!(
-                "{} {name}: {}{before} ({ms} ms)",
+                "{} {name} ({ms} ms{before}): {}",
                 style::out(format!("{:<7}", "failed"), Paint::Failed),
                 indent(error)
             )
         }
         Outcome::Crashed { message, .. } => outln!(
-            "{} {name}: {} ({ms} ms)",
+            "{} {name} ({ms} ms): {}",
             style::out(format!("{:<7}", "failed"), Paint::Failed),
             migrate_core::redact::hide_password(message, &target.url)
         ),
@@ -731,11 +732,17 @@ pub fn databases_line(format: Format, settings: &Settings) {
     if format != Format::Text {
         return;
     }
-    let mut from: Vec<&str> = Vec::new();
+    // `tenants.txt:3, --schema flag` counts as `tenants.txt, --schema flag`.
+    let mut from: Vec<String> = Vec::new();
     for t in &settings.targets {
-        let place = t.from.split(':').next().unwrap_or(&t.from);
-        if !from.contains(&place) {
-            from.push(place);
+        for part in t.from.split(", ") {
+            let place = match part.rsplit_once(':') {
+                Some((file, line)) if line.parse::<usize>().is_ok() => file,
+                _ => part,
+            };
+            if !from.iter().any(|f| f == place) {
+                from.push(place.to_string());
+            }
         }
     }
     eprintln!(

@@ -70,10 +70,10 @@ fn result_lines(out: &Output) -> Vec<&str> {
 }
 
 fn line_of<'a>(out: &'a Output, db: &Scratch) -> &'a str {
-    let shown = format!(" {}:", db.url);
+    // `ok      URL: ...`, `failed  URL (12 ms): ...`
     result_lines(out)
         .into_iter()
-        .find(|l| l.contains(&shown))
+        .find(|l| l.split_whitespace().nth(1).map(|n| n.trim_end_matches(':')) == Some(&db.url))
         .unwrap_or_else(|| panic!("no line for {}\n{}", db.url, out.stdout))
 }
 
