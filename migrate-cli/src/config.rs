@@ -43,6 +43,9 @@ pub enum DatabaseFrom {
     },
     /// Nothing named one: [`DEFAULT_DATABASE`].
     Default,
+    /// A list file or a group named it, among others (`tenants.txt:3`,
+    /// `group tenants in migrate.toml`).
+    Listed(String),
 }
 
 impl std::fmt::Display for DatabaseFrom {
@@ -57,6 +60,7 @@ impl std::fmt::Display for DatabaseFrom {
                 write!(f, "{} (database = {value:?})", path.display())
             }
             DatabaseFrom::Default => f.write_str("default"),
+            DatabaseFrom::Listed(place) => f.write_str(place),
         }
     }
 }
@@ -309,6 +313,7 @@ impl Settings {
         let mut settings = self.clone();
         settings.url = target.url.clone();
         settings.connect.schema = target.schema.clone();
+        settings.url_from = DatabaseFrom::Listed(target.from.clone());
         settings.targets = vec![target.clone()];
         settings.many = false;
         settings

@@ -178,10 +178,16 @@ async fn run(
     shared_registry: Arc<Registry>,
 ) -> Result<u8, migrate_core::Error> {
     let registry = shared_registry.as_ref();
+    // A command that works on one database runs as usual on the one a list
+    // file or a group named; with more, it is refused in `run_many`.
+    let settings = if !settings.many {
+        settings
+    } else if settings.targets.len() == 1 && works_on_one(&cli) {
+        settings.for_target(&settings.targets[0])
+    } else {
+        return run_many(cli, global, &settings, shared_registry).await;
+    };
     let settings = &settings;
-    if settings.many {
-        return run_many(cli, global, settings, shared_registry).await;
-    }
     let connects = !matches!(
         cli.command,
         Some(Command::Sql { .. } | Command::New { .. } | Command::Completions { .. })
@@ -268,21 +274,13 @@ async fn run_many(
         Some(Command::Status { app, check, .. }) => Job::Status { app, check },
         Some(Command::Check(args)) => Job::Check(Arc::new(args)),
         Some(Command::Drift(args)) => Job::drift(&args, settings)?,
-        Some(Command::Repair(args)) => {
-            let changes = args.undo
-                || args.resume
-                || args.mark_applied
-                || args.forget
-                || args.accept
-                || args.cancel_running;
-            if changes {
-                return Err(many_refused(
-                    "a repair that changes the database works on one database at a time",
-                    settings,
-                ));
-            }
-            Job::RepairReport
+        Some(Command::Repair(_)) if works_on_one(&cli) => {
+            return Err(many_refused(
+                "a repair that changes the database works on one database at a time",
+                settings,
+            ));
         }
+        Some(Command::Repair(_)) => Job::RepairReport,
         Some(command) => {
             return Err(many_refused(
                 &format!("`migrate {}` works on one database", command.name()),
@@ -292,6 +290,25 @@ async fn run_many(
     };
     fanout::databases_line(global.format, settings);
     fanout::run(registry, global, settings, job).await
+}
+
+/// Whether the command changes or reads one database in a way that cannot
+/// be repeated over many: a repair action, `drift --write-migration`,
+/// `log`, `adopt`, `sql`, `new`.
+fn works_on_one(cli: &Cli) -> bool {
+    match &cli.command {
+        None | Some(Command::Status { .. } | Command::Check(_)) => false,
+        Some(Command::Repair(args)) => {
+            args.undo
+                || args.resume
+                || args.mark_applied
+                || args.forget
+                || args.accept
+                || args.cancel_running
+        }
+        Some(Command::Drift(args)) => !args.write_migration.is_empty(),
+        Some(_) => true,
+    }
 }
 
 fn init_tracing(verbose: u8) {

@@ -411,6 +411,14 @@ pub async fn fanout_groups_and_list_files(ctx: Arc<Ctx>) {
         out.expect_code(0)
             .expect_text("1 ok, 0 failed, 0 skipped")
             .expect_text(": 2 applied (");
+        // A command that works on one database runs on a list of one.
+        c.migrate_with(&["--databases", "list.txt", "log"], &[])
+            .expect_code(0)
+            .expect_text("(from list.txt:2)")
+            .expect_text("apply");
+        c.migrate_with(&["--database", "tenants", "log"], &[])
+            .expect_code(2)
+            .expect_text("3 databases were named");
     })
     .await;
 }
