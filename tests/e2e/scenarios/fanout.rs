@@ -453,10 +453,25 @@ pub async fn fanout_commands_that_change_one_database_are_refused(ctx: Arc<Ctx>)
         out.expect_code(1).expect_text("1 ok, 1 failed, 0 skipped");
         assert!(line_of(&out, &dbs[0]).contains("extra"), "{}", out.stdout);
         assert!(line_of(&out, &dbs[1]).starts_with("ok "));
-        args.extend(["check", "--no-proof"].map(String::from));
-        run(&c, &args)
-            .expect_code(0)
-            .expect_text("2 ok, 0 failed, 0 skipped");
+        args.extend(["check", "--format", "json"].map(String::from));
+        let doc = json(run(&c, &args).expect_code(0));
+        // Proven once for the engine; both databases get the verdict.
+        let entries = doc["databases"].as_array().unwrap();
+        assert_eq!(entries.len(), 2);
+        for entry in entries {
+            assert_eq!(entry["result"], "ok", "{entry}");
+            assert_eq!(entry["migrations"].as_array().unwrap().len(), 5);
+            assert_eq!(entry["proofs"], entries[0]["proofs"]);
+            let first = &entry["migrations"][0];
+            assert_eq!(first["app"], "patients");
+            let engine = first["engines"]
+                .as_object()
+                .unwrap()
+                .values()
+                .next()
+                .unwrap();
+            assert_eq!(engine["up"], "ok", "{first}");
+        }
     })
     .await;
 }
