@@ -195,9 +195,12 @@ pub async fn run(
             ))
         })?;
         let name = engine.dialect().name().to_string();
-        if !sources.contains_key(&name) {
-            let source = settings.source(engine.dialect())?;
-            sources.insert(name.clone(), Arc::new(source));
+        if !engines.contains(&name) {
+            // `check` reads the folder itself, once per engine it covers.
+            if !matches!(job, Job::Check(_)) {
+                let source = settings.source(engine.dialect())?;
+                sources.insert(name.clone(), Arc::new(source));
+            }
             engines.push(name);
         }
     }
