@@ -30,6 +30,8 @@ pub struct Cli {
     pub locking: LockArgs,
     #[command(flatten)]
     pub dry_run: DryRunArg,
+    #[command(flatten)]
+    pub fanout: FanoutArgs,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -78,11 +80,33 @@ pub struct Common {
 /// it chooses).
 #[derive(Debug, Default, Args)]
 pub struct DatabaseArg {
-    /// Database URL, or a name from `[databases]` in migrate.toml. Default:
-    /// DATABASE_URL from the environment, then migrate.toml's `database`,
-    /// then DATABASE_URL from .env, then sqlite://migrate.db.
+    /// Database URL, a name from `[databases]` in migrate.toml, or a group
+    /// from its `[groups]` (repeatable: every database named is a target of
+    /// its own). Default: DATABASE_URL from the environment, then
+    /// migrate.toml's `database`, then DATABASE_URL from .env, then
+    /// sqlite://migrate.db.
     #[arg(long, value_name = "URL|NAME")]
-    pub database: Option<String>,
+    pub database: Vec<String>,
+
+    /// A file naming databases, one URL or migrate.toml name per line
+    /// (blank lines and lines starting with # are skipped); each is a
+    /// target of its own, besides any `--database`.
+    #[arg(long, value_name = "FILE")]
+    pub databases: Option<PathBuf>,
+}
+
+/// How a command runs on many databases, for the commands that can.
+#[derive(Debug, Default, Args)]
+pub struct FanoutArgs {
+    /// With several databases (or schemas): how many are worked on at once
+    /// [default: 4].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+
+    /// With several databases (or schemas): after one fails, start no
+    /// other (those not started are reported `skipped`).
+    #[arg(long)]
+    pub fail_fast: bool,
 }
 
 /// Where the history lives, for the commands that read or write it.
@@ -93,9 +117,15 @@ pub struct HistoryArgs {
     pub history_table: Option<String>,
 
     /// PostgreSQL schema that holds the history table and comes first in
-    /// the search path of the migrations.
+    /// the search path of the migrations (repeatable: each schema is a
+    /// target of its own, with its own history and lock).
     #[arg(long, value_name = "NAME")]
-    pub schema: Option<String>,
+    pub schema: Vec<String>,
+
+    /// PostgreSQL: a file naming schemas, one per line (blank lines and
+    /// lines starting with # are skipped); each is a target of its own.
+    #[arg(long, value_name = "FILE")]
+    pub schemas: Option<PathBuf>,
 }
 
 /// Session set-up, for the commands that run migration statements.
@@ -127,8 +157,10 @@ pub struct DryRunArg {
 /// command's own (which win).
 #[derive(Debug, Default)]
 pub struct Global {
-    /// `--database`.
-    pub database: Option<String>,
+    /// `--database`, each time it was given.
+    pub database: Vec<String>,
+    /// `--databases`.
+    pub databases: Option<PathBuf>,
     /// `--dir`.
     pub dir: Option<PathBuf>,
     /// `--layout`.
@@ -139,8 +171,14 @@ pub struct Global {
     pub dry_run: bool,
     /// `--history-table`.
     pub history_table: Option<String>,
-    /// `--schema`.
-    pub schema: Option<String>,
+    /// `--schema`, each time it was given.
+    pub schema: Vec<String>,
+    /// `--schemas`.
+    pub schemas: Option<PathBuf>,
+    /// `--jobs`.
+    pub jobs: Option<u16>,
+    /// `--fail-fast`.
+    pub fail_fast: bool,
     /// `--lock-timeout`.
     pub lock_timeout: Option<u64>,
     /// `--init`, in order, those before the command first.
@@ -191,10 +229,31 @@ impl Group for Common {
 
 impl Group for DatabaseArg {
     fn given(&self) -> Option<&'static str> {
-        self.database.is_some().then_some("--database")
+        [
+            (!self.database.is_empty(), "--database"),
+            (self.databases.is_some(), "--databases"),
+        ]
+        .into_iter()
+        .find_map(|(set, name)| set.then_some(name))
     }
     fn merge_into(&self, g: &mut Global) {
-        merge(&mut g.database, &self.database);
+        merge_list(&mut g.database, &self.database);
+        merge(&mut g.databases, &self.databases);
+    }
+}
+
+impl Group for FanoutArgs {
+    fn given(&self) -> Option<&'static str> {
+        [
+            (self.jobs.is_some(), "--jobs"),
+            (self.fail_fast, "--fail-fast"),
+        ]
+        .into_iter()
+        .find_map(|(set, name)| set.then_some(name))
+    }
+    fn merge_into(&self, g: &mut Global) {
+        merge(&mut g.jobs, &self.jobs);
+        g.fail_fast |= self.fail_fast;
     }
 }
 
@@ -202,14 +261,16 @@ impl Group for HistoryArgs {
     fn given(&self) -> Option<&'static str> {
         [
             (self.history_table.is_some(), "--history-table"),
-            (self.schema.is_some(), "--schema"),
+            (!self.schema.is_empty(), "--schema"),
+            (self.schemas.is_some(), "--schemas"),
         ]
         .into_iter()
         .find_map(|(set, name)| set.then_some(name))
     }
     fn merge_into(&self, g: &mut Global) {
         merge(&mut g.history_table, &self.history_table);
-        merge(&mut g.schema, &self.schema);
+        merge_list(&mut g.schema, &self.schema);
+        merge(&mut g.schemas, &self.schemas);
     }
 }
 
@@ -246,6 +307,15 @@ fn merge<T: Clone>(into: &mut Option<T>, from: &Option<T>) {
     }
 }
 
+/// A repeatable option given after the command replaces the values given
+/// before it, as a single option does.
+fn merge_list(into: &mut Vec<String>, from: &[String]) {
+    if !from.is_empty() {
+        into.clear();
+        into.extend(from.iter().cloned());
+    }
+}
+
 /// The option groups a command takes (`None`: it takes none of that
 /// group, and one given before the command is an error, not ignored).
 #[derive(Default)]
@@ -256,6 +326,7 @@ struct Takes<'a> {
     session: Option<&'a SessionArgs>,
     locking: Option<&'a LockArgs>,
     dry_run: Option<&'a DryRunArg>,
+    fanout: Option<&'a FanoutArgs>,
 }
 
 impl Command {
@@ -280,9 +351,16 @@ impl Command {
                 common,
                 database,
                 history,
+                fanout,
                 ..
-            }
-            | Command::Log {
+            } => Takes {
+                common: Some(common),
+                database: Some(database),
+                history: Some(history),
+                fanout: Some(fanout),
+                ..Takes::default()
+            },
+            Command::Log {
                 common,
                 database,
                 history,
@@ -307,12 +385,14 @@ impl Command {
                 session: Some(&args.session),
                 locking: Some(&args.locking),
                 dry_run: Some(&args.dry_run),
+                fanout: Some(&args.fanout),
             },
             Command::Check(args) => Takes {
                 common: Some(&args.common),
                 database: Some(&args.database),
                 history: Some(&args.history),
                 session: Some(&args.session),
+                fanout: Some(&args.fanout),
                 ..Takes::default()
             },
             Command::Drift(args) => Takes {
@@ -320,6 +400,7 @@ impl Command {
                 database: Some(&args.database),
                 history: Some(&args.history),
                 session: Some(&args.session),
+                fanout: Some(&args.fanout),
                 ..Takes::default()
             },
             Command::Adopt(args) => Takes {
@@ -329,6 +410,7 @@ impl Command {
                 session: Some(&args.session),
                 locking: Some(&args.locking),
                 dry_run: Some(&args.dry_run),
+                ..Takes::default()
             },
             Command::New { common, .. } => Takes {
                 common: Some(common),
@@ -352,6 +434,7 @@ impl Cli {
             self.session.merge_into(&mut g);
             self.locking.merge_into(&mut g);
             self.dry_run.merge_into(&mut g);
+            self.fanout.merge_into(&mut g);
             return Ok(g);
         };
         let takes = command.takes();
@@ -362,6 +445,7 @@ impl Cli {
         apply(&self.session, takes.session, &mut g, name)?;
         apply(&self.locking, takes.locking, &mut g, name)?;
         apply(&self.dry_run, takes.dry_run, &mut g, name)?;
+        apply(&self.fanout, takes.fanout, &mut g, name)?;
         if let Some(positional) = self.run.given() {
             return Err(format!(
                 "`{positional}` belongs to `migrate [APP [TARGET]]`, not to `migrate {name}`"
@@ -497,6 +581,8 @@ pub enum Command {
         database: DatabaseArg,
         #[command(flatten)]
         history: HistoryArgs,
+        #[command(flatten)]
+        fanout: FanoutArgs,
     },
 
     /// Print the statements a migration runs on this engine, as they run.
@@ -619,6 +705,8 @@ pub struct CheckArgs {
     pub history: HistoryArgs,
     #[command(flatten)]
     pub session: SessionArgs,
+    #[command(flatten)]
+    pub fanout: FanoutArgs,
 }
 
 /// `migrate drift`.
@@ -641,6 +729,8 @@ pub struct DriftArgs {
     pub history: HistoryArgs,
     #[command(flatten)]
     pub session: SessionArgs,
+    #[command(flatten)]
+    pub fanout: FanoutArgs,
 }
 
 /// `migrate adopt`.
@@ -747,6 +837,8 @@ pub struct RepairArgs {
     pub locking: LockArgs,
     #[command(flatten)]
     pub dry_run: DryRunArg,
+    #[command(flatten)]
+    pub fanout: FanoutArgs,
 }
 
 #[cfg(test)]
@@ -769,14 +861,15 @@ mod tests {
     #[test]
     fn options_before_a_command_are_its_own() {
         let g = global(&["--database", "x://", "--format", "json", "status"]).unwrap();
-        assert_eq!(g.database.as_deref(), Some("x://"));
+        assert_eq!(g.database, ["x://"]);
         assert_eq!(g.format, Format::Json);
         let g = global(&["--database", "a://", "log", "--database", "b://"]).unwrap();
-        assert_eq!(
-            g.database.as_deref(),
-            Some("b://"),
-            "the command's own wins"
-        );
+        assert_eq!(g.database, ["b://"], "the command's own wins");
+        let g = global(&["--database", "a://", "--database", "b://", "--jobs", "8"]).unwrap();
+        assert_eq!(g.database, ["a://", "b://"]);
+        assert_eq!(g.jobs, Some(8));
+        assert!(global(&["--jobs", "2", "log"]).is_err());
+        assert!(global(&["--jobs", "0"]).is_err());
         let g = global(&["--init", "A", "repair", "--init", "B"]).unwrap();
         assert_eq!(g.init, ["A", "B"]);
         let g = global(&["--dry-run", "--lock-timeout", "3"]).unwrap();

@@ -43,6 +43,9 @@ pub enum DatabaseFrom {
     },
     /// Nothing named one: [`DEFAULT_DATABASE`].
     Default,
+    /// A list file or a group named it, among others (`tenants.txt:3`,
+    /// `group tenants in migrate.toml`).
+    Listed(String),
 }
 
 impl std::fmt::Display for DatabaseFrom {
@@ -57,6 +60,7 @@ impl std::fmt::Display for DatabaseFrom {
                 write!(f, "{} (database = {value:?})", path.display())
             }
             DatabaseFrom::Default => f.write_str("default"),
+            DatabaseFrom::Listed(place) => f.write_str(place),
         }
     }
 }
@@ -72,6 +76,11 @@ pub struct FileConfig {
     /// variable VAR, so passwords stay out of the file.
     #[serde(default)]
     pub databases: BTreeMap<String, String>,
+    /// Named lists of databases (`tenants = ["a", "b", "postgres://..."]`,
+    /// each a URL or a name from `databases`), selected with `--database
+    /// NAME`: every member is a target of its own.
+    #[serde(default)]
+    pub groups: BTreeMap<String, Vec<String>>,
     /// The migrations folder.
     pub dir: Option<PathBuf>,
     /// How the folder is laid out (`--layout`).
@@ -100,8 +109,27 @@ pub struct CheckConfig {
     pub engines: Vec<String>,
 }
 
+/// One database (and, on PostgreSQL, one schema of it) a command runs on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// The URL (with password: never print it).
+    pub url: String,
+    /// The schema, when schemas were named.
+    pub schema: Option<String>,
+    /// Where it was named (`--database flag`, `tenants.txt:3`, `group
+    /// tenants in migrate.toml`), for messages.
+    pub from: String,
+}
+
+impl Target {
+    /// The URL with its password hidden.
+    pub fn redacted(&self) -> String {
+        migrate_core::redact::redact_url(&self.url)
+    }
+}
+
 /// Everything a command needs to know, resolved.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Settings {
     /// The database URL (with password: never print it, use `redacted`).
     pub url: String,
@@ -117,6 +145,17 @@ pub struct Settings {
     pub lock_timeout: Duration,
     /// Engines `migrate check` covers besides the database's own.
     pub check_engines: Vec<String>,
+    /// Every database (and schema) the command runs on; `url` and
+    /// `connect.schema` are the first's.
+    pub targets: Vec<Target>,
+    /// Whether the command runs on many databases (reported one line or
+    /// JSON entry per database): more than one target, or targets named by
+    /// a list file or a group, however many it holds.
+    pub many: bool,
+    /// `--jobs`, or [`migrate_core::fanout::DEFAULT_JOBS`].
+    pub jobs: usize,
+    /// `--fail-fast`.
+    pub fail_fast: bool,
 }
 
 impl Settings {
@@ -151,13 +190,76 @@ impl Settings {
         } else {
             None
         };
+        check_groups(&file, &config)?;
+        let (listed, mut many) = listed_databases(global, &file, &config)?;
+        let single = match listed.as_slice() {
+            [(url, from)] if !many && from == FLAG => Some(url.clone()),
+            _ => None,
+        };
         let (named, url_from) = choose_database(Candidates {
-            flag: global.database.clone(),
+            flag: single,
             environment,
             config: file.database.clone().map(|value| (config.clone(), value)),
             dot_env,
         });
-        let url = database_url(&named, &file, &config)?;
+        let url = match listed.first() {
+            Some((url, _)) => url.clone(),
+            None => database_url(&named, &file, &config)?,
+        };
+        let mut schemas: Vec<(String, String)> = global
+            .schema
+            .iter()
+            .map(|s| (s.clone(), "--schema flag".to_string()))
+            .collect();
+        if let Some(path) = &global.schemas {
+            many = true;
+            for entry in migrate_core::fanout::read_list(path, "schemas")? {
+                schemas.push((entry.value, format!("{}:{}", path.display(), entry.line)));
+            }
+        }
+        let schemas: Vec<Option<(String, String)>> = if schemas.is_empty() {
+            vec![None]
+        } else {
+            schemas.into_iter().map(Some).collect()
+        };
+        let default_schema = file.schema.clone();
+        let databases = if listed.is_empty() {
+            vec![(url.clone(), url_from.to_string())]
+        } else {
+            listed
+        };
+        let mut targets: Vec<Target> = Vec::new();
+        for (db_url, db_from) in &databases {
+            for schema in &schemas {
+                let (schema, from) = match schema {
+                    Some((name, from)) => (Some(name.clone()), format!("{db_from}, {from}")),
+                    None => (default_schema.clone(), db_from.clone()),
+                };
+                let target = Target {
+                    url: db_url.clone(),
+                    schema,
+                    from,
+                };
+                if let Some(twin) = targets
+                    .iter()
+                    .find(|t| t.url == target.url && t.schema == target.schema)
+                {
+                    return Err(Error::Usage(format!(
+                        "{}{} is named twice ({} and {}): each database is migrated once per run",
+                        target.redacted(),
+                        target
+                            .schema
+                            .as_deref()
+                            .map(|s| format!(" (schema {s})"))
+                            .unwrap_or_default(),
+                        twin.from,
+                        target.from
+                    )));
+                }
+                targets.push(target);
+            }
+        }
+        many |= targets.len() > 1;
         let layout = match global.layout.clone().or(file.layout.clone()) {
             None => None,
             Some(name) => Some(Layout::from_name(&name).ok_or_else(|| {
@@ -185,7 +287,7 @@ impl Settings {
                     .clone()
                     .or(file.history_table)
                     .unwrap_or_else(|| migrate_core::history::DEFAULT_TABLE.to_string()),
-                schema: global.schema.clone().or(file.schema),
+                schema: targets[0].schema.clone(),
                 init_statements: init,
                 create: true,
             },
@@ -195,7 +297,114 @@ impl Settings {
                 .map(Duration::from_secs)
                 .unwrap_or(DEFAULT_LOCK_TIMEOUT),
             check_engines: file.check.engines,
+            targets,
+            many,
+            jobs: global
+                .jobs
+                .map(usize::from)
+                .unwrap_or(migrate_core::fanout::DEFAULT_JOBS),
+            fail_fast: global.fail_fast,
         })
+    }
+
+    /// The settings of one target of a run over many: its URL and schema
+    /// in place of the first's.
+    pub fn for_target(&self, target: &Target) -> Settings {
+        let mut settings = self.clone();
+        settings.url = target.url.clone();
+        settings.connect.schema = target.schema.clone();
+        settings.url_from = DatabaseFrom::Listed(target.from.clone());
+        settings.targets = vec![target.clone()];
+        settings.many = false;
+        settings
+    }
+}
+
+/// Where a database named by `--database` comes from, in [`Target::from`].
+const FLAG: &str = "--database flag";
+
+/// A name may stand for one database or for a group, not both; a group
+/// holds URLs and names of databases, not other groups.
+fn check_groups(file: &FileConfig, config: &Path) -> Result<(), Error> {
+    for (group, members) in &file.groups {
+        if file.databases.contains_key(group) {
+            return Err(Error::Usage(format!(
+                "`{group}` in {} names both a database (in [databases]) and a group (in [groups]); rename one",
+                config.display()
+            )));
+        }
+        if members.is_empty() {
+            return Err(Error::Usage(format!(
+                "group `{group}` in {} is empty: list URLs or names from [databases]",
+                config.display()
+            )));
+        }
+        if let Some(nested) = members.iter().find(|m| file.groups.contains_key(*m)) {
+            return Err(Error::Usage(format!(
+                "group `{group}` in {} lists the group `{nested}`: groups do not nest; list its databases instead",
+                config.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The databases named by `--database` (each a URL, a name or a group)
+/// and `--databases FILE`, as URLs with where each was named; and whether
+/// a group or a file named them (then the run reports per database, even
+/// for one).
+fn listed_databases(
+    global: &Global,
+    file: &FileConfig,
+    config: &Path,
+) -> Result<(Vec<(String, String)>, bool), Error> {
+    let mut listed = Vec::new();
+    let mut many = false;
+    let mut add = |named: &str, from: String, listed: &mut Vec<(String, String)>| {
+        if let Some(members) = file.groups.get(named) {
+            many = true;
+            for member in members {
+                // A URL written in the group may hold `${VAR}` as one in
+                // [databases] may.
+                let url = if file.databases.contains_key(member) || !member.contains("${") {
+                    database_url(member, file, config)
+                } else {
+                    expand_env(member, named, config)
+                };
+                let url = url.map_err(|e| {
+                    Error::Usage(format!(
+                        "group `{named}` in {}: {}",
+                        config.display(),
+                        message(e)
+                    ))
+                })?;
+                listed.push((url, format!("group {named} in {}", config.display())));
+            }
+            return Ok(());
+        }
+        let url = database_url(named, file, config)?;
+        listed.push((url, from));
+        Ok::<(), Error>(())
+    };
+    for named in &global.database {
+        add(named, FLAG.to_string(), &mut listed)?;
+    }
+    if let Some(path) = &global.databases {
+        for entry in migrate_core::fanout::read_list(path, "databases")? {
+            let place = format!("{}:{}", path.display(), entry.line);
+            add(&entry.value, place.clone(), &mut listed)
+                .map_err(|e| Error::Usage(format!("{place}: {}", message(e))))?;
+        }
+        many = true;
+    }
+    Ok((listed, many))
+}
+
+/// An error's message without the prefix its Display adds.
+fn message(e: Error) -> String {
+    match e {
+        Error::Usage(m) => m,
+        other => other.to_string(),
     }
 }
 
@@ -266,7 +475,12 @@ fn database_url(named: &str, file: &FileConfig, config_path: &Path) -> Result<St
     if named.contains(':') {
         return Ok(named.to_string());
     }
-    let known: Vec<&str> = file.databases.keys().map(String::as_str).collect();
+    let known: Vec<&str> = file
+        .databases
+        .keys()
+        .chain(file.groups.keys())
+        .map(String::as_str)
+        .collect();
     Err(Error::Usage(if known.is_empty() {
         format!(
             "`{named}` is neither a database URL nor a name from {} (which names none); a URL looks like sqlite://dev.db or postgres://user@host/db",
@@ -427,6 +641,46 @@ mod tests {
         let err = load_file(&missing, true).unwrap_err();
         assert_eq!(err.exit_code(), 2);
         assert!(err.to_string().contains("nope.toml` not found"), "{err}");
+    }
+
+    #[test]
+    fn groups_expand_to_their_members_and_do_not_nest() {
+        // SAFETY: this test alone reads or writes this variable.
+        unsafe { std::env::set_var("MIGRATE_TEST_GROUP_PW", "s3cret") };
+        let mut f = file(&[("a", "sqlite://a.db")]);
+        f.groups.insert(
+            "tenants".into(),
+            vec![
+                "a".into(),
+                "postgres://u:${MIGRATE_TEST_GROUP_PW}@h/b".into(),
+            ],
+        );
+        let config = Path::new("migrate.toml");
+        check_groups(&f, config).unwrap();
+        let global = Global {
+            database: vec!["tenants".into(), "sqlite://c.db".into()],
+            ..Global::default()
+        };
+        let (listed, many) = listed_databases(&global, &f, config).unwrap();
+        assert!(many);
+        let urls: Vec<&str> = listed.iter().map(|(u, _)| u.as_str()).collect();
+        assert_eq!(
+            urls,
+            ["sqlite://a.db", "postgres://u:s3cret@h/b", "sqlite://c.db"]
+        );
+        assert_eq!(listed[0].1, "group tenants in migrate.toml");
+        assert_eq!(listed[2].1, FLAG);
+
+        f.groups.insert("all".into(), vec!["tenants".into()]);
+        let err = check_groups(&f, config).unwrap_err();
+        assert!(err.to_string().contains("groups do not nest"), "{err}");
+        f.groups.remove("all");
+        f.groups.insert("a".into(), vec!["sqlite://x.db".into()]);
+        let err = check_groups(&f, config).unwrap_err();
+        assert!(err.to_string().contains("names both a database"), "{err}");
+        f.groups.remove("a");
+        f.groups.insert("none".into(), vec![]);
+        assert_eq!(check_groups(&f, config).unwrap_err().exit_code(), 2);
     }
 
     #[test]

@@ -29,6 +29,7 @@ macro_rules! out {
 mod cli;
 mod commands;
 mod config;
+mod fanout;
 mod output;
 mod progress;
 pub mod registry;
@@ -37,6 +38,7 @@ mod style;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{CommandFactory, FromArgMatches};
 
@@ -68,8 +70,24 @@ pub fn main_with(registry: Registry, args: impl IntoIterator<Item = OsString>) -
         return ExitCode::SUCCESS;
     }
     init_tracing(global.verbose);
+    let format = global.format;
+    let settings = match config::Settings::resolve(&global) {
+        Ok(settings) => settings,
+        Err(e) => {
+            output::error(format, &e);
+            return ExitCode::from(e.exit_code());
+        }
+    };
+    // One database needs one worker: its statements run one after another.
+    // Many databases worked on at once use the cores there are.
+    let workers = if settings.many {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        settings.jobs.min(cores).max(1)
+    } else {
+        1
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
+        .worker_threads(workers)
         .enable_all()
         .build()
     {
@@ -79,8 +97,8 @@ pub fn main_with(registry: Registry, args: impl IntoIterator<Item = OsString>) -
             return ExitCode::from(1);
         }
     };
-    let format = global.format;
-    match runtime.block_on(run(cli, &global, &registry)) {
+    let registry = Arc::new(registry);
+    match runtime.block_on(run(cli, &global, settings, registry)) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             output::error(format, &e);
@@ -153,14 +171,29 @@ pub(crate) fn command_names() -> Vec<String> {
 
 /// Runs the command; `Ok` carries the exit code of a command that reported
 /// its own outcome (a JSON document that holds both steps and error).
-async fn run(cli: Cli, global: &Global, registry: &Registry) -> Result<u8, migrate_core::Error> {
-    let settings = config::Settings::resolve(global)?;
+async fn run(
+    cli: Cli,
+    global: &Global,
+    settings: config::Settings,
+    shared_registry: Arc<Registry>,
+) -> Result<u8, migrate_core::Error> {
+    let registry = shared_registry.as_ref();
+    // A command that works on one database runs as usual on the one a list
+    // file or a group named; with more, it is refused in `run_many`.
+    let settings = if !settings.many {
+        settings
+    } else if settings.targets.len() == 1 && works_on_one(&cli) {
+        settings.for_target(&settings.targets[0])
+    } else {
+        return run_many(cli, global, &settings, shared_registry).await;
+    };
+    let settings = &settings;
     let connects = !matches!(
         cli.command,
         Some(Command::Sql { .. } | Command::New { .. } | Command::Completions { .. })
     );
     if connects {
-        output::database_line(global.format, &settings);
+        output::database_line(global.format, settings);
     }
     match cli.command {
         None if cli.run.check => {
@@ -169,11 +202,11 @@ async fn run(cli: Cli, global: &Global, registry: &Registry) -> Result<u8, migra
                     "`migrate --check` takes an app, not a target: it reports whether that app (or every app) is up to date".into(),
                 ));
             }
-            commands::status::run(registry, global, &settings, cli.run.app.as_deref(), true).await
+            commands::status::run(registry, global, settings, cli.run.app.as_deref(), true).await
         }
-        None => commands::migrate::run(registry, global, &settings, &cli.run).await,
+        None => commands::migrate::run(registry, global, settings, &cli.run).await,
         Some(Command::Status { app, check, .. }) => {
-            commands::status::run(registry, global, &settings, app.as_deref(), check).await
+            commands::status::run(registry, global, settings, app.as_deref(), check).await
         }
         Some(Command::Sql {
             app,
@@ -184,7 +217,7 @@ async fn run(cli: Cli, global: &Global, registry: &Registry) -> Result<u8, migra
         }) => commands::sql::run(
             registry,
             global,
-            &settings,
+            settings,
             &app,
             &migration,
             backwards,
@@ -192,33 +225,89 @@ async fn run(cli: Cli, global: &Global, registry: &Registry) -> Result<u8, migra
         )
         .map(|()| 0),
         Some(Command::Log { app, .. }) => {
-            commands::log::run(registry, global, &settings, app.as_deref())
+            commands::log::run(registry, global, settings, app.as_deref())
                 .await
                 .map(|()| 0)
         }
-        Some(Command::Repair(args)) => commands::repair::run(registry, global, &settings, &args)
+        Some(Command::Repair(args)) => commands::repair::run(registry, global, settings, &args)
             .await
             .map(|()| 0),
-        Some(Command::Check(args)) => {
-            commands::check::run(registry, global, &settings, &args).await
-        }
-        Some(Command::Adopt(args)) => {
-            commands::adopt::run(registry, global, &settings, &args).await
-        }
-        Some(Command::Drift(args)) => {
-            commands::drift::run(registry, global, &settings, &args).await
-        }
+        Some(Command::Check(args)) => commands::check::run(registry, global, settings, &args).await,
+        Some(Command::Adopt(args)) => commands::adopt::run(registry, global, settings, &args).await,
+        Some(Command::Drift(args)) => commands::drift::run(registry, global, settings, &args).await,
         Some(Command::New {
             app,
             name,
             portable,
             ..
-        }) => commands::new::run(global, &settings, &app, &name, portable).map(|()| 0),
+        }) => commands::new::run(global, settings, &app, &name, portable).map(|()| 0),
         // Printed before the runtime starts; here for completeness.
         Some(Command::Completions { shell }) => {
             print_completions(shell);
             Ok(0)
         }
+    }
+}
+
+/// Runs a command on many databases, or refuses one that works on one
+/// database at a time.
+async fn run_many(
+    cli: Cli,
+    global: &Global,
+    settings: &config::Settings,
+    registry: Arc<Registry>,
+) -> Result<u8, migrate_core::Error> {
+    use fanout::{Job, many_refused};
+    let job = match cli.command {
+        None if cli.run.check => {
+            if cli.run.target.is_some() {
+                return Err(migrate_core::Error::Usage(
+                    "`migrate --check` takes an app, not a target: it reports whether that app (or every app) is up to date".into(),
+                ));
+            }
+            Job::Status {
+                app: cli.run.app.clone(),
+                check: true,
+            }
+        }
+        None => Job::migrate(&cli.run, global.dry_run),
+        Some(Command::Status { app, check, .. }) => Job::Status { app, check },
+        Some(Command::Check(args)) => Job::Check(Arc::new(args)),
+        Some(Command::Drift(args)) => Job::drift(&args, settings)?,
+        Some(Command::Repair(_)) if works_on_one(&cli) => {
+            return Err(many_refused(
+                "a repair that changes the database works on one database at a time",
+                settings,
+            ));
+        }
+        Some(Command::Repair(_)) => Job::RepairReport,
+        Some(command) => {
+            return Err(many_refused(
+                &format!("`migrate {}` works on one database", command.name()),
+                settings,
+            ));
+        }
+    };
+    fanout::databases_line(global.format, settings);
+    fanout::run(registry, global, settings, job).await
+}
+
+/// Whether the command changes or reads one database in a way that cannot
+/// be repeated over many: a repair action, `drift --write-migration`,
+/// `log`, `adopt`, `sql`, `new`.
+fn works_on_one(cli: &Cli) -> bool {
+    match &cli.command {
+        None | Some(Command::Status { .. } | Command::Check(_)) => false,
+        Some(Command::Repair(args)) => {
+            args.undo
+                || args.resume
+                || args.mark_applied
+                || args.forget
+                || args.accept
+                || args.cancel_running
+        }
+        Some(Command::Drift(args)) => !args.write_migration.is_empty(),
+        Some(_) => true,
     }
 }
 

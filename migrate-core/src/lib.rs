@@ -36,6 +36,7 @@ pub mod edits;
 pub mod engines;
 pub mod error;
 pub mod executor;
+pub mod fanout;
 pub mod fault;
 pub mod history;
 pub mod journal;

@@ -18,6 +18,7 @@
 
 use std::borrow::Cow;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use crate::backend::{Backend, BackendExt, Dialect};
 use crate::error::Result;
@@ -36,6 +37,9 @@ pub enum Migrations {
     /// Migrations already read for the engine of the backends this
     /// migrator is given.
     Loaded(Source),
+    /// Migrations read once and shared by the migrators of many databases
+    /// of one engine (`--database` given several times).
+    Shared(Arc<Source>),
 }
 
 /// Runs, plans and reports migrations on any backend.
@@ -72,6 +76,16 @@ impl Migrator {
         }
     }
 
+    /// A migrator of migrations already read, shared with other migrators
+    /// (one per database of a run over many databases of one engine), so
+    /// that the folder is read and parsed once per run.
+    pub fn from_shared(source: Arc<Source>) -> Migrator {
+        Migrator {
+            migrations: Migrations::Shared(source),
+            options: RunOptions::default(),
+        }
+    }
+
     /// The same migrator with these run options (`--fake`, the lock
     /// timeout, who applies...).
     pub fn with_options(mut self, options: RunOptions) -> Migrator {
@@ -91,6 +105,7 @@ impl Migrator {
             Migrations::Dir(dir) => Source::load_for(dir, dialect).map(Cow::Owned),
             Migrations::Embedded(embedded) => Source::embedded(embedded, dialect).map(Cow::Owned),
             Migrations::Loaded(source) => Ok(Cow::Borrowed(source)),
+            Migrations::Shared(source) => Ok(Cow::Borrowed(source.as_ref())),
         }
     }
 

@@ -63,9 +63,65 @@ fn find_password_key(text: &str) -> Option<usize> {
     None
 }
 
+/// `text` with every occurrence of `url`'s password (as typed, and
+/// percent-decoded) replaced by `***`: for a message a driver wrote, which
+/// may quote the URL or the password in a form [`redact_url`] never saw.
+/// Passwords shorter than 4 characters are left alone, since replacing them
+/// would garble ordinary words while hiding little.
+pub fn hide_password(text: &str, url: &str) -> String {
+    let Some(scheme_end) = url.find("://") else {
+        return text.to_string();
+    };
+    let rest = &url[scheme_end + 3..];
+    let Some(at) = rest.rfind('@') else {
+        return text.to_string();
+    };
+    let Some((_, password)) = rest[..at].split_once(':') else {
+        return text.to_string();
+    };
+    let mut out = text.to_string();
+    for form in [password.to_string(), percent_decoded(password)] {
+        if form.chars().count() >= 4 {
+            out = out.replace(&form, "***");
+        }
+    }
+    out
+}
+
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
+            (b'%', Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
+                out.push((hex(h).unwrap_or(0) * 16 + hex(l).unwrap_or(0)) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::redact_url;
+    use super::{hide_password, redact_url};
+
+    #[test]
+    fn a_password_quoted_in_a_message_is_hidden() {
+        let url = "postgres://app:s3cr%40t@db/x";
+        assert_eq!(
+            hide_password("auth failed for s3cr@t and s3cr%40t", url),
+            "auth failed for *** and ***"
+        );
+        assert_eq!(hide_password("a b", "postgres://u:a@h/x"), "a b");
+        assert_eq!(hide_password("s3cret", "sqlite://s3cret.db"), "s3cret");
+    }
 
     #[test]
     fn removes_password_from_user_part() {

@@ -127,4 +127,13 @@ scenarios! {
     engines::mysql_rejects_schema_option,
     engines::missing_privileges_are_reported,
     engines::connection_dropped_mid_run_leaves_a_truthful_history,
+    fanout::fanout_migrates_every_database,
+    fanout::fanout_one_failure_does_not_stop_the_others,
+    fanout::fanout_sqlite_file_that_is_not_a_database,
+    fanout::fanout_json_has_one_entry_per_database,
+    fanout::fanout_groups_and_list_files,
+    fanout::fanout_commands_that_change_one_database_are_refused,
+    fanout::fanout_never_prints_a_password,
+    fanout::fanout_postgres_schemas,
+    fanout::fanout_reads_the_migrations_once,
 }

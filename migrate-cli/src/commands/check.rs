@@ -34,6 +34,110 @@ pub async fn run(
     settings: &Settings,
     args: &CheckArgs,
 ) -> Result<u8, Error> {
+    let (order, checks, fail_on) = evaluate(registry, settings, args).await?;
+    let worst = worst(&checks);
+    if crate::is_json(global.format) {
+        let (migrations, proofs) = json_parts(&order, &checks);
+        crate::print_json(&json!({
+            "engines": checks.iter().map(|c| c.name.clone()).collect::<Vec<_>>(),
+            "proofs": proofs,
+            "migrations": migrations,
+        }));
+    } else {
+        print_text(&order, &checks);
+    }
+    Ok(if worst.is_some_and(|w| w >= fail_on) {
+        1
+    } else {
+        0
+    })
+}
+
+/// The check of one database's engines, for a run over many databases:
+/// the files and the proof do not depend on the database's content, so it
+/// is computed once per engine and given to each of its databases.
+pub struct Verdict {
+    /// `migrations` of `check --format json`.
+    pub migrations: serde_json::Value,
+    /// `proofs` of `check --format json`: where each engine's proof ran.
+    pub proofs: serde_json::Value,
+    /// `7 migration(s) on sqlite: 2 warning(s)`.
+    pub summary: String,
+    /// Set when a finding reached `--fail-on`: the first such.
+    pub failure: Option<String>,
+}
+
+/// [`Verdict`] of the engines `settings`' database selects.
+pub async fn verdict(
+    registry: &Registry,
+    settings: &Settings,
+    args: &CheckArgs,
+) -> Result<Verdict, Error> {
+    let (order, checks, fail_on) = evaluate(registry, settings, args).await?;
+    let (migrations, proofs) = json_parts(&order, &checks);
+    let findings: Vec<(&MigrationKey, &str, &Finding)> = checks
+        .iter()
+        .flat_map(|c| {
+            c.cells.iter().flat_map(move |(key, (report, proof))| {
+                report
+                    .findings
+                    .iter()
+                    .chain(&proof.findings)
+                    .map(move |f| (key, c.name.as_str(), f))
+            })
+        })
+        .collect();
+    let count = |severity: Severity| {
+        findings
+            .iter()
+            .filter(|(_, _, f)| f.severity == severity)
+            .count()
+    };
+    let engines: Vec<&str> = checks.iter().map(|c| c.name.as_str()).collect();
+    let summary = format!(
+        "{} migration(s) on {}: {} error(s), {} warning(s)",
+        order.len(),
+        engines.join(", "),
+        count(Severity::Error),
+        count(Severity::Warning)
+    );
+    let failure = findings
+        .iter()
+        .filter(|(_, _, f)| f.severity >= fail_on)
+        .max_by_key(|(_, _, f)| f.severity)
+        .map(|(key, engine, f)| {
+            format!(
+                "{summary}; {} {} in {key} on {engine}: {}",
+                f.severity.name(),
+                f.code,
+                f.message
+            )
+        });
+    Ok(Verdict {
+        migrations,
+        proofs,
+        summary,
+        failure,
+    })
+}
+
+/// The worst severity of every finding.
+fn worst(checks: &[EngineCheck]) -> Option<Severity> {
+    checks
+        .iter()
+        .flat_map(|c| c.cells.values())
+        .flat_map(|(report, proof)| report.findings.iter().chain(&proof.findings))
+        .map(|f| f.severity)
+        .max()
+}
+
+/// Reads and proves: the migrations in order, each engine's check, and
+/// the severity `--fail-on` names.
+async fn evaluate(
+    registry: &Registry,
+    settings: &Settings,
+    args: &CheckArgs,
+) -> Result<(Vec<MigrationKey>, Vec<EngineCheck>, Severity), Error> {
     let fail_on = Severity::from_name(&args.fail_on)
         .filter(|s| *s != Severity::Info)
         .ok_or_else(|| {
@@ -62,22 +166,7 @@ pub async fn run(
         }
         checks.push(check_engine(registry, settings, args, engine, &source, &selected).await?);
     }
-    let worst = checks
-        .iter()
-        .flat_map(|c| c.cells.values())
-        .flat_map(|(report, proof)| report.findings.iter().chain(&proof.findings))
-        .map(|f| f.severity)
-        .max();
-    if crate::is_json(global.format) {
-        print_json(&order, &checks);
-    } else {
-        print_text(&order, &checks);
-    }
-    Ok(if worst.is_some_and(|w| w >= fail_on) {
-        1
-    } else {
-        0
-    })
+    Ok((order, checks, fail_on))
 }
 
 /// The engines to check: `--engine`, or the database's own plus those of
@@ -319,7 +408,11 @@ fn summary(report: &StaticReport, proof: &Proof) -> String {
     parts.join(" · ")
 }
 
-fn print_json(order: &[MigrationKey], checks: &[EngineCheck]) {
+/// `migrations` and `proofs` of the JSON document.
+fn json_parts(
+    order: &[MigrationKey],
+    checks: &[EngineCheck],
+) -> (serde_json::Value, serde_json::Value) {
     let migrations: Vec<serde_json::Value> = order
         .iter()
         .map(|key| {
@@ -352,9 +445,5 @@ fn print_json(order: &[MigrationKey], checks: &[EngineCheck]) {
         .iter()
         .map(|c| (c.name.clone(), json!(c.proof_note)))
         .collect();
-    crate::print_json(&json!({
-        "engines": checks.iter().map(|c| c.name.clone()).collect::<Vec<_>>(),
-        "proofs": proofs,
-        "migrations": migrations,
-    }));
+    (json!(migrations), json!(proofs))
 }

@@ -287,7 +287,7 @@ fn print_dry_run(
 
 /// The commit checked out in the migrations folder, when it is in a git
 /// checkout; recorded so that an orphan can be traced to where it came from.
-fn source_commit(dir: &std::path::Path) -> Option<String> {
+pub(crate) fn source_commit(dir: &std::path::Path) -> Option<String> {
     let out = std::process::Command::new("git")
         .arg("-C")
         .arg(dir)

@@ -20,13 +20,17 @@ pub const PREFIX: &str = "migrate_check_";
 /// asked whether it is alive.
 pub const STALE_AFTER_SECS: u64 = 24 * 60 * 60;
 
-/// A new scratch database name for this process.
+/// A new scratch database name for this process. The last part counts
+/// the names this process made, since a run over many databases makes
+/// several in the same second.
 pub fn new_name() -> String {
+    static MADE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     format!(
-        "{PREFIX}{}_{}_{}",
+        "{PREFIX}{}_{}_{}_{}",
         host_id(),
         std::process::id(),
-        unix_now()
+        unix_now(),
+        MADE.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
     )
 }
 
@@ -76,8 +80,10 @@ pub fn is_leftover(name: &str) -> bool {
         return false;
     };
     let parts: Vec<&str> = rest.split('_').collect();
-    let [host, pid, created] = parts.as_slice() else {
-        return false;
+    // Names made before the count was added have three parts.
+    let (host, pid, created) = match parts.as_slice() {
+        [host, pid, created] | [host, pid, created, _] => (host, pid, created),
+        _ => return false,
     };
     let (Ok(pid), Ok(created)) = (pid.parse::<u32>(), created.parse::<u64>()) else {
         return false;

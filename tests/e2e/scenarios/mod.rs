@@ -9,6 +9,7 @@ pub mod drift;
 pub mod edits;
 pub mod engines;
 pub mod failures;
+pub mod fanout;
 pub mod inputs;
 pub mod layouts;
 pub mod moves;
