@@ -82,6 +82,15 @@ pub fn cosmetic(source: &Source, history: &[HistoryRecord]) -> Vec<MigrationKey>
         .collect()
 }
 
+/// What a run (or a dry run) warns about before it goes on: one line per
+/// migration of [`cosmetic`].
+pub fn warnings(source: &Source, history: &[HistoryRecord]) -> Vec<String> {
+    cosmetic(source, history)
+        .iter()
+        .map(cosmetic_warning)
+        .collect()
+}
+
 /// The warning a run prints for each of [`cosmetic`]'s migrations.
 pub fn cosmetic_warning(key: &MigrationKey) -> String {
     format!(

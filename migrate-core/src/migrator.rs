@@ -160,6 +160,14 @@ impl Migrator {
         Ok(steps)
     }
 
+    /// What a run would warn about and go on (an applied migration edited
+    /// in comments or whitespace only), for a dry run to say too.
+    pub async fn warnings(&self, backend: &mut dyn Backend) -> Result<Vec<String>> {
+        let source = self.source(backend.dialect())?;
+        let history = backend.load_history().await?;
+        Ok(crate::edits::warnings(&source, &history))
+    }
+
     /// Every migration, of the files and of the history, and where it
     /// stands (`migrate status`).
     pub async fn status(&self, backend: &mut dyn Backend) -> Result<Vec<StatusEntry>> {

@@ -38,8 +38,12 @@ impl Rename {
 /// The names of one app and checksum: orphans' first, new files' second.
 type Candidates<'a> = (Vec<&'a str>, Vec<&'a str>);
 
-/// Every rename between `source` and `history`, by app and old name.
-pub fn renames(source: &Source, history: &[HistoryRecord]) -> Vec<Rename> {
+/// Orphans and new files, grouped by app and checksum; only groups with
+/// at least one orphan.
+fn candidates<'a>(
+    source: &'a Source,
+    history: &'a [HistoryRecord],
+) -> BTreeMap<(&'a str, &'a str), Candidates<'a>> {
     let recorded: HashSet<MigrationKey> = history.iter().map(HistoryRecord::key).collect();
     let mut candidates: BTreeMap<(&str, &str), Candidates> = BTreeMap::new();
     for r in history {
@@ -61,7 +65,12 @@ pub fn renames(source: &Source, history: &[HistoryRecord]) -> Vec<Rename> {
             }
         }
     }
-    let mut found: Vec<Rename> = candidates
+    candidates
+}
+
+/// Every rename between `source` and `history`, by app and old name.
+pub fn renames(source: &Source, history: &[HistoryRecord]) -> Vec<Rename> {
+    let mut found: Vec<Rename> = candidates(source, history)
         .into_iter()
         .filter_map(
             |((app, _), (old, new))| match (old.as_slice(), new.as_slice()) {
@@ -76,6 +85,21 @@ pub fn renames(source: &Source, history: &[HistoryRecord]) -> Vec<Rename> {
         .collect();
     found.sort_by(|a, b| (&a.app, &a.old).cmp(&(&b.app, &b.old)));
     found
+}
+
+/// For an orphan that is not paired because several names share its
+/// checksum: the new files that have it, by name. Empty when none does
+/// (or when it is paired).
+pub fn lookalikes(
+    source: &Source,
+    history: &[HistoryRecord],
+    orphan: &HistoryRecord,
+) -> Vec<String> {
+    candidates(source, history)
+        .remove(&(orphan.app.as_str(), orphan.checksum.as_str()))
+        .filter(|(old, new)| !(old.len() == 1 && new.len() == 1))
+        .map(|(_, new)| new.into_iter().map(str::to_string).collect())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -144,6 +168,7 @@ mod tests {
             renames(&s, &history)[0].command(),
             "migrate repair --rename t 0002_b 0003_b"
         );
+        assert!(lookalikes(&s, &history, &history[1]).is_empty());
     }
 
     #[test]
@@ -172,6 +197,7 @@ mod tests {
         let (_d, s) = source(&[("t", "0002_a.sql", A), ("t", "0003_a.sql", A)]);
         let history = vec![applied(&s, "t", "0001_a", Some("0002_a"))];
         assert!(renames(&s, &history).is_empty());
+        assert_eq!(lookalikes(&s, &history, &history[0]), ["0002_a", "0003_a"]);
         // Two orphans with the new file's checksum.
         let (_d, s) = source(&[("t", "0003_a.sql", A)]);
         let history = vec![

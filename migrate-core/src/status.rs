@@ -140,6 +140,8 @@ pub fn status(source: &Source, history: &[HistoryRecord], app: Option<&str>) -> 
             Some((MigrationKey::new(&r.app, &r.new), *old))
         })
         .collect();
+    let renamed_away =
+        |r: &HistoryRecord| renames.iter().any(|x| x.app == r.app && x.old == r.name);
     let mut apps: BTreeSet<&str> = source.apps().collect();
     apps.extend(history.iter().map(|r| r.app.as_str()));
     let mut entries = Vec::new();
@@ -148,7 +150,14 @@ pub fn status(source: &Source, history: &[HistoryRecord], app: Option<&str>) -> 
         let highest_applied = history
             .iter()
             .filter(|r| r.app == a)
-            .filter_map(|r| source.order_number(&r.key()))
+            .filter_map(|r| {
+                // A renamed migration stands where its new name puts it.
+                let key = renames
+                    .iter()
+                    .find(|x| x.app == r.app && x.old == r.name)
+                    .map_or_else(|| r.key(), |x| MigrationKey::new(&x.app, &x.new));
+                source.order_number(&key)
+            })
             .max();
         let mut app_entries: Vec<(Option<u64>, StatusEntry)> = Vec::new();
         for m in files {
@@ -191,8 +200,7 @@ pub fn status(source: &Source, history: &[HistoryRecord], app: Option<&str>) -> 
             app_entries.push((Some(m.number), e));
         }
         for r in history.iter().filter(|r| r.app == a) {
-            let renamed_away = renames.iter().any(|x| x.app == r.app && x.old == r.name);
-            if source.get(&r.key()).is_none() && !renamed_away {
+            if source.get(&r.key()).is_none() && !renamed_away(r) {
                 let state = match r.state {
                     RecordState::Partial => MigrationState::Partial,
                     RecordState::Reverting => MigrationState::Reverting,
@@ -241,5 +249,86 @@ pub fn mark_running(entries: &mut [StatusEntry]) {
         if matches!(e.state, MigrationState::Partial | MigrationState::Reverting) {
             e.state = MigrationState::Running;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(files: &[(&str, &str)]) -> (tempfile::TempDir, Source) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("app")).unwrap();
+        for (file, text) in files {
+            std::fs::write(dir.path().join("app").join(file), text).unwrap();
+        }
+        let source = Source::load(dir.path(), crate::SqlDialect::Sqlite).unwrap();
+        (dir, source)
+    }
+
+    fn applied_as(source: &Source, file_name: &str, recorded_name: &str) -> HistoryRecord {
+        let m = source.get(&MigrationKey::new("app", file_name)).unwrap();
+        HistoryRecord {
+            app: "app".into(),
+            name: recorded_name.into(),
+            checksum: m.checksum.clone(),
+            applied_at: "2026-01-01T00:00:00.000Z".into(),
+            duration_ms: 1,
+            state: RecordState::Applied,
+            statements_done: 1,
+            statements_total: 1,
+            last_error: None,
+            up_sql: m.up.sql(),
+            down_sql: m.down.as_ref().map(|d| d.sql()),
+            applied_by: None,
+            tool_version: "0".into(),
+            source_commit: None,
+            journal: vec![],
+        }
+    }
+
+    #[test]
+    fn a_renamed_migration_stands_at_its_new_name() {
+        let (_d, s) = source(&[
+            ("0001_a.sql", "CREATE TABLE a (id INT);"),
+            ("0003_b.sql", "CREATE TABLE c (id INT);"),
+            ("0005_b.sql", "CREATE TABLE b (id INT);"),
+        ]);
+        let history = vec![
+            applied_as(&s, "0001_a", "0001_a"),
+            applied_as(&s, "0005_b", "0002_b"),
+        ];
+        let got: Vec<(String, MigrationState, Option<String>)> = status(&s, &history, None)
+            .into_iter()
+            .map(|e| (e.name, e.state, e.renamed_from))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("0001_a".into(), MigrationState::Applied, None),
+                // Below where the renamed migration now stands.
+                ("0003_b".into(), MigrationState::OutOfOrder, None),
+                (
+                    "0005_b".into(),
+                    MigrationState::Renamed,
+                    Some("0002_b".into())
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_comment_edit_is_applied_with_a_note_and_a_statement_edit_is_modified() {
+        let (_d, s) = source(&[("0001_a.sql", "CREATE TABLE a (id INT);")]);
+        let mut record = applied_as(&s, "0001_a", "0001_a");
+        record.checksum = "before the comment".into();
+        let e = &status(&s, std::slice::from_ref(&record), None)[0];
+        assert_eq!(e.state, MigrationState::Applied);
+        assert_eq!(e.note.as_deref(), Some(COSMETIC_NOTE));
+        record.up_sql = vec!["CREATE TABLE a (id BIGINT)".into()];
+        let e = &status(&s, &[record], None)[0];
+        assert_eq!(e.state, MigrationState::Modified);
+        assert_eq!(e.note, None);
+        assert_eq!(e.changes, ["statement 1 changed"]);
     }
 }

@@ -56,7 +56,15 @@ pub async fn run(
             .plan(backend.as_mut(), &request)
             .await
             .map_err(hint)?;
-        print_dry_run(&steps, backend.dialect(), json, &backend.target(), settings);
+        let warnings = migrator.warnings(backend.as_mut()).await?;
+        let dry_run = DryRun {
+            steps: &steps,
+            warnings: &warnings,
+            dialect: backend.dialect(),
+            json,
+            target: &backend.target(),
+        };
+        print_dry_run(&dry_run, settings);
         return Ok(0);
     }
     options.applied_by = Some(super::actor());
@@ -244,15 +252,21 @@ fn describe(step: &PreparedStep) -> String {
     format!("{verb} {}{fake}", step.key)
 }
 
-fn print_dry_run(
-    steps: &[PreparedStep],
-    dialect: &dyn migrate_core::Dialect,
+/// What a dry run prints.
+struct DryRun<'a> {
+    steps: &'a [PreparedStep],
+    /// What a run would warn about and go on.
+    warnings: &'a [String],
+    dialect: &'a dyn migrate_core::Dialect,
     json: bool,
-    target: &str,
-    settings: &Settings,
-) {
-    if json {
-        let steps: Vec<serde_json::Value> = steps
+    target: &'a str,
+}
+
+fn print_dry_run(run: &DryRun, settings: &Settings) {
+    let target = run.target;
+    if run.json {
+        let steps: Vec<serde_json::Value> = run
+            .steps
             .iter()
             .map(|s| {
                 json!({
@@ -270,18 +284,22 @@ fn print_dry_run(
             "database": target,
             "database_from": settings.url_from.to_string(),
             "dry_run": true,
+            "warnings": run.warnings,
             "steps": steps,
         }));
         return;
     }
-    if steps.is_empty() {
+    for warning in run.warnings {
+        outln!("{} {warning}", style::out("warning:", Paint::Warning));
+    }
+    if run.steps.is_empty() {
         outln!("Dry run on {target}: nothing to do.");
         return;
     }
     outln!("Dry run on {target}: nothing will change. The plan:");
-    for step in steps {
+    for step in run.steps {
         outln!("\n-- {}", describe(step));
-        out!("{}", render(step, dialect));
+        out!("{}", render(step, run.dialect));
     }
 }
 

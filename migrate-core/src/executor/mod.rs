@@ -147,12 +147,8 @@ async fn locked_run(
     if !steps.is_empty() {
         backend.ensure_history().await?;
     }
-    let cosmetic = crate::edits::cosmetic(source, &history);
-    if !cosmetic.is_empty() {
-        let warnings: Vec<String> = cosmetic
-            .iter()
-            .map(crate::edits::cosmetic_warning)
-            .collect();
+    let warnings = crate::edits::warnings(source, &history);
+    if !warnings.is_empty() {
         progress.noticed(&warnings);
     }
     progress.planned(&steps);

@@ -66,7 +66,11 @@ pub fn provenance(r: &HistoryRecord) -> String {
 
 /// Applied migrations whose files are gone: explain, and show what each way
 /// out would run.
-pub(super) fn refuse_orphans(source: &Source, orphans: &[&HistoryRecord]) -> Result<()> {
+pub(super) fn refuse_orphans(
+    source: &Source,
+    history: &[HistoryRecord],
+    orphans: &[&HistoryRecord],
+) -> Result<()> {
     if orphans.is_empty() {
         return Ok(());
     }
@@ -86,6 +90,15 @@ pub(super) fn refuse_orphans(source: &Source, orphans: &[&HistoryRecord]) -> Res
     );
     for r in orphans {
         text.push_str(&format!("  {} ({})\n", r.key(), provenance(r)));
+        let lookalikes = crate::renames::lookalikes(source, history, r);
+        if !lookalikes.is_empty() {
+            text.push_str(&format!(
+                "    its very content is in {}: if one of them is it renamed, record that with `migrate repair --rename {} {} NEW`\n",
+                lookalikes.join(", "),
+                r.app,
+                r.name
+            ));
+        }
     }
     text.push_str(
         "Someone probably unapplied and deleted it, but it was never unapplied here, so this database \

@@ -130,7 +130,7 @@ pub fn plan(
     let mut steps = Vec::new();
     if !orphans.is_empty() {
         if !handles_orphans {
-            checks::refuse_orphans(source, &orphans)?;
+            checks::refuse_orphans(source, history, &orphans)?;
         }
         let undo = if options.rewind {
             rewind(&graph, source, &applied, &orphans)

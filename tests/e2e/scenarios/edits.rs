@@ -33,6 +33,10 @@ pub async fn comment_and_whitespace_edits_do_not_block(ctx: Arc<Ctx>) {
     assert_eq!(doc["migrations"][0]["note"], "comment or whitespace edited");
     assert!(doc["migrations"][1].get("note").is_none());
 
+    ctx.migrate(&["--dry-run"])
+        .expect_code(0)
+        .expect_text("warning: tasks:0001_task: comment or whitespace edited since it was applied")
+        .expect_text("-- apply tasks:0002_tag");
     ctx.migrate(&[])
         .expect_code(0)
         .expect_text("warning: tasks:0001_task: comment or whitespace edited since it was applied; its statements are unchanged, so it stays applied (`migrate repair --accept tasks 0001_task` records the new checksum)")

@@ -165,7 +165,14 @@ pub async fn ambiguous_renames_are_not_paired(ctx: Arc<Ctx>) {
     ctx.migrate(&[])
         .expect_code(3)
         .expect_text("tasks:0001_task (applied ")
-        .expect_no_text("--rename");
+        .expect_text("its very content is in 0002_task, 0003_task: if one of them is it renamed, record that with `migrate repair --rename tasks 0001_task NEW`")
+        .expect_no_text("[R]");
+    // Told which, repair --rename pairs them.
+    ctx.migrate(&["repair", "--rename", "tasks", "0001_task", "0002_task"])
+        .expect_code(0);
+    assert_eq!(history(&ctx).await, strings(&["tasks:0002_task applied"]));
+    ctx.migrate(&["status"])
+        .expect_text(" [X] 0002_task\n [ ] 0003_task");
 }
 
 /// An audit log written by a newer version, with an action this one does
