@@ -649,3 +649,65 @@ pub async fn fanout_reads_the_migrations_once(ctx: Arc<Ctx>) {
     })
     .await;
 }
+
+pub async fn fanout_interrupted_finishes_those_at_work(ctx: Arc<Ctx>) {
+    // The logic is the same on every engine; SQLite gives a slow statement
+    // without a server.
+    if ctx.kind() != Kind::Sqlite {
+        return;
+    }
+    ctx.write(
+        "app",
+        "0001_slow.sql",
+        "-- migrate:up\nCREATE TABLE t AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1500000) SELECT count(*) AS n FROM c;\n-- migrate:down\nDROP TABLE t;\n",
+    );
+    let c = ctx.clone();
+    with_databases(&ctx, 20, move |dbs| async move {
+        let mut args = database_args(&dbs);
+        args.extend(["--jobs", "2"].map(String::from));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let child = c
+            .command(&args, &[])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        let status = std::process::Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let out = child.wait_with_output().unwrap();
+        let out = Output {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
+        out.expect_code(1)
+            .expect_text("Interrupted: finishing the databases at work");
+        let mut skipped = 0;
+        for db in dbs.iter() {
+            let line = line_of(&out, db);
+            if line.starts_with("skipped ") {
+                assert!(
+                    line.ends_with("not started: the run was interrupted"),
+                    "{line}"
+                );
+                assert!(!db.has_history_table().await, "{}", db.url);
+                skipped += 1;
+            } else {
+                // Those at work were let finish: applied, not cut short.
+                assert!(line.starts_with("ok "), "{line}");
+                assert_eq!(
+                    db.count("SELECT COUNT(*) FROM migrate_history WHERE state = 'applied'")
+                        .await,
+                    1
+                );
+            }
+        }
+        assert!(skipped > 0, "{}", out.stdout);
+        out.expect_text(&format!("{} ok, 0 failed, {skipped} skipped", 20 - skipped));
+    })
+    .await;
+}
