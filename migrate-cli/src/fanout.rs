@@ -195,6 +195,18 @@ pub async fn run(
                 target.from
             ))
         })?;
+        if let Some(schema) = &target.schema
+            && !engine.dialect().capabilities().schemas
+        {
+            // Refused before the run, as with one database, rather than
+            // failing each database of the engine.
+            return Err(Error::Usage(format!(
+                "schema `{schema}` for {} (named by {}): --schema is a PostgreSQL option; {} has no schemas",
+                target.redacted(),
+                target.from,
+                engine.dialect().name()
+            )));
+        }
         let name = engine.dialect().name().to_string();
         if !engines.contains(&name) {
             // `check` reads the folder itself, once per engine it covers.

@@ -439,6 +439,11 @@ pub async fn fanout_commands_that_change_one_database_are_refused(ctx: Arc<Ctx>)
         with(&["repair", "--cancel-running"]).expect_code(2);
         with(&["log"]).expect_code(2).expect_text("`migrate log`");
         with(&["drift", "--write-migration", "tasks", "accept"]).expect_code(2);
+        if c.kind() != Kind::Postgres {
+            with(&["--schema", "a", "--schema", "b"])
+                .expect_code(2)
+                .expect_text("--schema is a PostgreSQL option");
+        }
         for db in dbs.iter() {
             assert!(!db.has_history_table().await, "nothing touched");
         }
