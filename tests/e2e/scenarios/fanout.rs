@@ -419,6 +419,21 @@ pub async fn fanout_groups_and_list_files(ctx: Arc<Ctx>) {
         c.migrate_with(&["--database", "tenants", "log"], &[])
             .expect_code(2)
             .expect_text("3 databases were named");
+        // migrate.toml's `database` may name the group.
+        c.write_file(
+            "migrate.toml",
+            format!(
+                "database = \"tenants\"\n[databases]\nfirst = \"{}\"\n\n[groups]\ntenants = [\"first\", \"{}\", \"{}\"]\n",
+                dbs[0].url, dbs[1].url, dbs[2].url
+            )
+            .as_bytes(),
+        );
+        // The first was brought up to date above; tasks is still faked
+        // back to zero on the others.
+        c.migrate_with(&["status", "--check"], &[])
+            .expect_code(1)
+            .expect_text("1 ok, 2 failed, 0 skipped")
+            .expect_text("not up to date: 3 applied, 2 pending");
     })
     .await;
 }
