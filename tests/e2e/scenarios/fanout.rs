@@ -731,3 +731,53 @@ pub async fn fanout_interrupted_finishes_those_at_work(ctx: Arc<Ctx>) {
     })
     .await;
 }
+
+pub async fn fanout_mixes_engines_in_one_run(ctx: Arc<Ctx>) {
+    // A server database and SQLite files: the folder is read once per
+    // engine, each database with its own engine's SQL.
+    if ctx.kind() == Kind::Sqlite {
+        return;
+    }
+    super::clinic(&ctx);
+    let file = ctx.project().join("local.db");
+    let file_url = format!("sqlite://{}", file.display());
+    let url = ctx.db.url.clone();
+    let out = ctx.migrate_with(
+        &[
+            "--database",
+            &url,
+            "--database",
+            &file_url,
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    out.expect_code(0);
+    let doc = json(&out);
+    let results: Vec<(&str, &str, usize)> = doc["databases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["database"].as_str().unwrap(),
+                e["result"].as_str().unwrap(),
+                e["migrations"].as_array().unwrap().len(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        results,
+        [(url.as_str(), "ok", 5), (file_url.as_str(), "ok", 5)]
+    );
+    assert_eq!(
+        ctx.db.tables().await,
+        ["patient", "patient_task", "task", "visit"]
+    );
+    let sqlite = rusqlite::Connection::open(&file).unwrap();
+    let rows: i64 = sqlite
+        .query_row("SELECT COUNT(*) FROM migrate_history", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(rows, 5);
+}
