@@ -191,7 +191,7 @@ impl Settings {
             None
         };
         check_groups(&file, &config)?;
-        let (listed, mut many) = listed_databases(global, &file, &config)?;
+        let (mut listed, mut many) = listed_databases(global, &file, &config)?;
         let single = match listed.as_slice() {
             [(url, from)] if !many && from == FLAG => Some(url.clone()),
             _ => None,
@@ -202,6 +202,14 @@ impl Settings {
             config: file.database.clone().map(|value| (config.clone(), value)),
             dot_env,
         });
+        // `database = "tenants"` in migrate.toml (or DATABASE_URL) may name
+        // a group too.
+        if listed.is_empty()
+            && let Some(members) = file.groups.get(&named)
+        {
+            listed = group_members(&named, members, &file, &config)?;
+            many = true;
+        }
         let url = match listed.first() {
             Some((url, _)) => url.clone(),
             None => database_url(&named, &file, &config)?,
@@ -363,23 +371,7 @@ fn listed_databases(
     let mut add = |named: &str, from: String, listed: &mut Vec<(String, String)>| {
         if let Some(members) = file.groups.get(named) {
             many = true;
-            for member in members {
-                // A URL written in the group may hold `${VAR}` as one in
-                // [databases] may.
-                let url = if file.databases.contains_key(member) || !member.contains("${") {
-                    database_url(member, file, config)
-                } else {
-                    expand_env(member, named, config)
-                };
-                let url = url.map_err(|e| {
-                    Error::Usage(format!(
-                        "group `{named}` in {}: {}",
-                        config.display(),
-                        message(e)
-                    ))
-                })?;
-                listed.push((url, format!("group {named} in {}", config.display())));
-            }
+            listed.extend(group_members(named, members, file, config)?);
             return Ok(());
         }
         let url = database_url(named, file, config)?;
@@ -398,6 +390,36 @@ fn listed_databases(
         many = true;
     }
     Ok((listed, many))
+}
+
+/// The URLs of a group's members, each with where it was named.
+fn group_members(
+    group: &str,
+    members: &[String],
+    file: &FileConfig,
+    config: &Path,
+) -> Result<Vec<(String, String)>, Error> {
+    let from = format!("group {group} in {}", config.display());
+    members
+        .iter()
+        .map(|member| {
+            // A URL written in the group may hold `${VAR}` as one in
+            // [databases] may.
+            let url = if file.databases.contains_key(member) || !member.contains("${") {
+                database_url(member, file, config)
+            } else {
+                expand_env(member, group, config)
+            };
+            let url = url.map_err(|e| {
+                Error::Usage(format!(
+                    "group `{group}` in {}: {}",
+                    config.display(),
+                    message(e)
+                ))
+            })?;
+            Ok((url, from.clone()))
+        })
+        .collect()
 }
 
 /// An error's message without the prefix its Display adds.

@@ -12,6 +12,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use migrate_core::backend::{Backend, ConnectOptions};
 use migrate_core::executor::{Progress, RunOptions, StepReport};
@@ -194,6 +195,18 @@ pub async fn run(
                 target.from
             ))
         })?;
+        if let Some(schema) = &target.schema
+            && !engine.dialect().capabilities().schemas
+        {
+            // Refused before the run, as with one database, rather than
+            // failing each database of the engine.
+            return Err(Error::Usage(format!(
+                "schema `{schema}` for {} (named by {}): --schema is a PostgreSQL option; {} has no schemas",
+                target.redacted(),
+                target.from,
+                engine.dialect().name()
+            )));
+        }
         let name = engine.dialect().name().to_string();
         if !engines.contains(&name) {
             // `check` reads the folder itself, once per engine it covers.
@@ -246,7 +259,25 @@ pub async fn run(
         jobs: settings.jobs,
         fail_fast: settings.fail_fast,
     };
-    let outcomes = fanout::run(
+    // Ctrl-C (or SIGTERM) lets the databases at work finish, so that none
+    // is left between two migrations by this run, and starts no other; a
+    // second one ends the process at once.
+    let interrupted = Arc::new(AtomicBool::new(false));
+    let stop = {
+        let interrupted = interrupted.clone();
+        async move {
+            crate::scratch::stop_signal().await;
+            interrupted.store(true, Ordering::SeqCst);
+            eprintln!(
+                "Interrupted: finishing the databases at work and starting no other; interrupt again to stop at once."
+            );
+            tokio::spawn(async {
+                crate::scratch::stop_signal().await;
+                std::process::exit(130);
+            });
+        }
+    };
+    let outcomes = fanout::run_until(
         targets.clone(),
         options,
         |target| {
@@ -255,14 +286,15 @@ pub async fn run(
         },
         |index, outcome| {
             if !json {
-                print_line(&targets[index], outcome);
+                print_line(&targets[index], outcome, skip_reason(&interrupted));
             }
         },
+        stop,
     )
     .await;
     let tally = Tally::of(&outcomes);
     if json {
-        print_json(&targets, &outcomes);
+        print_json(&targets, &outcomes, skip_reason(&interrupted));
     } else {
         let paint = if tally.failed > 0 {
             Paint::Failed
@@ -276,6 +308,15 @@ pub async fn run(
     } else {
         0
     })
+}
+
+/// Why the databases not started were not.
+fn skip_reason(interrupted: &AtomicBool) -> &'static str {
+    if interrupted.load(Ordering::SeqCst) {
+        "not started: the run was interrupted"
+    } else {
+        "not started, since another database failed (--fail-fast)"
+    }
 }
 
 /// Runs the job on one database.
@@ -642,7 +683,7 @@ fn display_name(target: &Target) -> String {
 
 /// One database's line, printed as it finishes:
 /// `ok      sqlite://t1.db: 3 applied (12 ms)`.
-fn print_line(target: &Target, outcome: &Outcome<Report>) {
+fn print_line(target: &Target, outcome: &Outcome<Report>, skipped: &str) {
     let name = display_name(target);
     let ms = outcome.duration().as_millis();
     match outcome {
@@ -673,7 +714,7 @@ fn print_line(target: &Target, outcome: &Outcome<Report>) {
             migrate_core::redact::hide_password(message, &target.url)
         ),
         Outcome::Skipped => outln!(
-            "{} {name}: not started, since another database failed (--fail-fast)",
+            "{} {name}: {skipped}",
             style::out(format!("{:<7}", "skipped"), Paint::Warning),
         ),
     }
@@ -684,7 +725,7 @@ fn indent(text: &str) -> String {
     text.trim_end().replace('\n', "\n    ")
 }
 
-fn print_json(targets: &[Target], outcomes: &[Outcome<Report>]) {
+fn print_json(targets: &[Target], outcomes: &[Outcome<Report>], skipped: &str) {
     let databases: Vec<Value> = targets
         .iter()
         .zip(outcomes)
@@ -705,11 +746,7 @@ fn print_json(targets: &[Target], outcomes: &[Outcome<Report>]) {
                     json!(migrate_core::redact::hide_password(message, &target.url)),
                     json!([]),
                 ),
-                Outcome::Skipped => (
-                    "skipped",
-                    json!("not started, since another database failed (--fail-fast)"),
-                    json!([]),
-                ),
+                Outcome::Skipped => ("skipped", json!(skipped), json!([])),
             };
             entry.insert("result".into(), json!(result));
             entry.insert("error".into(), error);

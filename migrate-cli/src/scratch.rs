@@ -150,7 +150,8 @@ where
     }
 }
 
-async fn stop_signal() {
+/// Ctrl-C or SIGTERM.
+pub(crate) async fn stop_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

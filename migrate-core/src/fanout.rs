@@ -191,7 +191,7 @@ pub async fn run<T, R, F, Fut>(
     targets: Vec<T>,
     options: Options,
     work: F,
-    mut finished: impl FnMut(usize, &Outcome<R>),
+    finished: impl FnMut(usize, &Outcome<R>),
 ) -> Vec<Outcome<R>>
 where
     T: Send + 'static,
@@ -199,6 +199,26 @@ where
     F: Fn(T) -> Fut,
     Fut: Future<Output = Finished<R>> + Send + 'static,
 {
+    run_until(targets, options, work, finished, std::future::pending()).await
+}
+
+/// [`run`], starting no new target once `stop` completes (Ctrl-C): those
+/// at work finish, and those not started are [`Outcome::Skipped`].
+pub async fn run_until<T, R, F, Fut>(
+    targets: Vec<T>,
+    options: Options,
+    work: F,
+    mut finished: impl FnMut(usize, &Outcome<R>),
+    stop_when: impl Future<Output = ()>,
+) -> Vec<Outcome<R>>
+where
+    T: Send + 'static,
+    R: Send + 'static,
+    F: Fn(T) -> Fut,
+    Fut: Future<Output = Finished<R>> + Send + 'static,
+{
+    let mut stop_when = std::pin::pin!(stop_when);
+    let mut stopped = false;
     let jobs = options.jobs.max(1);
     let total = targets.len();
     let mut outcomes: Vec<Option<Outcome<R>>> = (0..total).map(|_| None).collect();
@@ -221,7 +241,15 @@ where
             });
             ids.insert(handle.id(), index);
         }
-        let Some(joined) = running.join_next_with_id().await else {
+        let joined = tokio::select! {
+            joined = running.join_next_with_id() => joined,
+            () = &mut stop_when, if !stopped => {
+                stopped = true;
+                stop = true;
+                continue;
+            }
+        };
+        let Some(joined) = joined else {
             break;
         };
         let (index, outcome) = match joined {
@@ -381,6 +409,41 @@ mod tests {
         assert_eq!(
             Tally::of(&outcomes).to_string(),
             "1 ok, 1 failed, 8 skipped"
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_stop_lets_those_at_work_finish_and_starts_no_other() {
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let mut tx = Some(tx);
+        let outcomes = run_until(
+            (0..6).collect(),
+            Options {
+                jobs: 2,
+                fail_fast: false,
+            },
+            |n: u32| async move {
+                tokio::time::sleep(Duration::from_millis(if n == 1 { 300 } else { 10 })).await;
+                Finished { value: n, ok: true }
+            },
+            |i, _| {
+                // Stop once job 0 is done, while job 1 is still at work.
+                if i == 0 {
+                    let _ = tx.take().map(|tx| tx.send(()));
+                }
+            },
+            async {
+                let _ = rx.await;
+            },
+        )
+        .await;
+        let ok: Vec<bool> = outcomes.iter().map(Outcome::is_ok).collect();
+        // Job 2 may have started in the instant between job 0's end and
+        // the stop; nothing after it did.
+        assert!(ok[0] && ok[1], "{outcomes:?}");
+        assert!(
+            outcomes[3..].iter().all(|o| matches!(o, Outcome::Skipped)),
+            "{outcomes:?}"
         );
     }
 

@@ -136,4 +136,6 @@ scenarios! {
     fanout::fanout_never_prints_a_password,
     fanout::fanout_postgres_schemas,
     fanout::fanout_reads_the_migrations_once,
+    fanout::fanout_interrupted_finishes_those_at_work,
+    fanout::fanout_mixes_engines_in_one_run,
 }

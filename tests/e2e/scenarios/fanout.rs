@@ -419,6 +419,21 @@ pub async fn fanout_groups_and_list_files(ctx: Arc<Ctx>) {
         c.migrate_with(&["--database", "tenants", "log"], &[])
             .expect_code(2)
             .expect_text("3 databases were named");
+        // migrate.toml's `database` may name the group.
+        c.write_file(
+            "migrate.toml",
+            format!(
+                "database = \"tenants\"\n[databases]\nfirst = \"{}\"\n\n[groups]\ntenants = [\"first\", \"{}\", \"{}\"]\n",
+                dbs[0].url, dbs[1].url, dbs[2].url
+            )
+            .as_bytes(),
+        );
+        // The first was brought up to date above; tasks is still faked
+        // back to zero on the others.
+        c.migrate_with(&["status", "--check"], &[])
+            .expect_code(1)
+            .expect_text("1 ok, 2 failed, 0 skipped")
+            .expect_text("not up to date: 3 applied, 2 pending");
     })
     .await;
 }
@@ -439,6 +454,11 @@ pub async fn fanout_commands_that_change_one_database_are_refused(ctx: Arc<Ctx>)
         with(&["repair", "--cancel-running"]).expect_code(2);
         with(&["log"]).expect_code(2).expect_text("`migrate log`");
         with(&["drift", "--write-migration", "tasks", "accept"]).expect_code(2);
+        if c.kind() != Kind::Postgres {
+            with(&["--schema", "a", "--schema", "b"])
+                .expect_code(2)
+                .expect_text("--schema is a PostgreSQL option");
+        }
         for db in dbs.iter() {
             assert!(!db.has_history_table().await, "nothing touched");
         }
@@ -648,4 +668,116 @@ pub async fn fanout_reads_the_migrations_once(ctx: Arc<Ctx>) {
         run(&c, &check).expect_code(0);
     })
     .await;
+}
+
+pub async fn fanout_interrupted_finishes_those_at_work(ctx: Arc<Ctx>) {
+    // The logic is the same on every engine; SQLite gives a slow statement
+    // without a server.
+    if ctx.kind() != Kind::Sqlite {
+        return;
+    }
+    ctx.write(
+        "app",
+        "0001_slow.sql",
+        "-- migrate:up\nCREATE TABLE t AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1500000) SELECT count(*) AS n FROM c;\n-- migrate:down\nDROP TABLE t;\n",
+    );
+    let c = ctx.clone();
+    with_databases(&ctx, 20, move |dbs| async move {
+        let mut args = database_args(&dbs);
+        args.extend(["--jobs", "2"].map(String::from));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let child = c
+            .command(&args, &[])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        let status = std::process::Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let out = child.wait_with_output().unwrap();
+        let out = Output {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
+        out.expect_code(1)
+            .expect_text("Interrupted: finishing the databases at work");
+        let mut skipped = 0;
+        for db in dbs.iter() {
+            let line = line_of(&out, db);
+            if line.starts_with("skipped ") {
+                assert!(
+                    line.ends_with("not started: the run was interrupted"),
+                    "{line}"
+                );
+                assert!(!db.has_history_table().await, "{}", db.url);
+                skipped += 1;
+            } else {
+                // Those at work were let finish: applied, not cut short.
+                assert!(line.starts_with("ok "), "{line}");
+                assert_eq!(
+                    db.count("SELECT COUNT(*) FROM migrate_history WHERE state = 'applied'")
+                        .await,
+                    1
+                );
+            }
+        }
+        assert!(skipped > 0, "{}", out.stdout);
+        out.expect_text(&format!("{} ok, 0 failed, {skipped} skipped", 20 - skipped));
+    })
+    .await;
+}
+
+pub async fn fanout_mixes_engines_in_one_run(ctx: Arc<Ctx>) {
+    // A server database and SQLite files: the folder is read once per
+    // engine, each database with its own engine's SQL.
+    if ctx.kind() == Kind::Sqlite {
+        return;
+    }
+    super::clinic(&ctx);
+    let file = ctx.project().join("local.db");
+    let file_url = format!("sqlite://{}", file.display());
+    let url = ctx.db.url.clone();
+    let out = ctx.migrate_with(
+        &[
+            "--database",
+            &url,
+            "--database",
+            &file_url,
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    out.expect_code(0);
+    let doc = json(&out);
+    let results: Vec<(&str, &str, usize)> = doc["databases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["database"].as_str().unwrap(),
+                e["result"].as_str().unwrap(),
+                e["migrations"].as_array().unwrap().len(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        results,
+        [(url.as_str(), "ok", 5), (file_url.as_str(), "ok", 5)]
+    );
+    assert_eq!(
+        ctx.db.tables().await,
+        ["patient", "patient_task", "task", "visit"]
+    );
+    let sqlite = rusqlite::Connection::open(&file).unwrap();
+    let rows: i64 = sqlite
+        .query_row("SELECT COUNT(*) FROM migrate_history", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(rows, 5);
 }
