@@ -463,16 +463,7 @@ async fn planned(
             migrations: Value::Array(
                 steps
                     .iter()
-                    .map(|s| {
-                        json!({
-                            "app": s.key.app,
-                            "name": s.key.name,
-                            "direction": s.direction,
-                            "mode": s.mode,
-                            "fake": s.fake,
-                            "statements": s.statements.iter().map(|st| st.sql.clone()).collect::<Vec<_>>(),
-                        })
-                    })
+                    .map(crate::commands::migrate::step_json)
                     .collect(),
             ),
             error: None,

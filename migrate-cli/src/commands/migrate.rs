@@ -262,24 +262,23 @@ struct DryRun<'a> {
     target: &'a str,
 }
 
+/// A planned step as `--dry-run --format json` shows it.
+pub(crate) fn step_json(s: &PreparedStep) -> serde_json::Value {
+    json!({
+        "app": s.key.app,
+        "name": s.key.name,
+        "direction": s.direction,
+        "mode": s.mode,
+        "fake": s.fake,
+        "statements": s.statements.iter().map(|st| st.sql.clone()).collect::<Vec<_>>(),
+        "warnings": s.warnings,
+    })
+}
+
 fn print_dry_run(run: &DryRun, settings: &Settings) {
     let target = run.target;
     if run.json {
-        let steps: Vec<serde_json::Value> = run
-            .steps
-            .iter()
-            .map(|s| {
-                json!({
-                    "app": s.key.app,
-                    "name": s.key.name,
-                    "direction": s.direction,
-                    "mode": s.mode,
-                    "fake": s.fake,
-                    "statements": s.statements.iter().map(|st| st.sql.clone()).collect::<Vec<_>>(),
-                    "warnings": s.warnings,
-                })
-            })
-            .collect();
+        let steps: Vec<serde_json::Value> = run.steps.iter().map(step_json).collect();
         crate::print_json(&json!({
             "database": target,
             "database_from": settings.url_from.to_string(),
