@@ -113,21 +113,9 @@ mod tests {
 
     fn ran(m: &Migration) -> HistoryRecord {
         HistoryRecord {
-            app: m.app.clone(),
-            name: m.name.clone(),
-            checksum: m.checksum.clone(),
-            applied_at: "2026-01-01T00:00:00.000Z".into(),
-            duration_ms: 1,
-            state: RecordState::Applied,
-            statements_done: 1,
-            statements_total: 1,
-            last_error: None,
             up_sql: m.up.sql(),
             down_sql: m.down.as_ref().map(|d| d.sql()),
-            applied_by: None,
-            tool_version: "0".into(),
-            source_commit: None,
-            journal: vec![],
+            ..HistoryRecord::applied_for_test(&m.app, &m.name, &m.checksum)
         }
     }
 

@@ -91,6 +91,31 @@ impl HistoryRecord {
     }
 }
 
+#[cfg(test)]
+impl HistoryRecord {
+    /// A row saying `app:name` with `checksum` was applied whole, for unit
+    /// tests to adjust with struct update syntax.
+    pub(crate) fn applied_for_test(app: &str, name: &str, checksum: &str) -> HistoryRecord {
+        HistoryRecord {
+            app: app.into(),
+            name: name.into(),
+            checksum: checksum.into(),
+            applied_at: "2026-01-01T00:00:00.000Z".into(),
+            duration_ms: 1,
+            state: RecordState::Applied,
+            statements_done: 1,
+            statements_total: 1,
+            last_error: None,
+            up_sql: Vec::new(),
+            down_sql: None,
+            applied_by: None,
+            tool_version: "test".into(),
+            source_commit: None,
+            journal: Vec::new(),
+        }
+    }
+}
+
 /// A value of one stored column, in the few types every engine has.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Value {

@@ -127,23 +127,7 @@ mod tests {
                 .clone(),
             None => "unrelated".to_string(),
         };
-        HistoryRecord {
-            app: app.into(),
-            name: name.into(),
-            checksum,
-            applied_at: "2026-01-01T00:00:00.000Z".into(),
-            duration_ms: 1,
-            state: RecordState::Applied,
-            statements_done: 1,
-            statements_total: 1,
-            last_error: None,
-            up_sql: vec![],
-            down_sql: None,
-            applied_by: None,
-            tool_version: "0".into(),
-            source_commit: None,
-            journal: vec![],
-        }
+        HistoryRecord::applied_for_test(app, name, &checksum)
     }
 
     const A: &str = "CREATE TABLE a (id INTEGER);\n";

@@ -269,21 +269,9 @@ mod tests {
     fn applied_as(source: &Source, file_name: &str, recorded_name: &str) -> HistoryRecord {
         let m = source.get(&MigrationKey::new("app", file_name)).unwrap();
         HistoryRecord {
-            app: "app".into(),
-            name: recorded_name.into(),
-            checksum: m.checksum.clone(),
-            applied_at: "2026-01-01T00:00:00.000Z".into(),
-            duration_ms: 1,
-            state: RecordState::Applied,
-            statements_done: 1,
-            statements_total: 1,
-            last_error: None,
             up_sql: m.up.sql(),
             down_sql: m.down.as_ref().map(|d| d.sql()),
-            applied_by: None,
-            tool_version: "0".into(),
-            source_commit: None,
-            journal: vec![],
+            ..HistoryRecord::applied_for_test("app", recorded_name, &m.checksum)
         }
     }
 

@@ -33,21 +33,9 @@ fn applied(source: &Source, keys: &[&str]) -> Vec<HistoryRecord> {
             let (app, name) = k.split_once(':').unwrap();
             let m = source.get(&MigrationKey::new(app, name)).unwrap();
             HistoryRecord {
-                app: app.into(),
-                name: name.into(),
-                checksum: m.checksum.clone(),
-                applied_at: "2026-01-01T00:00:00.000Z".into(),
-                duration_ms: 1,
-                state: RecordState::Applied,
-                statements_done: 1,
-                statements_total: 1,
-                last_error: None,
                 up_sql: vec!["SELECT 1".into()],
                 down_sql: Some(vec!["SELECT 2".into()]),
-                applied_by: None,
-                tool_version: "test".into(),
-                source_commit: None,
-                journal: Vec::new(),
+                ..HistoryRecord::applied_for_test(app, name, &m.checksum)
             }
         })
         .collect()

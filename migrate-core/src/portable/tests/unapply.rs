@@ -9,7 +9,7 @@ use crate::engines::mysql::MysqlDialect;
 use crate::engines::postgres::PostgresDialect;
 use crate::engines::sqlite::SqliteDialect;
 use crate::error::Error;
-use crate::history::{HistoryRecord, RecordState};
+use crate::history::HistoryRecord;
 use crate::migration::MigrationKey;
 use crate::plan::{PlanOptions, Request, plan};
 use crate::source::Source;
@@ -50,21 +50,11 @@ fn applied(source: &Source) -> Vec<HistoryRecord> {
     source
         .ordered()
         .map(|m| HistoryRecord {
-            app: m.app.clone(),
-            name: m.name.clone(),
-            checksum: m.checksum.clone(),
-            applied_at: "2026-01-01T00:00:00.000Z".into(),
-            duration_ms: 1,
-            state: RecordState::Applied,
             statements_done: m.up.statements.len() as i64,
             statements_total: m.up.statements.len() as i64,
-            last_error: None,
             up_sql: m.up.sql(),
             down_sql: m.down.as_ref().map(|d| d.sql()),
-            applied_by: None,
-            tool_version: "test".into(),
-            source_commit: None,
-            journal: Vec::new(),
+            ..HistoryRecord::applied_for_test(&m.app, &m.name, &m.checksum)
         })
         .collect()
 }
