@@ -341,6 +341,7 @@ impl Command {
             Command::Drift(_) => "drift",
             Command::Adopt(_) => "adopt",
             Command::New { .. } => "new",
+            Command::Squash { .. } => "squash",
             Command::Completions { .. } => "completions",
         }
     }
@@ -414,6 +415,13 @@ impl Command {
             },
             Command::New { common, .. } => Takes {
                 common: Some(common),
+                ..Takes::default()
+            },
+            Command::Squash {
+                common, database, ..
+            } => Takes {
+                common: Some(common),
+                database: Some(database),
                 ..Takes::default()
             },
             Command::Completions { .. } => Takes::default(),
@@ -651,6 +659,29 @@ pub enum Command {
         portable: bool,
         #[command(flatten)]
         common: Common,
+    },
+
+    /// Write one migration that replaces FROM to TO (inclusive) of an app:
+    /// a fresh database runs only it, one where they all ran counts it as
+    /// applied, one part way through goes on with them.
+    Squash {
+        /// The app.
+        app: String,
+        /// The first migration to replace: name, prefix or number.
+        from: String,
+        /// The last migration to replace: name, prefix or number.
+        to: String,
+        /// The name after `NNNN_squashed_NNNN_` (default: TO's).
+        #[arg(long)]
+        name: Option<String>,
+        /// Split the SQL as this engine does instead of the database's (no
+        /// connection is made either way).
+        #[arg(long, value_name = "sqlite|postgres|mysql")]
+        dialect: Option<String>,
+        #[command(flatten)]
+        common: Common,
+        #[command(flatten)]
+        database: DatabaseArg,
     },
 
     /// Print the shell completion script: `migrate completions bash >

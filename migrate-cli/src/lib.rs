@@ -190,7 +190,12 @@ async fn run(
     let settings = &settings;
     let connects = !matches!(
         cli.command,
-        Some(Command::Sql { .. } | Command::New { .. } | Command::Completions { .. })
+        Some(
+            Command::Sql { .. }
+                | Command::New { .. }
+                | Command::Squash { .. }
+                | Command::Completions { .. }
+        )
     );
     if connects {
         output::database_line(global.format, settings);
@@ -241,6 +246,24 @@ async fn run(
             portable,
             ..
         }) => commands::new::run(global, settings, &app, &name, portable).map(|()| 0),
+        Some(Command::Squash {
+            app,
+            from,
+            to,
+            name,
+            dialect,
+            ..
+        }) => commands::squash::run(
+            registry,
+            global,
+            settings,
+            &app,
+            &from,
+            &to,
+            name.as_deref(),
+            dialect.as_deref(),
+        )
+        .map(|()| 0),
         // Printed before the runtime starts; here for completeness.
         Some(Command::Completions { shell }) => {
             print_completions(shell);

@@ -52,6 +52,7 @@ pub mod repair;
 pub mod schema;
 pub mod source;
 pub mod split;
+pub mod squash;
 pub mod status;
 pub mod store;
 pub mod suggest;

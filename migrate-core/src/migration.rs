@@ -29,6 +29,10 @@ pub struct Migration {
     pub portable: Option<crate::portable::PortableMigration>,
     /// Why the migration cannot be unapplied, when that is known.
     pub irreversible: Option<String>,
+    /// For a squash: the full names of the migrations of its app that it
+    /// replaces, in order (the `-- replaces:` header, or `replaces` in a
+    /// `.toml`). Empty for any other migration.
+    pub replaces: Vec<String>,
 }
 
 impl Migration {

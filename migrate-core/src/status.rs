@@ -192,6 +192,9 @@ pub fn status(source: &Source, history: &[HistoryRecord], app: Option<&str>) -> 
             {
                 e.note = Some(COSMETIC_NOTE.to_string());
             }
+            if e.note.is_none() {
+                e.note = crate::squash::note(m);
+            }
             e.down = Some(DownSection::of(m));
             if let (MigrationState::Modified, Some(r)) = (state, record) {
                 e.changes =

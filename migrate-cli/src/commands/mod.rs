@@ -8,6 +8,7 @@ pub mod migrate;
 pub mod new;
 pub mod repair;
 pub mod sql;
+pub mod squash;
 pub mod status;
 
 use migrate_core::backend::{Backend, ConnectOptions};

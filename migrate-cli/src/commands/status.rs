@@ -173,10 +173,14 @@ fn detail(e: &StatusEntry) -> String {
                 .map(|c| format!(" from commit {c}"))
                 .unwrap_or_default()
         ),
-        MigrationState::Applied if e.note.is_some() => format!(
-            "  ({} since it was applied; statements unchanged)",
-            e.note.as_deref().unwrap_or_default()
-        ),
+        MigrationState::Applied
+            if e.note.as_deref() == Some(migrate_core::edits::COSMETIC_NOTE) =>
+        {
+            format!(
+                "  ({} since it was applied; statements unchanged)",
+                e.note.as_deref().unwrap_or_default()
+            )
+        }
         MigrationState::Modified if e.changes.is_empty() => {
             "  (file edited since it was applied; its up statements are unchanged)".to_string()
         }
@@ -189,7 +193,11 @@ fn detail(e: &StatusEntry) -> String {
             "  (renamed from {})",
             e.renamed_from.as_deref().unwrap_or("?")
         ),
-        _ => String::new(),
+        _ => e
+            .note
+            .as_deref()
+            .map(|n| format!("  ({n})"))
+            .unwrap_or_default(),
     }
 }
 

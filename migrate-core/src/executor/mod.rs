@@ -134,6 +134,9 @@ async fn locked_run(
     options: &RunOptions,
     progress: &mut dyn Progress,
 ) -> Result<Vec<StepReport>> {
+    // A squash whose originals all ran here takes their rows now, so that
+    // what the run records and unapplies is the squash's row.
+    crate::squash::record_replacements(backend, source, options.applied_by.clone()).await?;
     // Plan before creating anything, so a refused or empty run leaves the
     // database exactly as it was.
     let (history, steps) = prepare(

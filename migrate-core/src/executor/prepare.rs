@@ -56,9 +56,17 @@ pub async fn prepare(
 ) -> Result<(Vec<HistoryRecord>, Vec<PreparedStep>)> {
     let history = backend.load_history().await?;
     tracing::debug!(records = history.len(), target = %backend.target(), "history loaded");
-    let plan = plan(source, &history, request, *options)?;
+    // Squashes: the squash or its originals, as this history decides.
+    let (source, history) = crate::squash::resolve(source, &history)?;
+    let plan = plan(&source, &history, request, *options)?;
     tracing::debug!(steps = plan.steps.len(), ?request, "plan ready");
-    let steps = prepare_plan(source, &history, &plan, backend.dialect(), prefer_file_down)?;
+    let steps = prepare_plan(
+        &source,
+        &history,
+        &plan,
+        backend.dialect(),
+        prefer_file_down,
+    )?;
     Ok((history, steps))
 }
 

@@ -37,6 +37,9 @@ use super::types::{FieldError, RawColumn};
 pub struct PortableMigration {
     /// `depends_on` entries, verbatim (`app:prefix`).
     pub depends_on: Vec<String>,
+    /// For a squash: the full names of the migrations of its app it
+    /// replaces (`replaces = [...]`).
+    pub replaces: Vec<String>,
     /// The operations, in order.
     pub operations: Vec<Operation>,
     /// For each operation, the 1-based line where it starts (its
@@ -90,6 +93,7 @@ pub fn parse(text: &str) -> Result<PortableMigration, Vec<ParseError>> {
 
     let mut errors = Vec::new();
     let mut depends_on = Vec::new();
+    let mut replaces = Vec::new();
     let mut operations_value = None;
     for (key, value) in doc.into_inner() {
         match key.get_ref().as_ref() {
@@ -109,12 +113,27 @@ pub fn parse(text: &str) -> Result<PortableMigration, Vec<ParseError>> {
                     }),
                 }
             }
+            "replaces" => {
+                let span = value.span();
+                match Vec::<String>::deserialize(ValueDeserializer::from(value)) {
+                    Ok(names) => replaces = names,
+                    Err(e) => errors.push(ParseError {
+                        line: Some(lines.line(e.span().unwrap_or(span).start)),
+                        operation: None,
+                        field: Some("replaces".into()),
+                        message: format!(
+                            "`replaces`: expected a list of full migration names of this app, such as [\"0001_initial\"] ({})",
+                            e.message()
+                        ),
+                    }),
+                }
+            }
             other => errors.push(ParseError {
                 line: Some(lines.line(key.span().start)),
                 operation: None,
                 field: Some(other.to_string()),
                 message: format!(
-                    "unknown top-level key `{other}`, expected `operations` or `depends_on`"
+                    "unknown top-level key `{other}`, expected `operations`, `depends_on` or `replaces`"
                 ),
             }),
         }
@@ -167,6 +186,7 @@ pub fn parse(text: &str) -> Result<PortableMigration, Vec<ParseError>> {
     if errors.is_empty() {
         Ok(PortableMigration {
             depends_on,
+            replaces,
             operations,
             lines: op_lines,
         })

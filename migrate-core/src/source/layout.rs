@@ -140,6 +140,19 @@ pub(super) fn load_app(
     }
     let mut migrations = Vec::new();
     for (number, mut same) in by_number {
+        // A squash takes the number of the first migration it replaces and
+        // stands beside the originals until they are deleted; which of
+        // them runs is decided against each database's history.
+        same.sort_by_key(|m| !m.replaces.is_empty());
+        let squash_beside_originals = same.len() > 1
+            && same[0].replaces.is_empty()
+            && same[1..]
+                .iter()
+                .all(|m| m.replaces.first() == Some(&same[0].name));
+        if squash_beside_originals || (same.len() == 1) {
+            migrations.append(&mut same);
+            continue;
+        }
         if same.len() > 1 {
             let files: Vec<String> = same
                 .iter()
@@ -269,6 +282,7 @@ fn build(
                 depends_on: parsed.depends_on,
                 portable: None,
                 irreversible: None,
+                replaces: parsed.replaces,
             })
         }
         (None, Some((_, up_path)), down) => {
@@ -277,7 +291,7 @@ fn build(
                 Some((_, p)) => Some((p, read_text(reader, p, problems)?)),
                 None => None,
             };
-            let (up, depends_on) =
+            let (up, depends_on, replaces) =
                 parse_pair_file(up_path, &up_text, Section::Up, dialect, problems)?;
             let down = match &down_text {
                 Some((p, text)) => {
@@ -299,6 +313,7 @@ fn build(
                 depends_on,
                 portable: None,
                 irreversible: None,
+                replaces,
             })
         }
         (None, None, Some((_, down_path))) => {

@@ -264,6 +264,33 @@ impl Source {
         self.apps.get(&key.app)?.get(position)
     }
 
+    /// This source without the migrations in `drop`: the originals a
+    /// squash stands for, or a squash whose originals are used instead.
+    /// Dependencies on a dropped migration move to what stands for it
+    /// (`stand_in`); the order stays the one already checked, minus what
+    /// was dropped.
+    pub(crate) fn without(
+        &self,
+        drop: &std::collections::HashSet<MigrationKey>,
+        stand_in: &HashMap<MigrationKey, MigrationKey>,
+    ) -> Source {
+        let mut source = self.clone();
+        for migrations in source.apps.values_mut() {
+            migrations.retain(|m| !drop.contains(&m.key()));
+            for m in migrations.iter_mut() {
+                for dep in m.depends_on.iter_mut() {
+                    if let Some(to) = stand_in.get(dep) {
+                        *dep = to.clone();
+                    }
+                }
+                m.depends_on.dedup();
+            }
+        }
+        source.order.retain(|k| !drop.contains(k));
+        source.index();
+        source
+    }
+
     fn index(&mut self) {
         self.positions = self
             .apps
@@ -427,6 +454,11 @@ fn resolve_in<'a>(
             .iter()
             .filter(|m| Some(m.number) == wanted)
             .collect();
+    }
+    // A squash shares its number with the first migration it replaces:
+    // while both are there, a number or prefix means the original.
+    if matches.len() > 1 && matches.iter().any(|m| m.replaces.is_empty()) {
+        matches.retain(|m| m.replaces.is_empty());
     }
     match matches.as_slice() {
         [one] => Ok(one),

@@ -59,6 +59,7 @@ pub(super) fn load(
         },
         down: None,
         depends_on,
+        replaces: parsed.replaces.clone(),
         portable: Some(parsed),
         irreversible: None,
     })

@@ -72,6 +72,7 @@ pub(super) struct Parsed {
     pub(super) up: Script,
     pub(super) down: Option<Script>,
     pub(super) depends_on: Vec<MigrationKey>,
+    pub(super) replaces: Vec<String>,
 }
 
 /// A `-- migrate:...` line, parsed.
@@ -174,6 +175,31 @@ fn parse_depends(line: &str) -> Option<std::result::Result<Vec<MigrationKey>, St
     Some(Ok(deps))
 }
 
+/// Parses a `-- replaces: 0001_initial, 0002_add_dob` header line: the
+/// migrations of the same app a squash stands for, by full name.
+fn parse_replaces(line: &str) -> Option<std::result::Result<Vec<String>, String>> {
+    let rest = line.trim().strip_prefix("--")?.trim_start();
+    let list = rest.strip_prefix("replaces:")?;
+    let names: Vec<String> = list
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    if let Some(bad) = names.iter().find(|n| n.contains(':') || n.contains(' ')) {
+        return Some(Err(format!(
+            "`replaces` lists full names of migrations of this app, separated by commas (0001_initial, 0002_add_dob), not `{bad}`"
+        )));
+    }
+    if names.is_empty() {
+        return Some(Err(
+            "`replaces:` names no migration: list the full names it stands for, or remove the line"
+                .into(),
+        ));
+    }
+    Some(Ok(names))
+}
+
 /// Finds the line of the `depends_on` header, for messages about it.
 pub(super) fn depends_line(files: &dyn Files, path: &Path) -> Option<usize> {
     let text = String::from_utf8(files.read(path).ok()?).ok()?;
@@ -190,6 +216,7 @@ pub(super) fn parse_single(
     problems: &mut Vec<SourceProblem>,
 ) -> Option<Parsed> {
     let mut depends_on = Vec::new();
+    let mut replaces = Vec::new();
     // (section, transaction, first line index of its body)
     let mut sections: Vec<(Marker, usize)> = Vec::new();
     let mut ok = true;
@@ -222,6 +249,14 @@ pub(super) fn parse_single(
             }
             Ok(None) => {
                 if sections.is_empty() {
+                    match parse_replaces(line) {
+                        Some(Ok(names)) => replaces.extend(names),
+                        Some(Err(message)) => {
+                            problems.push(problem(i + 1, message));
+                            ok = false;
+                        }
+                        None => {}
+                    }
                     match parse_depends(line) {
                         Some(Ok(deps)) => depends_on.extend(deps),
                         Some(Err(message)) => {
@@ -260,6 +295,7 @@ pub(super) fn parse_single(
                 up,
                 down: None,
                 depends_on,
+                replaces,
             })
         }
         [(up_marker, up_start)] => Some(Parsed {
@@ -272,6 +308,7 @@ pub(super) fn parse_single(
             )?,
             down: None,
             depends_on,
+            replaces,
         }),
         [(up_marker, up_start), (down_marker, down_start)] => {
             let up = make_script(
@@ -292,6 +329,7 @@ pub(super) fn parse_single(
                 up: up?,
                 down: Some(down?),
                 depends_on,
+                replaces,
             })
         }
         _ => None,
@@ -305,9 +343,10 @@ pub(super) fn parse_pair_file(
     section: Section,
     dialect: SqlDialect,
     problems: &mut Vec<SourceProblem>,
-) -> Option<(Script, Vec<MigrationKey>)> {
+) -> Option<(Script, Vec<MigrationKey>, Vec<String>)> {
     let mut own_marker = None;
     let mut depends_on = Vec::new();
+    let mut replaces = Vec::new();
     let mut ok = true;
     let mut seen_statement = false;
     for (i, line) in text.lines().enumerate() {
@@ -328,7 +367,27 @@ pub(super) fn parse_pair_file(
             }
             Ok(None) => {
                 let trimmed = line.trim();
-                if let Some(deps) = parse_depends(line) {
+                if let Some(names) = parse_replaces(line) {
+                    match (names, section, seen_statement) {
+                        (Ok(names), Section::Up, false) => replaces.extend(names),
+                        (Err(message), _, _) => {
+                            problems.push(SourceProblem {
+                                path: path.to_path_buf(),
+                                line: Some(i + 1),
+                                message,
+                            });
+                            ok = false;
+                        }
+                        _ => {
+                            problems.push(SourceProblem {
+                                path: path.to_path_buf(),
+                                line: Some(i + 1),
+                                message: "`replaces` belongs at the top of the .up.sql file, before any statement".into(),
+                            });
+                            ok = false;
+                        }
+                    }
+                } else if let Some(deps) = parse_depends(line) {
                     match (deps, section, seen_statement) {
                         (Ok(deps), Section::Up, false) => depends_on.extend(deps),
                         (Err(message), _, _) => {
@@ -367,7 +426,7 @@ pub(super) fn parse_pair_file(
     }
     // Marker and header lines are comments, so the splitter skips them.
     let script = make_script(path, text, own_marker.as_ref(), dialect, problems)?;
-    Some((script, depends_on))
+    Some((script, depends_on, replaces))
 }
 
 fn make_script(

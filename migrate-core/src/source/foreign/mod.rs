@@ -196,12 +196,12 @@ fn read(
     let transaction = found
         .transaction
         .unwrap_or(!up_text.starts_with("-- no-transaction"));
-    let (mut up, depends_on) =
+    let (mut up, depends_on, _) =
         parse_pair_file(&found.up, &up_text, Section::Up, dialect, problems)?;
     up.transaction &= transaction;
     let down = match &down_text {
         Some((path, text)) => {
-            let (mut down, _) = parse_pair_file(path, text, Section::Down, dialect, problems)?;
+            let (mut down, _, _) = parse_pair_file(path, text, Section::Down, dialect, problems)?;
             down.transaction &= transaction;
             Some(down)
         }
@@ -221,6 +221,7 @@ fn read(
         depends_on,
         portable: None,
         irreversible: None,
+        replaces: Vec::new(),
     })
 }
 
