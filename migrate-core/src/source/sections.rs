@@ -89,6 +89,8 @@ struct Directives {
     transaction: bool,
     /// `noop=true`: a down section that is empty on purpose.
     noop: bool,
+    /// `online=pt-osc`: its `ALTER TABLE`s run through that tool.
+    online: Option<crate::online::OnlineTool>,
 }
 
 impl Default for Directives {
@@ -96,6 +98,7 @@ impl Default for Directives {
         Directives {
             transaction: true,
             noop: false,
+            online: None,
         }
     }
 }
@@ -135,6 +138,9 @@ fn parse_marker(line: &str, number: usize) -> std::result::Result<Option<Marker>
             Some(("noop", value)) if section == Section::Down => {
                 directives.noop = flag("noop", value)?
             }
+            Some(("online", value)) => {
+                directives.online = Some(crate::online::OnlineTool::parse(value)?)
+            }
             Some(("noop", _)) => {
                 return Err(
                     "`noop=true` belongs on a `-- migrate:down` marker: it says that unapplying has nothing to undo".into(),
@@ -142,7 +148,7 @@ fn parse_marker(line: &str, number: usize) -> std::result::Result<Option<Marker>
             }
             _ => {
                 return Err(format!(
-                    "unknown directive `{word}`: the directives are `transaction=false` and, on a down section, `noop=true`"
+                    "unknown directive `{word}`: the directives are `transaction=false`, `online=pt-osc` and, on a down section, `noop=true`"
                 ));
             }
         }
@@ -395,6 +401,7 @@ fn make_script(
             path: path.to_path_buf(),
             transaction: directives.transaction,
             noop: directives.noop,
+            online: directives.online,
             statements,
         }),
         Err(e) => {
