@@ -606,6 +606,29 @@ pub trait Backend: Send {
         crate::engines::inspect_tables(self, tables).await
     }
 
+    /// Checks, before anything of a run changes the database, that
+    /// [`Backend::online_alter`] can run `tool` here: the engine supports
+    /// it and the program is installed (the error says how to install it).
+    /// The default refuses: only the MySQL driver runs online tools.
+    async fn online_ready(&mut self, tool: crate::online::OnlineTool) -> Result<()> {
+        Err(crate::online::unsupported(self.dialect().name(), tool))
+    }
+
+    /// Runs one `ALTER TABLE` of an `online=` section through `tool`
+    /// ([`crate::online`]), on the database of this connection unless the
+    /// statement names another, and returns once the table is altered. The
+    /// credentials reach the tool without appearing on its command line or
+    /// in any message. The core journals it like any statement, before and
+    /// after. The default refuses, as [`Backend::online_ready`] does.
+    async fn online_alter(
+        &mut self,
+        tool: crate::online::OnlineTool,
+        alter: &crate::online::OnlineAlter,
+    ) -> Result<()> {
+        let _ = alter;
+        Err(crate::online::unsupported(self.dialect().name(), tool))
+    }
+
     /// Closes the connection, releasing the lock if it is held; the
     /// default just drops it.
     async fn close(self: Box<Self>) -> Result<()> {

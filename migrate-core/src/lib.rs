@@ -44,6 +44,7 @@ pub mod lock;
 pub mod log;
 pub mod migration;
 pub mod migrator;
+pub mod online;
 pub mod plan;
 pub mod portable;
 pub mod redact;

@@ -79,6 +79,10 @@ pub struct Script {
     /// that is empty on purpose. An empty down section without it is taken
     /// for one not written yet, and unapplying through it is refused.
     pub noop: bool,
+    /// `Some` when the section marker says `online=pt-osc`: its `ALTER
+    /// TABLE` statements run through that tool ([`crate::online`]), and the
+    /// section runs journaled, statement by statement.
+    pub online: Option<crate::online::OnlineTool>,
     /// The statements, in order.
     pub statements: Vec<Statement>,
 }

@@ -3,6 +3,7 @@
 
 mod batch;
 mod error;
+mod online;
 mod url;
 
 use std::time::Duration;
@@ -13,6 +14,7 @@ use migrate_core::backend::{
 };
 use migrate_core::history::Value;
 use migrate_core::lock::LockId;
+use migrate_core::online::{OnlineAlter, OnlineTool};
 use migrate_core::redact::redact_url;
 use migrate_core::{Error, Result};
 use mysql_async::consts::ColumnType;
@@ -33,6 +35,9 @@ pub struct MysqlBackend {
     /// The URL with its password removed, for every message.
     redacted: String,
     location: HistoryLocation,
+    /// The driver's options, for the tools run beside the connection
+    /// (`online=pt-osc`).
+    opts: mysql_async::Opts,
 }
 
 impl MysqlBackend {
@@ -57,6 +62,7 @@ impl MysqlBackend {
             conn,
             redacted,
             location: HistoryLocation::default(),
+            opts: target.opts.clone(),
         };
         backend.location = open_session(&mut backend, options).await?;
         Ok(backend)
@@ -223,6 +229,21 @@ impl Backend for MysqlBackend {
             None => Ok(()),
             Some((index, e)) => Err((index, self.failed("run a statement", e))),
         }
+    }
+
+    /// `pt-online-schema-change` must be on `PATH`.
+    async fn online_ready(&mut self, tool: OnlineTool) -> Result<()> {
+        match online::find_program(tool.program()) {
+            Some(_) => Ok(()),
+            None => Err(online::missing(tool)),
+        }
+    }
+
+    /// Runs the tool with this connection's credentials in a private
+    /// option file ([`online`]).
+    async fn online_alter(&mut self, tool: OnlineTool, alter: &OnlineAlter) -> Result<()> {
+        let program = online::find_program(tool.program()).ok_or_else(|| online::missing(tool))?;
+        online::run(&program, &self.opts, &self.location.database, alter).await
     }
 
     async fn close(mut self: Box<Self>) -> Result<()> {

@@ -328,6 +328,12 @@ fn report(cases: &[Case], source: &Source, options: &RepairOptions, json: bool) 
             };
             outln!("  in doubt {}: {} ({seen})", d.index, indent(&d.sql, 6));
         }
+        for l in &case.leftovers {
+            outln!(
+                "  left behind: {} (--undo and --resume drop them first)",
+                l.describe()
+            );
+        }
         outln!("  What each repair would do:");
         for (r, plan) in options(case) {
             let command = format!(

@@ -15,11 +15,11 @@ use crate::migration::{Migration, MigrationKey};
 use crate::plan::{Direction, PlanOptions, Request};
 use crate::source::Source;
 
-pub(crate) use prepare::session_edges;
 pub use prepare::{
     PreparedStatement, PreparedStep, execution_mode, is_destructive, prepare, prepare_from_source,
     prepare_plan, render,
 };
+pub(crate) use prepare::{online_for, session_edges};
 
 /// How one step runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -147,6 +147,7 @@ async fn locked_run(
         options.prefer_file_down,
     )
     .await?;
+    crate::online::check_ready(backend, &steps).await?;
     if !steps.is_empty() {
         backend.ensure_history().await?;
     }
@@ -293,6 +294,7 @@ impl Stepper {
             backend.dialect(),
             self.options.prefer_file_down,
         )?;
+        crate::online::check_ready(backend, std::slice::from_ref(&step)).await?;
         let result = run_step(
             backend,
             source,
@@ -543,7 +545,11 @@ impl StepRunner<'_> {
             // one round trip, and the history still says, whatever
             // happens in between, what ran and what may have.
             let items = [announced, BatchItem::statement(&statement.sql), counted];
-            match self.run_journaled_batch(&items, i + 1).await {
+            let ran = match statement.online {
+                Some(tool) => self.run_online(tool, &items, i + 1).await,
+                None => self.run_journaled_batch(&items, i + 1).await,
+            };
+            match ran {
                 Ok(()) => self.record.statements_done = i as i64 + 1,
                 Err((1, e)) => {
                     let outcome = self.journal_failure(i, &e).await;
@@ -587,6 +593,39 @@ impl StepRunner<'_> {
                 .map_err(|(_, e)| (k, e))?;
         }
         Ok(())
+    }
+
+    /// Runs statement `number` of an `online=` section: the journal write,
+    /// the tool in place of the statement, then the write that counts it,
+    /// each on its own (the tool runs outside the connection), with the
+    /// crash points of [`Self::run_journaled_batch`].
+    async fn run_online(
+        &mut self,
+        tool: crate::online::OnlineTool,
+        items: &[BatchItem; 3],
+        number: usize,
+    ) -> std::result::Result<(), (usize, Error)> {
+        let Some(alter) = crate::online::parse_alter(&items[1].sql) else {
+            return Err((
+                1,
+                Error::Refused(format!("`{}` is not an ALTER TABLE", items[1].sql)),
+            ));
+        };
+        self.backend
+            .run_batch(std::slice::from_ref(&items[0]), false)
+            .await
+            .map_err(|(_, e)| (0, e))?;
+        crate::fault::point(self.fault_prefix, "before", number);
+        tracing::info!(migration = %self.step.key, statement = number, table = %alter.table, tool = tool.program(), "altering online");
+        self.backend
+            .online_alter(tool, &alter)
+            .await
+            .map_err(|e| (1, e))?;
+        crate::fault::point(self.fault_prefix, "after", number);
+        self.backend
+            .run_batch(std::slice::from_ref(&items[2]), false)
+            .await
+            .map_err(|(_, e)| (2, e))
     }
 
     /// Records why a journaled step stopped, and says what it left behind.

@@ -10,6 +10,7 @@ use crate::dialect::leading_keywords;
 use crate::error::{Error, Result, SourceProblem};
 use crate::history::HistoryRecord;
 use crate::migration::{Migration, MigrationKey, Script};
+use crate::online::OnlineTool;
 use crate::plan::{Direction, Plan, PlanOptions, Request, Step, plan};
 use crate::source::Source;
 
@@ -20,6 +21,15 @@ pub struct PreparedStatement {
     pub sql: String,
     /// `line 12 of migrations/app/0001_x.sql`, or where else it came from.
     pub location: String,
+    /// `Some` for an `ALTER TABLE` of an `online=` section: it runs through
+    /// that tool ([`crate::online`]) rather than as a statement.
+    pub online: Option<OnlineTool>,
+}
+
+/// The tool `statement` runs through when its script says `online=`:
+/// only `ALTER TABLE`s do.
+pub(crate) fn online_for(script_online: Option<OnlineTool>, sql: &str) -> Option<OnlineTool> {
+    script_online.filter(|_| crate::online::qualifies(sql))
 }
 
 /// A plan step with everything needed to run it, checked before anything
@@ -178,7 +188,11 @@ fn down_statements(
     let mut warnings = Vec::new();
     let file_down = migration.and_then(|m| m.down.as_ref());
     let stored = record.and_then(|r| r.down_sql.as_ref());
-    let transaction = file_down.is_none_or(|d| d.transaction);
+    let transaction = file_down.is_none_or(|d| d.transaction && d.online.is_none());
+    // The stored statements are the file's: its `online=` holds for them.
+    let online = file_down
+        .filter(|d| stored.is_some_and(|s| d.sql() == *s))
+        .and_then(|d| d.online);
     let statements = match (stored, file_down) {
         (Some(stored), Some(file)) if file.sql() != *stored => {
             if prefer_file_down {
@@ -190,23 +204,24 @@ fn down_statements(
                 warnings.push(format!(
                     "the down section of {key} changed since it was applied; running the down statements stored when it was applied, which match what ran (--use-file-down runs the file's)"
                 ));
-                from_history(stored)
+                from_history(stored, online)
             }
         }
-        (Some(stored), _) => from_history(stored),
+        (Some(stored), _) => from_history(stored, online),
         (None, Some(file)) => located(file),
         (None, None) => Vec::new(),
     };
     (statements, transaction, warnings)
 }
 
-fn from_history(stored: &[String]) -> Vec<PreparedStatement> {
+fn from_history(stored: &[String], online: Option<OnlineTool>) -> Vec<PreparedStatement> {
     stored
         .iter()
         .enumerate()
         .map(|(i, sql)| PreparedStatement {
             sql: sql.clone(),
             location: format!("down statement {} stored in the history", i + 1),
+            online: online_for(online, sql),
         })
         .collect()
 }
@@ -266,10 +281,12 @@ pub fn prepare_from_source(
     };
     let statements = located(script);
     let sql: Vec<&str> = statements.iter().map(|s| s.sql.as_str()).collect();
+    // An online section runs statement by statement: the tool commits on
+    // its own.
     let mode = execution_mode(
         dialect,
         &sql,
-        script.transaction,
+        script.transaction && script.online.is_none(),
         &migration.key(),
         Some(script),
     )?;
@@ -292,6 +309,7 @@ fn located(script: &Script) -> Vec<PreparedStatement> {
         .map(|s| PreparedStatement {
             sql: s.sql.clone(),
             location: format!("line {} of {}", s.line, script.path.display()),
+            online: online_for(script.online, &s.sql),
         })
         .collect()
 }
@@ -401,6 +419,13 @@ pub fn render(step: &PreparedStep, dialect: &dyn Dialect) -> String {
                 "-- journaled: no transaction; each statement commits on its own and the history records progress after each\n",
             );
             for s in &step.statements {
+                if let Some(tool) = s.online {
+                    out.push_str(&format!(
+                        "-- online={}: runs through {}, which copies the table while writes go on\n",
+                        tool.name(),
+                        tool.program()
+                    ));
+                }
                 out.push_str(&format!("{};\n", s.sql));
             }
             out.push_str(&format!("{history_note}\n"));

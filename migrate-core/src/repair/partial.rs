@@ -65,6 +65,13 @@ pub struct Case {
     pub failed: Option<(usize, String)>,
     /// The statement in doubt after a crash.
     pub doubt: Option<Doubt>,
+    /// What a killed `pt-online-schema-change` left behind on the tables
+    /// the migration alters ([`crate::online`]); `--undo` and `--resume`
+    /// clean it first.
+    pub leftovers: Vec<crate::online::Leftover>,
+    /// The statements that clean `leftovers`.
+    #[serde(skip)]
+    cleanup: Vec<String>,
     #[serde(skip)]
     record: HistoryRecord,
     #[serde(skip)]
@@ -178,6 +185,20 @@ pub async fn inspect(backend: &mut dyn Backend) -> Result<Vec<Case>> {
                 .await?
                 .map(|exists| exists == probe.exists_after());
         }
+        if backend.dialect().sql_dialect() == crate::dialect::SqlDialect::Mysql {
+            let database = backend.location().database.clone();
+            let tables = crate::online::altered_tables(&case.script, &database);
+            if !tables.is_empty() {
+                case.leftovers = crate::online::leftovers(backend, &tables).await?;
+                let dialect = backend.dialect();
+                let quote = |n: &str| dialect.quote_identifier(n);
+                case.cleanup = case
+                    .leftovers
+                    .iter()
+                    .flat_map(|l| l.cleanup(&quote))
+                    .collect();
+            }
+        }
         cases.push(case);
     }
     Ok(cases)
@@ -236,6 +257,8 @@ fn case_of(record: HistoryRecord) -> Case {
         ran,
         failed,
         doubt,
+        leftovers: Vec::new(),
+        cleanup: Vec::new(),
         record,
         script,
     }
@@ -394,6 +417,21 @@ Undo them by hand, then record that with `migrate repair --forget {} {}`.",
                     }
                 };
             }
+            Repair::MarkApplied | Repair::Forget if !self.leftovers.is_empty() => {
+                return Err(Error::Refused(format!(
+                    "{}:\n{}\nThey are not part of the table: clean them first with `migrate repair --undo {} {}` \
+or `--resume`, which drop them before anything else, or drop them by hand:\n    {}",
+                    self.key,
+                    self.leftovers
+                        .iter()
+                        .map(|l| format!("  {}", l.describe()))
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                    self.key.app,
+                    self.key.name,
+                    self.cleanup.join(";\n    ")
+                )));
+            }
             Repair::MarkApplied => {
                 plan.outcome = format!(
                     "{} is recorded as applied; nothing runs, after checking the database where it can be checked",
@@ -406,6 +444,13 @@ Undo them by hand, then record that with `migrate repair --forget {} {}`.",
                     self.key
                 );
             }
+        }
+        if matches!(repair, Repair::Undo | Repair::Resume) && !self.cleanup.is_empty() {
+            for l in &self.leftovers {
+                plan.warnings
+                    .push(format!("{}: dropped first", l.describe()));
+            }
+            plan.statements.splice(0..0, self.cleanup.iter().cloned());
         }
         Ok(plan)
     }
@@ -447,6 +492,7 @@ Undo them by hand, then record that with `migrate repair --forget {} {}`.",
                 .map(|s| PreparedStatement {
                     sql: s.sql.clone(),
                     location: format!("line {} of {}", s.line, down.path.display()),
+                    online: crate::executor::online_for(down.online, &s.sql),
                 })
                 .collect();
             self.check_unchanged(&file, doubt_ran, "its down section")?;
@@ -454,7 +500,13 @@ Undo them by hand, then record that with `migrate repair --forget {} {}`.",
         }
         if self.direction == Direction::Unapply {
             // The down statements stored with the migration are the ones
-            // that started running.
+            // that started running; the file's `online=` holds for them
+            // while they are its down section.
+            let stored_online = source
+                .get(&self.key)
+                .and_then(|m| m.down.as_ref())
+                .filter(|d| d.sql() == self.script)
+                .and_then(|d| d.online);
             let statements = self
                 .script
                 .iter()
@@ -462,6 +514,7 @@ Undo them by hand, then record that with `migrate repair --forget {} {}`.",
                 .map(|(i, sql)| PreparedStatement {
                     sql: sql.clone(),
                     location: format!("down statement {} stored in the history", i + 1),
+                    online: crate::executor::online_for(stored_online, sql),
                 })
                 .collect();
             return Ok((statements, None));
@@ -480,6 +533,7 @@ Undo them by hand, then record that with `migrate repair --forget {} {}`.",
             .map(|s| PreparedStatement {
                 sql: s.sql.clone(),
                 location: format!("line {} of {}", s.line, migration.up.path.display()),
+                online: crate::executor::online_for(migration.up.online, &s.sql),
             })
             .collect();
         self.check_unchanged(&file, doubt_ran, "the file")?;
@@ -551,6 +605,13 @@ pub async fn run(
             return Ok((plan, false));
         }
         let doubt_ran = case.settle(options.doubt)?;
+        if repair == Repair::Resume {
+            let (statements, _) = case.resume_script(source, doubt_ran, options.use_file_down)?;
+            let start = case.done + usize::from(doubt_ran);
+            for tool in crate::online::tools(&statements[start.min(statements.len())..]) {
+                backend.online_ready(tool).await?;
+            }
+        }
         execute(backend, source, case, &plan, doubt_ran, options).await?;
         Ok((plan, true))
     }
@@ -581,6 +642,17 @@ async fn execute(
         actor: actor.clone(),
         tool_version: crate::VERSION.to_string(),
     };
+    if matches!(plan.repair, Repair::Undo | Repair::Resume) {
+        for sql in &case.cleanup {
+            backend.execute(sql).await.map_err(|e| {
+                Error::Refused(format!(
+                    "cleaning what pt-online-schema-change left behind failed on `{sql}`: {e}\n\
+Nothing of {} was undone or resumed yet; run `migrate repair` again to see where it stands.",
+                    case.key
+                ))
+            })?;
+        }
+    }
     match plan.repair {
         Repair::Undo => {
             let mut record = case.record.clone();

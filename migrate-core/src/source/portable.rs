@@ -55,6 +55,7 @@ pub(super) fn load(
             path: path.to_path_buf(),
             transaction: true,
             noop: false,
+            online: None,
             statements: Vec::new(),
         },
         down: None,
@@ -123,6 +124,7 @@ pub(super) fn render(
                             path: path.clone(),
                             transaction: true,
                             noop: false,
+                            online: None,
                             statements: down,
                         })
                     }

@@ -90,6 +90,8 @@ struct Directives {
     transaction: bool,
     /// `noop=true`: a down section that is empty on purpose.
     noop: bool,
+    /// `online=pt-osc`: its `ALTER TABLE`s run through that tool.
+    online: Option<crate::online::OnlineTool>,
 }
 
 impl Default for Directives {
@@ -97,6 +99,7 @@ impl Default for Directives {
         Directives {
             transaction: true,
             noop: false,
+            online: None,
         }
     }
 }
@@ -136,6 +139,9 @@ fn parse_marker(line: &str, number: usize) -> std::result::Result<Option<Marker>
             Some(("noop", value)) if section == Section::Down => {
                 directives.noop = flag("noop", value)?
             }
+            Some(("online", value)) => {
+                directives.online = Some(crate::online::OnlineTool::parse(value)?)
+            }
             Some(("noop", _)) => {
                 return Err(
                     "`noop=true` belongs on a `-- migrate:down` marker: it says that unapplying has nothing to undo".into(),
@@ -143,7 +149,7 @@ fn parse_marker(line: &str, number: usize) -> std::result::Result<Option<Marker>
             }
             _ => {
                 return Err(format!(
-                    "unknown directive `{word}`: the directives are `transaction=false` and, on a down section, `noop=true`"
+                    "unknown directive `{word}`: the directives are `transaction=false`, `online=pt-osc` and, on a down section, `noop=true`"
                 ));
             }
         }
@@ -454,6 +460,7 @@ fn make_script(
             path: path.to_path_buf(),
             transaction: directives.transaction,
             noop: directives.noop,
+            online: directives.online,
             statements,
         }),
         Err(e) => {

@@ -257,6 +257,11 @@ fn every_problem_is_reported_with_file_and_line() {
     write(root, "b/0004_both.sql", "SELECT 1;\n");
     write(root, "b/0004_both.up.sql", "SELECT 1;\n");
     write(root, "b/0005_tx.sql", "-- migrate:up transaction=maybe\n");
+    write(
+        root,
+        "b/0006_online.sql",
+        "SELECT 1;\n-- migrate:up online=gh-ost\n",
+    );
     write(root, "c/0001_str.sql", "SELECT 1;\n\nSELECT 'open;\n");
     write(
         root,
@@ -275,6 +280,7 @@ fn every_problem_is_reported_with_file_and_line() {
         "b/0003_only.down.sql: down file without its up file",
         "b/0004_both.sql: migration `0004_both` has both a single .sql file and .up/.down files",
         "b/0005_tx.sql:1: `transaction` takes true or false, not `maybe`",
+        "b/0006_online.sql:2: `online` takes `pt-osc` (pt-online-schema-change), not `gh-ost`",
         "c/0001_str.sql:3: column 8: unterminated string literal",
         "c/0002_updown.up.sql:2: an .up.sql file may only carry a `-- migrate:up` marker",
     ];
@@ -506,5 +512,36 @@ fn noop_directive_is_refused_on_up_and_with_statements() {
             "b/0001_y.sql:3: `noop=true` says this down section undoes nothing, but it holds 1 statement(s) (the first on line 4); remove the directive or the statements",
             "c/0001_z.sql:3: `noop` takes true or false, not `maybe`",
         ]
+    );
+}
+
+#[test]
+fn online_sections_mark_their_alter_tables() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "a/0001_online.sql",
+        "-- migrate:up online=pt-osc\nCREATE TABLE s (id INT);\nALTER TABLE big ADD COLUMN c INT;\n\
+-- migrate:down\nALTER TABLE big DROP COLUMN c;\n",
+    );
+    let source = load(dir.path()).unwrap();
+    let m = source.get(&MigrationKey::new("a", "0001_online")).unwrap();
+    assert_eq!(m.up.online, Some(crate::online::OnlineTool::PtOsc));
+    assert_eq!(m.down.as_ref().unwrap().online, None);
+    let step = crate::executor::prepare_from_source(
+        m,
+        crate::plan::Direction::Apply,
+        &crate::engines::sqlite::SqliteDialect,
+    )
+    .unwrap();
+    // Journaled, even where DDL is transactional; only the ALTER TABLE
+    // goes through the tool.
+    assert_eq!(step.mode, crate::executor::ExecutionMode::Journaled);
+    let online: Vec<_> = step.statements.iter().map(|s| s.online.is_some()).collect();
+    assert_eq!(online, [false, true]);
+    let shown = crate::executor::render(&step, &crate::engines::sqlite::SqliteDialect);
+    assert!(
+        shown.contains("-- online=pt-osc: runs through pt-online-schema-change"),
+        "{shown}"
     );
 }

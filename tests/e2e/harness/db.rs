@@ -400,7 +400,7 @@ impl Scratch {
         client
     }
 
-    async fn mysql(&self) -> mysql_async::Conn {
+    pub async fn mysql(&self) -> mysql_async::Conn {
         mysql_async::Conn::new(mysql_async::Opts::from_url(&self.url).unwrap())
             .await
             .unwrap()

@@ -13,6 +13,7 @@ pub mod fanout;
 pub mod inputs;
 pub mod layouts;
 pub mod moves;
+pub mod online;
 pub mod portable;
 pub mod recovery;
 pub mod renames;
