@@ -210,7 +210,10 @@ impl Source {
         }
     }
 
-    /// Renders the portable migrations, in dependency order.
+    /// Renders the portable migrations, in dependency order. A squash and
+    /// the originals it replaces never run in one database, so each is
+    /// rendered in a schema state without the other: the originals first,
+    /// then the squashes in a second pass that keeps only their rendering.
     fn render_portable(&mut self, engine: Option<&dyn Dialect>, problems: &mut Vec<SourceProblem>) {
         let position: HashMap<MigrationKey, usize> = self
             .order
@@ -218,9 +221,66 @@ impl Source {
             .enumerate()
             .map(|(i, k)| (k.clone(), i))
             .collect();
-        let mut ordered: Vec<&mut Migration> = self.apps.values_mut().flatten().collect();
+        let here: std::collections::HashSet<MigrationKey> = position.keys().cloned().collect();
+        // Squashes with all their originals still here, and those originals.
+        let mut beside = std::collections::HashSet::new();
+        let mut originals = std::collections::HashSet::new();
+        // Originals of a squash whose other originals are gone: the squash
+        // stands for them in every database that can still run.
+        let mut leftovers = std::collections::HashSet::new();
+        for m in self
+            .apps
+            .values()
+            .flatten()
+            .filter(|m| !m.replaces.is_empty())
+        {
+            let replaced: Vec<MigrationKey> = m
+                .replaces
+                .iter()
+                .map(|n| MigrationKey::new(&m.app, n))
+                .collect();
+            if replaced.iter().all(|k| here.contains(k)) {
+                beside.insert(m.key());
+                originals.extend(replaced);
+            } else {
+                leftovers.extend(replaced.into_iter().filter(|k| here.contains(k)));
+            }
+        }
+        let mut ordered: Vec<&mut Migration> = self
+            .apps
+            .values_mut()
+            .flatten()
+            .filter(|m| !beside.contains(&m.key()) && !leftovers.contains(&m.key()))
+            .collect();
         ordered.sort_by_key(|m| position[&m.key()]);
         portable::render(ordered, engine, problems);
+        if beside.is_empty() {
+            return;
+        }
+        let mut squashed = self.apps.clone();
+        let mut ordered: Vec<&mut Migration> = squashed
+            .values_mut()
+            .flatten()
+            .filter(|m| !originals.contains(&m.key()) && !leftovers.contains(&m.key()))
+            .collect();
+        ordered.sort_by_key(|m| position[&m.key()]);
+        let mut found = Vec::new();
+        portable::render(ordered, engine, &mut found);
+        let paths: std::collections::HashSet<PathBuf> = squashed
+            .values()
+            .flatten()
+            .filter(|m| beside.contains(&m.key()))
+            .map(|m| m.up.path.clone())
+            .collect();
+        problems.extend(found.into_iter().filter(|p| paths.contains(&p.path)));
+        for (app, list) in squashed {
+            for m in list.into_iter().filter(|m| beside.contains(&m.key())) {
+                let mine = self.apps.get_mut(&app).expect("same apps");
+                if let Some(slot) = mine.iter_mut().find(|x| x.name == m.name) {
+                    *slot = m;
+                }
+            }
+        }
     }
 
     /// The folder the migrations were read from.
