@@ -55,6 +55,10 @@ pub struct Source {
     ignored: Vec<(PathBuf, String)>,
     /// How the statements were split.
     dialect: SqlDialect,
+    /// Migrations left out for a database because a squash or its
+    /// originals stand for them, each with what does, for saying so when
+    /// one is named as a target.
+    stand_ins: HashMap<MigrationKey, MigrationKey>,
 }
 
 impl Source {
@@ -193,6 +197,7 @@ impl Source {
             layout,
             ignored,
             dialect: SqlDialect::Generic,
+            stand_ins: HashMap::new(),
         };
         source.index();
         source.resolve_dependencies(files, &mut problems);
@@ -347,6 +352,7 @@ impl Source {
             }
         }
         source.order.retain(|k| !drop.contains(k));
+        source.stand_ins.extend(stand_in.clone());
         source.index();
         source
     }
@@ -373,7 +379,26 @@ impl Source {
         let Some(migrations) = self.app(app) else {
             return Err(self.unknown_app(app));
         };
-        resolve_in(app, migrations, target).map_err(Error::Usage)
+        resolve_in(app, migrations, target).map_err(|e| {
+            let wanted = number_of(target).filter(|_| target.bytes().all(|b| b.is_ascii_digit()));
+            let mut left_out: Vec<(&MigrationKey, &MigrationKey)> = self
+                .stand_ins
+                .iter()
+                .filter(|(k, _)| {
+                    k.app == app
+                        && (k.name.starts_with(target)
+                            || (wanted.is_some() && number_of(&k.name) == wanted))
+                })
+                .collect();
+            left_out.sort();
+            match left_out.first() {
+                Some((key, by)) => Error::Usage(format!(
+                    "{key} does not run in this database: {by} stands for it (a squash and the migrations it replaces never both run; `migrate status {app}` shows which does here). Target `{}` instead.",
+                    by.name
+                )),
+                None => Error::Usage(e),
+            }
+        })
     }
 
     /// The error for an app that has no folder.

@@ -65,6 +65,12 @@ pub async fn squash_writes_one_migration_that_a_fresh_database_runs_alone(ctx: A
         .expect_code(0)
         .expect_text(&format!(" [ ] {SQUASH}  (replaces 3)\n [ ] 0004_shelf"))
         .expect_no_text("0001_item");
+    // An original named as a target: what stands for it here.
+    ctx.migrate(&["shop", "0002_price"])
+        .expect_code(2)
+        .expect_text(&format!(
+            "shop:0002_price does not run in this database: shop:{SQUASH} stands for it"
+        ));
     ctx.migrate(&[])
         .expect_code(0)
         .expect_text(&format!("Applying shop:{SQUASH}"))
@@ -86,6 +92,14 @@ pub async fn squash_writes_one_migration_that_a_fresh_database_runs_alone(ctx: A
     ctx.migrate(&["status", "--check"])
         .expect_code(0)
         .expect_text(&format!(" [X] {SQUASH}  (replaces 3)\n [X] 0004_shelf"));
+    let out = ctx.migrate(&["status", "--format", "json"]);
+    out.expect_code(0);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let squashed = &doc["migrations"][0];
+    assert_eq!(squashed["name"], SQUASH);
+    assert_eq!(squashed["state"], "applied");
+    assert_eq!(squashed["note"], "replaces 3");
+    assert_eq!(doc["migrations"].as_array().unwrap().len(), 2);
 
     // Back to zero through the squash: its down statements, newest first.
     ctx.migrate(&["shop", "zero"])
