@@ -357,6 +357,12 @@ impl Source {
         source
     }
 
+    /// What stands for `key` when this source is the view of one database
+    /// ([`crate::squash::resolve`]) and `key` was left out of it.
+    pub fn stand_in(&self, key: &MigrationKey) -> Option<&MigrationKey> {
+        self.stand_ins.get(key)
+    }
+
     fn index(&mut self) {
         self.positions = self
             .apps

@@ -65,6 +65,14 @@ pub async fn squash_writes_one_migration_that_a_fresh_database_runs_alone(ctx: A
         .expect_code(0)
         .expect_text(&format!(" [ ] {SQUASH}  (replaces 3)\n [ ] 0004_shelf"))
         .expect_no_text("0001_item");
+    // `check` proves what a fresh database runs: the squash, not both.
+    ctx.migrate(&["check", "shop"])
+        .expect_code(0)
+        .expect_text(&format!(
+            "0002_price.sql: not run: a fresh database runs shop:{SQUASH} instead"
+        ))
+        .expect_no_text("up error");
+    assert!(!ctx.db.has_history_table().await);
     // An original named as a target: what stands for it here.
     ctx.migrate(&["shop", "0002_price"])
         .expect_code(2)
