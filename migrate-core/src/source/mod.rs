@@ -200,6 +200,7 @@ impl Source {
             stand_ins: HashMap::new(),
         };
         source.index();
+        source.check_replaces(&mut problems);
         source.resolve_dependencies(files, &mut problems);
         if problems.is_empty() {
             source.order = source.topological_order(files, &mut problems);
@@ -418,6 +419,36 @@ impl Source {
                 .unwrap_or_default();
             format!("unknown app `{app}`; {hint}apps: {}", known.join(", "))
         })
+    }
+
+    /// Each migration is replaced by one squash at most, and a squash
+    /// replaces migrations of its own app other than itself: two squashes
+    /// of one migration would both run on a fresh database.
+    fn check_replaces(&self, problems: &mut Vec<SourceProblem>) {
+        let mut by: HashMap<MigrationKey, &Migration> = HashMap::new();
+        for m in self.apps.values().flatten() {
+            for name in &m.replaces {
+                let key = MigrationKey::new(&m.app, name);
+                let message = if name == &m.name {
+                    Some(format!("`replaces` names {name}, this migration itself"))
+                } else if let Some(other) = by.insert(key.clone(), m) {
+                    Some(format!(
+                        "{key} is replaced by both {} and {}: a fresh database would run both. Keep one squash",
+                        other.key(),
+                        m.key()
+                    ))
+                } else {
+                    None
+                };
+                if let Some(message) = message {
+                    problems.push(SourceProblem {
+                        path: m.up.path.clone(),
+                        line: None,
+                        message,
+                    });
+                }
+            }
+        }
     }
 
     fn resolve_dependencies(&mut self, files: &dyn Files, problems: &mut Vec<SourceProblem>) {

@@ -287,6 +287,41 @@ pub async fn squash_refuses_what_it_cannot_replace(ctx: Arc<Ctx>) {
     assert!(!ctx.db.has_history_table().await);
 }
 
+pub async fn squash_stands_for_its_originals_in_other_apps_dependencies(ctx: Arc<Ctx>) {
+    shop(&ctx);
+    ctx.write(
+        "stock",
+        "0001_count.sql",
+        "-- depends_on: shop:0002\n-- migrate:up\nCREATE TABLE stock (item_id INTEGER NOT NULL);\n-- migrate:down\nDROP TABLE stock;\n",
+    );
+    squash(&ctx);
+    let out = ctx.migrate(&[]);
+    out.expect_code(0);
+    let squash_at = out.stdout.find(&format!("Applying shop:{SQUASH}")).unwrap();
+    let stock_at = out.stdout.find("Applying stock:0001_count").unwrap();
+    assert!(squash_at < stock_at, "{}", out.stdout);
+    // Unapplying the squash first unapplies what depends on it.
+    let out = ctx.migrate(&["shop", "zero"]);
+    out.expect_code(0);
+    let stock_at = out.stdout.find("Unapplying stock:0001_count").unwrap();
+    let squash_at = out
+        .stdout
+        .find(&format!("Unapplying shop:{SQUASH}"))
+        .unwrap();
+    assert!(stock_at < squash_at, "{}", out.stdout);
+    assert!(tables(ctx.db.tables().await).is_empty());
+
+    // Two squashes of one migration: refused before anything runs.
+    ctx.write(
+        "shop",
+        "0001_squashed_0002_again.sql",
+        &format!("-- replaces: 0001_item, 0002_price\n{ITEM}"),
+    );
+    ctx.migrate(&[]).expect_code(2).expect_text(&format!(
+        "shop:0001_item is replaced by both shop:0001_squashed_0002_again and shop:{SQUASH}"
+    ));
+}
+
 const CREATE: &str = r#"[[operations]]
 op = "create_table"
 table = "visit"
