@@ -156,8 +156,12 @@ fn is_portable(m: &Migration) -> bool {
 /// originals deleted) before it can be squashed again.
 fn check_no_squash(app: &str, migrations: &[Migration], range: &[Migration]) -> Result<()> {
     let names: HashSet<&str> = range.iter().map(|m| m.name.as_str()).collect();
+    let here: HashSet<&str> = migrations.iter().map(|m| m.name.as_str()).collect();
     for m in migrations.iter().filter(|m| !m.replaces.is_empty()) {
-        let inside = names.contains(m.name.as_str());
+        // Once its originals are deleted, a squash is a migration like any
+        // other and may be squashed again.
+        let settled = !m.replaces.iter().any(|r| here.contains(r.as_str()));
+        let inside = names.contains(m.name.as_str()) && !settled;
         let overlaps = m.replaces.iter().any(|r| names.contains(r.as_str()));
         if inside || overlaps {
             return Err(Error::Usage(format!(
@@ -632,5 +636,211 @@ pub fn note(migration: &Migration) -> Option<String> {
     match migration.replaces.len() {
         0 => None,
         n => Some(format!("replaces {n}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    fn write(root: &Path, rel: &str, text: &str) {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    fn load(root: &Path) -> Source {
+        Source::load(root, SqlDialect::Sqlite).unwrap()
+    }
+
+    fn shop(root: &Path) {
+        write(
+            root,
+            "shop/0001_a.sql",
+            "-- migrate:up\nCREATE TABLE a (id INTEGER);\n-- migrate:down\nDROP TABLE a;\n",
+        );
+        write(
+            root,
+            "shop/0002_b.sql",
+            "-- depends_on: other:0001\n-- migrate:up transaction=false\nCREATE TABLE b (id INTEGER);\n-- migrate:down\nDROP TABLE b;\n",
+        );
+        write(
+            root,
+            "shop/0003_c.sql",
+            "-- migrate:up\nCREATE TABLE c (id INTEGER);\n-- migrate:down noop=true\n",
+        );
+        write(
+            root,
+            "other/0001_x.sql",
+            "-- migrate:up\nCREATE TABLE x (id INTEGER);\n-- migrate:down\nDROP TABLE x;\n",
+        );
+    }
+
+    fn row(app: &str, name: &str, up: &[&str], down: &[&str]) -> HistoryRecord {
+        HistoryRecord {
+            app: app.into(),
+            name: name.into(),
+            checksum: "x".into(),
+            applied_at: format!("2026-01-0{}T00:00:00Z", &name[3..4]),
+            duration_ms: 1,
+            state: RecordState::Applied,
+            statements_done: up.len() as i64,
+            statements_total: up.len() as i64,
+            last_error: None,
+            up_sql: up.iter().map(|s| s.to_string()).collect(),
+            down_sql: Some(down.iter().map(|s| s.to_string()).collect()),
+            applied_by: None,
+            tool_version: "t".into(),
+            source_commit: None,
+            journal: Vec::new(),
+        }
+    }
+
+    fn names(source: &Source) -> Vec<String> {
+        source.ordered().map(|m| m.key().to_string()).collect()
+    }
+
+    #[test]
+    fn written_squash_carries_directives_dependencies_and_reads_back() {
+        let dir = tempfile::tempdir().unwrap();
+        shop(dir.path());
+        let source = load(dir.path());
+        let s = squash(&source, "shop", "1", "0003_c", None, SqlDialect::Sqlite).unwrap();
+        assert_eq!(s.path, dir.path().join("shop/0001_squashed_0003_c.sql"));
+        assert!(s.text.contains("-- replaces: 0001_a, 0002_b, 0003_c\n"));
+        assert!(s.text.contains("-- depends_on: other:0001_x\n"));
+        assert!(s.text.contains("-- migrate:up transaction=false\n"));
+        std::fs::write(&s.path, &s.text).unwrap();
+        let source = load(dir.path());
+        let m = source
+            .get(&MigrationKey::new("shop", "0001_squashed_0003_c"))
+            .unwrap();
+        assert_eq!(m.replaces, ["0001_a", "0002_b", "0003_c"]);
+        assert_eq!(m.up.sql().len(), 3);
+        assert!(!m.up.transaction);
+        assert_eq!(
+            m.down.as_ref().unwrap().sql(),
+            ["DROP TABLE b", "DROP TABLE a"]
+        );
+        // A number or prefix still means the original while it is here.
+        assert_eq!(source.resolve("shop", "0001").unwrap().name, "0001_a");
+    }
+
+    #[test]
+    fn history_decides_between_the_squash_and_its_originals() {
+        let dir = tempfile::tempdir().unwrap();
+        shop(dir.path());
+        let s = squash(
+            &load(dir.path()),
+            "shop",
+            "1",
+            "3",
+            None,
+            SqlDialect::Sqlite,
+        )
+        .unwrap();
+        std::fs::write(&s.path, &s.text).unwrap();
+        let source = load(dir.path());
+        let squash_name = "shop:0001_squashed_0003_c";
+
+        // Fresh: the squash alone.
+        let (view, history) = resolve(&source, &[]).unwrap();
+        assert_eq!(names(&view), ["other:0001_x", squash_name]);
+        assert!(history.is_empty());
+
+        // All applied: one merged row, down statements newest first.
+        let rows = [
+            row(
+                "other",
+                "0001_x",
+                &["CREATE TABLE x (id INTEGER)"],
+                &["DROP TABLE x"],
+            ),
+            row(
+                "shop",
+                "0001_a",
+                &["CREATE TABLE a (id INTEGER)"],
+                &["DROP TABLE a"],
+            ),
+            row(
+                "shop",
+                "0002_b",
+                &["CREATE TABLE b (id INTEGER)"],
+                &["DROP TABLE b"],
+            ),
+            row("shop", "0003_c", &["CREATE TABLE c (id INTEGER)"], &[]),
+        ];
+        let (view, history) = resolve(&source, &rows).unwrap();
+        assert_eq!(names(&view), ["other:0001_x", squash_name]);
+        let merged = history.iter().find(|r| r.key().to_string() == squash_name);
+        let merged = merged.unwrap();
+        assert_eq!(
+            merged.down_sql.as_deref().unwrap(),
+            ["DROP TABLE b", "DROP TABLE a"]
+        );
+        assert_eq!(merged.statements_done, 3);
+        assert_eq!(merged.applied_at, "2026-01-03T00:00:00Z");
+        assert_eq!(history.len(), 2);
+
+        // Part way: the originals.
+        let (view, history) = resolve(&source, &rows[..2]).unwrap();
+        assert_eq!(
+            names(&view),
+            ["other:0001_x", "shop:0001_a", "shop:0002_b", "shop:0003_c"]
+        );
+        assert_eq!(history.len(), 2);
+
+        // Part way, with an original gone: refused, saying what to do.
+        std::fs::remove_file(dir.path().join("shop/0003_c.sql")).unwrap();
+        let source = load(dir.path());
+        let err = resolve(&source, &rows[..2]).unwrap_err().to_string();
+        assert!(err.contains("the files of 0003_c are gone"), "{err}");
+        assert!(err.contains("Restore them"), "{err}");
+    }
+
+    #[test]
+    fn settled_squash_may_be_squashed_again_but_not_while_beside_its_originals() {
+        let dir = tempfile::tempdir().unwrap();
+        shop(dir.path());
+        let s = squash(
+            &load(dir.path()),
+            "shop",
+            "1",
+            "2",
+            None,
+            SqlDialect::Sqlite,
+        )
+        .unwrap();
+        std::fs::write(&s.path, &s.text).unwrap();
+        let err = squash(
+            &load(dir.path()),
+            "shop",
+            "2",
+            "3",
+            None,
+            SqlDialect::Sqlite,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("is already a squash"), "{err}");
+        for f in ["shop/0001_a.sql", "shop/0002_b.sql"] {
+            std::fs::remove_file(dir.path().join(f)).unwrap();
+        }
+        let again = squash(
+            &load(dir.path()),
+            "shop",
+            "1",
+            "3",
+            Some("all"),
+            SqlDialect::Sqlite,
+        )
+        .unwrap();
+        assert!(
+            again
+                .text
+                .contains("-- replaces: 0001_squashed_0002_b, 0003_c\n")
+        );
     }
 }

@@ -42,6 +42,13 @@ async fn portable_schemas_are_equal_across_engines() {
 }
 
 scenarios! {
+    squash::squash_writes_one_migration_that_a_fresh_database_runs_alone,
+    squash::squash_counts_as_applied_where_the_originals_ran,
+    squash::squash_originals_deleted_after_they_ran_keep_working,
+    squash::squash_part_way_through_the_originals_goes_on_with_them,
+    squash::squash_refuses_what_it_cannot_replace,
+    squash::squash_stands_for_its_originals_in_other_apps_dependencies,
+    squash::squash_portable_migrations_into_one_portable_migration,
     moves::forward_then_status,
     moves::backward_to_a_prefix,
     moves::zero_unapplies_dependents_first,

@@ -152,9 +152,32 @@ async fn prove_locked(
     selected: &(dyn Fn(&Migration) -> bool + Sync),
     work: &mut Work,
 ) -> Vec<(MigrationKey, Proof)> {
+    // A squash and its originals never run in one database: prove what a
+    // fresh one runs, and say so of the migrations it leaves out.
+    let all = source;
+    let view = match crate::squash::resolve(all, &[]) {
+        Ok((view, _)) => view,
+        Err(_) => std::borrow::Cow::Borrowed(all),
+    };
+    let source: &Source = &view;
+    let mut proofs = Vec::new();
+    for m in all.ordered().filter(|m| selected(m)) {
+        if let Some(by) = source.stand_in(&m.key()) {
+            let mut proof = Proof::not_run();
+            proof.findings.push(finding(
+                "not-run",
+                Severity::Info,
+                format!(
+                    "not run: a fresh database runs {by} instead (a squash and the migrations it replaces never both run), proven in its place"
+                ),
+                m,
+                None,
+            ));
+            proofs.push((m.key(), proof));
+        }
+    }
     let ordered: Vec<&Migration> = source.ordered().collect();
     let last = ordered.iter().rposition(|m| selected(m));
-    let mut proofs = Vec::new();
     let mut broken: HashSet<MigrationKey> = HashSet::new();
     let mut counter = 0u64;
     let mut known: Option<Known> = None;

@@ -55,6 +55,10 @@ pub struct Source {
     ignored: Vec<(PathBuf, String)>,
     /// How the statements were split.
     dialect: SqlDialect,
+    /// Migrations left out for a database because a squash or its
+    /// originals stand for them, each with what does, for saying so when
+    /// one is named as a target.
+    stand_ins: HashMap<MigrationKey, MigrationKey>,
 }
 
 impl Source {
@@ -193,8 +197,10 @@ impl Source {
             layout,
             ignored,
             dialect: SqlDialect::Generic,
+            stand_ins: HashMap::new(),
         };
         source.index();
+        source.check_replaces(&mut problems);
         source.resolve_dependencies(files, &mut problems);
         if problems.is_empty() {
             source.order = source.topological_order(files, &mut problems);
@@ -210,7 +216,10 @@ impl Source {
         }
     }
 
-    /// Renders the portable migrations, in dependency order.
+    /// Renders the portable migrations, in dependency order. A squash and
+    /// the originals it replaces never run in one database, so each is
+    /// rendered in a schema state without the other: the originals first,
+    /// then the squashes in a second pass that keeps only their rendering.
     fn render_portable(&mut self, engine: Option<&dyn Dialect>, problems: &mut Vec<SourceProblem>) {
         let position: HashMap<MigrationKey, usize> = self
             .order
@@ -218,9 +227,66 @@ impl Source {
             .enumerate()
             .map(|(i, k)| (k.clone(), i))
             .collect();
-        let mut ordered: Vec<&mut Migration> = self.apps.values_mut().flatten().collect();
+        let here: std::collections::HashSet<MigrationKey> = position.keys().cloned().collect();
+        // Squashes with all their originals still here, and those originals.
+        let mut beside = std::collections::HashSet::new();
+        let mut originals = std::collections::HashSet::new();
+        // Originals of a squash whose other originals are gone: the squash
+        // stands for them in every database that can still run.
+        let mut leftovers = std::collections::HashSet::new();
+        for m in self
+            .apps
+            .values()
+            .flatten()
+            .filter(|m| !m.replaces.is_empty())
+        {
+            let replaced: Vec<MigrationKey> = m
+                .replaces
+                .iter()
+                .map(|n| MigrationKey::new(&m.app, n))
+                .collect();
+            if replaced.iter().all(|k| here.contains(k)) {
+                beside.insert(m.key());
+                originals.extend(replaced);
+            } else {
+                leftovers.extend(replaced.into_iter().filter(|k| here.contains(k)));
+            }
+        }
+        let mut ordered: Vec<&mut Migration> = self
+            .apps
+            .values_mut()
+            .flatten()
+            .filter(|m| !beside.contains(&m.key()) && !leftovers.contains(&m.key()))
+            .collect();
         ordered.sort_by_key(|m| position[&m.key()]);
         portable::render(ordered, engine, problems);
+        if beside.is_empty() {
+            return;
+        }
+        let mut squashed = self.apps.clone();
+        let mut ordered: Vec<&mut Migration> = squashed
+            .values_mut()
+            .flatten()
+            .filter(|m| !originals.contains(&m.key()) && !leftovers.contains(&m.key()))
+            .collect();
+        ordered.sort_by_key(|m| position[&m.key()]);
+        let mut found = Vec::new();
+        portable::render(ordered, engine, &mut found);
+        let paths: std::collections::HashSet<PathBuf> = squashed
+            .values()
+            .flatten()
+            .filter(|m| beside.contains(&m.key()))
+            .map(|m| m.up.path.clone())
+            .collect();
+        problems.extend(found.into_iter().filter(|p| paths.contains(&p.path)));
+        for (app, list) in squashed {
+            for m in list.into_iter().filter(|m| beside.contains(&m.key())) {
+                let mine = self.apps.get_mut(&app).expect("same apps");
+                if let Some(slot) = mine.iter_mut().find(|x| x.name == m.name) {
+                    *slot = m;
+                }
+            }
+        }
     }
 
     /// The folder the migrations were read from.
@@ -287,8 +353,15 @@ impl Source {
             }
         }
         source.order.retain(|k| !drop.contains(k));
+        source.stand_ins.extend(stand_in.clone());
         source.index();
         source
+    }
+
+    /// What stands for `key` when this source is the view of one database
+    /// ([`crate::squash::resolve`]) and `key` was left out of it.
+    pub fn stand_in(&self, key: &MigrationKey) -> Option<&MigrationKey> {
+        self.stand_ins.get(key)
     }
 
     fn index(&mut self) {
@@ -313,7 +386,26 @@ impl Source {
         let Some(migrations) = self.app(app) else {
             return Err(self.unknown_app(app));
         };
-        resolve_in(app, migrations, target).map_err(Error::Usage)
+        resolve_in(app, migrations, target).map_err(|e| {
+            let wanted = number_of(target).filter(|_| target.bytes().all(|b| b.is_ascii_digit()));
+            let mut left_out: Vec<(&MigrationKey, &MigrationKey)> = self
+                .stand_ins
+                .iter()
+                .filter(|(k, _)| {
+                    k.app == app
+                        && (k.name.starts_with(target)
+                            || (wanted.is_some() && number_of(&k.name) == wanted))
+                })
+                .collect();
+            left_out.sort();
+            match left_out.first() {
+                Some((key, by)) => Error::Usage(format!(
+                    "{key} does not run in this database: {by} stands for it (a squash and the migrations it replaces never both run; `migrate status {app}` shows which does here). Target `{}` instead.",
+                    by.name
+                )),
+                None => Error::Usage(e),
+            }
+        })
     }
 
     /// The error for an app that has no folder.
@@ -327,6 +419,36 @@ impl Source {
                 .unwrap_or_default();
             format!("unknown app `{app}`; {hint}apps: {}", known.join(", "))
         })
+    }
+
+    /// Each migration is replaced by one squash at most, and a squash
+    /// replaces migrations of its own app other than itself: two squashes
+    /// of one migration would both run on a fresh database.
+    fn check_replaces(&self, problems: &mut Vec<SourceProblem>) {
+        let mut by: HashMap<MigrationKey, &Migration> = HashMap::new();
+        for m in self.apps.values().flatten() {
+            for name in &m.replaces {
+                let key = MigrationKey::new(&m.app, name);
+                let message = if name == &m.name {
+                    Some(format!("`replaces` names {name}, this migration itself"))
+                } else if let Some(other) = by.insert(key.clone(), m) {
+                    Some(format!(
+                        "{key} is replaced by both {} and {}: a fresh database would run both. Keep one squash",
+                        other.key(),
+                        m.key()
+                    ))
+                } else {
+                    None
+                };
+                if let Some(message) = message {
+                    problems.push(SourceProblem {
+                        path: m.up.path.clone(),
+                        line: None,
+                        message,
+                    });
+                }
+            }
+        }
     }
 
     fn resolve_dependencies(&mut self, files: &dyn Files, problems: &mut Vec<SourceProblem>) {

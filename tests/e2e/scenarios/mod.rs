@@ -18,6 +18,7 @@ pub mod portable;
 pub mod recovery;
 pub mod renames;
 pub mod repair;
+pub mod squash;
 pub mod terminal;
 
 use crate::harness::Ctx;
