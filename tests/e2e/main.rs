@@ -130,6 +130,8 @@ scenarios! {
     online::online_alter_keeps_every_write,
     online::online_alter_needs_the_tool_installed,
     online::killed_online_alter_is_repaired,
+    online::online_alter_keeps_the_password_private,
+    online::killed_online_tool_fails_its_statement,
     fanout::fanout_migrates_every_database,
     fanout::fanout_one_failure_does_not_stop_the_others,
     fanout::fanout_sqlite_file_that_is_not_a_database,
