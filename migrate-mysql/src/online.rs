@@ -38,6 +38,18 @@ Nothing was changed.",
     ))
 }
 
+/// The refusal when the URL asks for TLS: the tool would connect
+/// without it, the password in clear.
+pub(crate) fn no_tls(tool: OnlineTool) -> Error {
+    Error::Unsupported(format!(
+        "`online={}` cannot hand this URL's TLS settings (ssl-mode) to `{}`, which would then send the password \
+unencrypted. Run the migration without the directive, or run the ALTER TABLE with the tool by hand and record \
+the migration with `migrate --fake`. Nothing was changed.",
+        tool.name(),
+        tool.program()
+    ))
+}
+
 /// A MySQL option file that exists as long as this value does.
 struct OptionFile {
     path: PathBuf,

@@ -180,6 +180,10 @@ pub async fn online_alter_keeps_every_write(ctx: Arc<Ctx>) {
     assert_eq!(tool_leftovers(&ctx).await, Vec::<String>::new());
     assert_eq!(history(&ctx).await, ["app:0001_note applied"]);
     // Back down, through the tool again.
+    ctx.migrate(&["--dry-run", "app", "zero"])
+        .expect_code(0)
+        .expect_text("-- online=pt-osc: runs through pt-online-schema-change")
+        .expect_text("ALTER TABLE big DROP COLUMN note;");
     ctx.migrate(&["app", "zero"]).expect_code(0);
     assert_eq!(columns_of_big(&ctx).await, ["id", "payload", "n"]);
     assert_eq!(
