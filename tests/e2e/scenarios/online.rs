@@ -462,3 +462,41 @@ pub async fn killed_online_tool_fails_its_statement(ctx: Arc<Ctx>) {
     assert_eq!(history(&ctx).await, ["app:0001_note applied"]);
     assert_eq!(ctx.db.count("SELECT COUNT(*) FROM big").await, initial);
 }
+
+/// The crash points around an online ALTER: after the tool finished and
+/// before the history counted it, the statement is in doubt and the
+/// database shows it ran; before the tool started, that it did not.
+pub async fn online_alter_crash_points_are_recovered(ctx: Arc<Ctx>) {
+    if ctx.kind() != Kind::Mysql {
+        return;
+    }
+    ctx.write("app", "0001_note.sql", MIGRATION);
+    ctx.db
+        .exec(
+            "CREATE TABLE big (id BIGINT AUTO_INCREMENT PRIMARY KEY, payload VARCHAR(64) NOT NULL, n INT NOT NULL);\
+             INSERT INTO big (payload, n) VALUES ('a', 1), ('b', 2)",
+        )
+        .await;
+    let out = ctx.crash(&[], "after:2");
+    assert_ne!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    ctx.migrate(&["repair"])
+        .expect_code(0)
+        .expect_text("in doubt 2: ALTER TABLE big ADD COLUMN note")
+        .expect_text("the database shows it took effect");
+    ctx.migrate(&["repair", "--resume", "--yes", "app", "0001_note"])
+        .expect_code(0);
+    assert_eq!(columns_of_big(&ctx).await, ["id", "payload", "n", "note"]);
+    assert_eq!(history(&ctx).await, ["app:0001_note applied"]);
+
+    let out = ctx.crash(&["app", "zero"], "before:1");
+    assert_ne!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    ctx.migrate(&["repair"])
+        .expect_code(0)
+        .expect_text("in doubt 1: ALTER TABLE big DROP COLUMN note")
+        .expect_text("the database shows it did not take effect");
+    ctx.migrate(&["repair", "--undo", "--yes", "app", "0001_note"])
+        .expect_code(0);
+    assert_eq!(columns_of_big(&ctx).await, ["id", "payload", "n", "note"]);
+    assert_eq!(history(&ctx).await, ["app:0001_note applied"]);
+    assert_eq!(tool_leftovers(&ctx).await, Vec::<String>::new());
+}
