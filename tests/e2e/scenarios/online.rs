@@ -277,6 +277,23 @@ pub async fn killed_online_alter_is_repaired(ctx: Arc<Ctx>) {
     ctx.migrate(&["repair", "--mark-applied", "--yes", "app", "0001_note"])
         .expect_code(3)
         .expect_text("clean them first");
+    // A session at work on the tool's table (as a copy still running
+    // would be): cleaning is refused while it lasts.
+    let mut busy = ctx.db.mysql().await;
+    let busy = tokio::spawn(async move {
+        let _: Vec<i64> = busy
+            .query("SELECT SLEEP(4) FROM _big_new LIMIT 1")
+            .await
+            .unwrap();
+        let _ = busy.disconnect().await;
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (code, out) = migrate(&ctx, &["repair", "--undo", "--yes", "app", "0001_note"]).await;
+    assert_eq!(code, 3, "{out}");
+    assert!(out.contains("seems to be at work"), "{out}");
+    assert!(out.contains("SELECT SLEEP(4) FROM _big_new"), "{out}");
+    busy.await.unwrap();
+    assert_eq!(tool_leftovers(&ctx).await.len(), 4, "nothing was cleaned");
     ctx.migrate(&["repair", "--undo", "--yes", "app", "0001_note"])
         .expect_code(0);
     assert_eq!(tool_leftovers(&ctx).await, Vec::<String>::new());
