@@ -186,6 +186,10 @@ pub struct Leftover {
     /// The tool's triggers on the table (`pt_osc_<db>_<table>_ins`, `_upd`,
     /// `_del`).
     pub triggers: Vec<String>,
+    /// A session seen working on the tool's tables: the tool may still be
+    /// running (started by hand, or surviving its run), and cleaning now
+    /// would lose the writes its triggers carry.
+    pub running: Option<String>,
 }
 
 impl Leftover {
@@ -212,8 +216,12 @@ impl Leftover {
         if !self.triggers.is_empty() {
             parts.push(format!("trigger(s) {}", self.triggers.join(", ")));
         }
+        let running = match &self.running {
+            Some(who) => format!(" (it may still be running: {who})"),
+            None => String::new(),
+        };
         format!(
-            "pt-online-schema-change left {} behind while altering {}",
+            "pt-online-schema-change left {} behind while altering {}{running}",
             parts.join(" and "),
             self.table
         )
@@ -279,14 +287,54 @@ pub async fn leftovers(backend: &mut dyn Backend, tables: &[String]) -> Result<V
             })
             .collect();
         if !tool_tables.is_empty() || !triggers.is_empty() {
+            let running = working_on(backend, &tool_tables).await?;
             found.push(Leftover {
                 table: table.clone(),
                 tables: tool_tables,
                 triggers,
+                running,
             });
         }
     }
     Ok(found)
+}
+
+/// How long [`working_on`] watches the sessions: the tool copies chunk
+/// after chunk, each meant to take half a second, with short gaps.
+const WATCH: std::time::Duration = std::time::Duration::from_millis(1500);
+
+/// A session (not this one) whose statement names one of `tables`, seen
+/// while watching the sessions for [`WATCH`]: `session 12: INSERT ...`.
+async fn working_on(backend: &mut dyn Backend, tables: &[String]) -> Result<Option<String>> {
+    if tables.is_empty() {
+        return Ok(None);
+    }
+    let started = std::time::Instant::now();
+    loop {
+        for table in tables {
+            let rows = backend
+                .query(
+                    "SELECT id, LEFT(info, 160) FROM information_schema.processlist \
+                     WHERE id <> CONNECTION_ID() AND LOCATE(?, info) > 0 \
+                     AND (db = DATABASE() OR LOCATE(DATABASE(), info) > 0) LIMIT 1",
+                    &[Value::from(table.as_str())],
+                )
+                .await?;
+            if let Some(row) = rows.into_iter().next() {
+                let id = match row.first() {
+                    Some(Value::Int(n)) => n.to_string(),
+                    Some(Value::Text(t)) => t.clone(),
+                    _ => "?".into(),
+                };
+                let info = row.get(1).and_then(Value::as_text).unwrap_or_default();
+                return Ok(Some(format!("session {id}: {info}")));
+            }
+        }
+        if started.elapsed() >= WATCH {
+            return Ok(None);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }
 
 fn regex_escape(text: &str) -> String {
@@ -327,6 +375,7 @@ mod tests {
             table: "big".into(),
             tables: vec!["_big_new".into()],
             triggers: vec!["pt_osc_db_big_ins".into()],
+            running: None,
         };
         let q = |s: &str| format!("`{s}`");
         assert_eq!(

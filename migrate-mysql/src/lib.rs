@@ -231,8 +231,12 @@ impl Backend for MysqlBackend {
         }
     }
 
-    /// `pt-online-schema-change` must be on `PATH`.
+    /// `pt-online-schema-change` must be on `PATH`, and the connection
+    /// must not ask for TLS, which the option file does not carry.
     async fn online_ready(&mut self, tool: OnlineTool) -> Result<()> {
+        if self.opts.ssl_opts().is_some() {
+            return Err(online::no_tls(tool));
+        }
         match online::find_program(tool.program()) {
             Some(_) => Ok(()),
             None => Err(online::missing(tool)),

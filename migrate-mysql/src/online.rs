@@ -38,6 +38,18 @@ Nothing was changed.",
     ))
 }
 
+/// The refusal when the URL asks for TLS: the tool would connect
+/// without it, the password in clear.
+pub(crate) fn no_tls(tool: OnlineTool) -> Error {
+    Error::Unsupported(format!(
+        "`online={}` cannot hand this URL's TLS settings (ssl-mode) to `{}`, which would then send the password \
+unencrypted. Run the migration without the directive, or run the ALTER TABLE with the tool by hand and record \
+the migration with `migrate --fake`. Nothing was changed.",
+        tool.name(),
+        tool.program()
+    ))
+}
+
 /// A MySQL option file that exists as long as this value does.
 struct OptionFile {
     path: PathBuf,
@@ -53,7 +65,12 @@ impl OptionFile {
         let mut line = |key: &str, value: &str| {
             // Option files read a value up to the end of the line; quotes
             // keep spaces and `#` inside it.
-            let escaped = value.replace('\\', "\\\\").replace('"', "\\\"");
+            let escaped = value
+                .replace('\\', "\\\\")
+                .replace('"', "\\\"")
+                .replace('\n', "\\n")
+                .replace('\r', "\\r")
+                .replace('\t', "\\t");
             body.push_str(&format!("{key}=\"{escaped}\"\n"));
         };
         if let Some(user) = opts.user() {
@@ -153,6 +170,15 @@ pub(crate) async fn run(
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .kill_on_drop(true);
+    // Nor in its environment: the URL may be in DATABASE_URL or another
+    // variable.
+    if let Some(pass) = opts.pass().filter(|p| !p.is_empty()) {
+        for (key, value) in std::env::vars_os() {
+            if key == "DATABASE_URL" || value.to_string_lossy().contains(pass) {
+                command.env_remove(key);
+            }
+        }
+    }
     // The tool dies with this process: a run killed part way must not
     // leave a copy going on without the migration lock.
     #[cfg(target_os = "linux")]
@@ -185,21 +211,40 @@ pub(crate) async fn run(
     if output.status.success() {
         return Ok(());
     }
-    let mut said: Vec<&str> = stderr
-        .lines()
-        .chain(stdout.lines())
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect();
-    let keep = said.len().saturating_sub(12);
+    // What it said last: its error, on stderr, or else where it stopped
+    // (without the table of retry settings it prints first).
+    for line in stderr.lines() {
+        tracing::debug!(target: "pt-online-schema-change", "{line}");
+    }
+    let lines = |text: &str| -> Vec<String> {
+        text.lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !is_retry_setting(l))
+            .map(String::from)
+            .collect()
+    };
+    let mut said = lines(&stderr);
+    if said.is_empty() {
+        said = lines(&stdout);
+    }
+    let keep = said.len().saturating_sub(3);
     said.drain(..keep);
     Err(Error::database(
+        format!("cannot alter `{database}`.`{}` online", alter.table),
         format!(
-            "pt-online-schema-change failed altering `{database}`.`{}` ({})",
-            alter.table, output.status
+            "pt-online-schema-change failed ({}): {}",
+            output.status,
+            said.join(" | ")
         ),
-        said.join("\n"),
     ))
+}
+
+/// `create_triggers, 10, 1`: a line of the retry settings pt-osc prints.
+fn is_retry_setting(line: &str) -> bool {
+    let parts: Vec<&str> = line.split(", ").collect();
+    parts.len() == 3
+        && parts[0].chars().all(|c| c.is_ascii_lowercase() || c == '_')
+        && parts[1..].iter().all(|p| p.parse::<f64>().is_ok())
 }
 
 #[cfg(test)]
@@ -209,7 +254,7 @@ mod tests {
     #[test]
     fn the_option_file_is_private_and_removed() {
         use std::os::unix::fs::PermissionsExt;
-        let opts = Opts::from_url("mysql://app:s3cr%23t@db.example:3307/x").unwrap();
+        let opts = Opts::from_url("mysql://app:s3cr%23t%22%5C%0A@db.example:3307/x").unwrap();
         let file = OptionFile::write(&opts).unwrap();
         let path = file.path().to_path_buf();
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
@@ -217,7 +262,7 @@ mod tests {
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.starts_with("[client]\n"), "{text}");
         assert!(text.contains("user=\"app\""), "{text}");
-        assert!(text.contains("password=\"s3cr#t\""), "{text}");
+        assert!(text.contains(r#"password="s3cr#t\"\\\n""#), "{text}");
         assert!(text.contains("host=\"db.example\""), "{text}");
         assert!(text.contains("port=\"3307\""), "{text}");
         drop(file);

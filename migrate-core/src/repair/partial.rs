@@ -445,6 +445,21 @@ or `--resume`, which drop them before anything else, or drop them by hand:\n    
                 );
             }
         }
+        let running: Vec<String> = self
+            .leftovers
+            .iter()
+            .filter(|l| l.running.is_some())
+            .map(|l| format!("  {}", l.describe()))
+            .collect();
+        if matches!(repair, Repair::Undo | Repair::Resume) && !running.is_empty() {
+            return Err(Error::Refused(format!(
+                "{}: a copy of pt-online-schema-change seems to be at work:\n{}\n\
+Dropping its triggers and table now would lose the writes they carry. Wait for it to end, or end it \
+(KILL that session and the tool's process), then run `migrate repair` again.",
+                self.key,
+                running.join("\n")
+            )));
+        }
         if matches!(repair, Repair::Undo | Repair::Resume) && !self.cleanup.is_empty() {
             for l in &self.leftovers {
                 plan.warnings

@@ -180,6 +180,10 @@ pub async fn online_alter_keeps_every_write(ctx: Arc<Ctx>) {
     assert_eq!(tool_leftovers(&ctx).await, Vec::<String>::new());
     assert_eq!(history(&ctx).await, ["app:0001_note applied"]);
     // Back down, through the tool again.
+    ctx.migrate(&["--dry-run", "app", "zero"])
+        .expect_code(0)
+        .expect_text("-- online=pt-osc: runs through pt-online-schema-change")
+        .expect_text("ALTER TABLE big DROP COLUMN note;");
     ctx.migrate(&["app", "zero"]).expect_code(0);
     assert_eq!(columns_of_big(&ctx).await, ["id", "payload", "n"]);
     assert_eq!(
@@ -273,6 +277,23 @@ pub async fn killed_online_alter_is_repaired(ctx: Arc<Ctx>) {
     ctx.migrate(&["repair", "--mark-applied", "--yes", "app", "0001_note"])
         .expect_code(3)
         .expect_text("clean them first");
+    // A session at work on the tool's table (as a copy still running
+    // would be): cleaning is refused while it lasts.
+    let mut busy = ctx.db.mysql().await;
+    let busy = tokio::spawn(async move {
+        let _: Vec<i64> = busy
+            .query("SELECT SLEEP(4) FROM _big_new LIMIT 1")
+            .await
+            .unwrap();
+        let _ = busy.disconnect().await;
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (code, out) = migrate(&ctx, &["repair", "--undo", "--yes", "app", "0001_note"]).await;
+    assert_eq!(code, 3, "{out}");
+    assert!(out.contains("seems to be at work"), "{out}");
+    assert!(out.contains("SELECT SLEEP(4) FROM _big_new"), "{out}");
+    busy.await.unwrap();
+    assert_eq!(tool_leftovers(&ctx).await.len(), 4, "nothing was cleaned");
     ctx.migrate(&["repair", "--undo", "--yes", "app", "0001_note"])
         .expect_code(0);
     assert_eq!(tool_leftovers(&ctx).await, Vec::<String>::new());
@@ -290,4 +311,209 @@ pub async fn killed_online_alter_is_repaired(ctx: Arc<Ctx>) {
     assert_eq!(ctx.db.tables().await, ["big", "side"]);
     assert_eq!(history(&ctx).await, ["app:0001_note applied"]);
     assert_eq!(ctx.db.count("SELECT COUNT(*) FROM big").await, initial);
+}
+
+/// The command lines of the running pt-online-schema-change processes
+/// working on this scenario's database, with their pids.
+async fn tool_processes(ctx: &Ctx) -> Vec<(i32, Vec<String>)> {
+    let database = ctx.db.strings("SELECT DATABASE()").await.remove(0);
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
+            continue;
+        };
+        let args: Vec<String> = cmdline
+            .split(|b| *b == 0)
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect();
+        if args.iter().any(|a| a.contains("pt-online-schema-change"))
+            && args
+                .iter()
+                .any(|a| a.starts_with(&format!("D={database},")))
+        {
+            found.push((pid, args));
+        }
+    }
+    found
+}
+
+/// The password reaches the tool in a private option file, removed
+/// afterwards: never on its command line (which `ps` shows every user), in
+/// its environment, or in the output.
+pub async fn online_alter_keeps_the_password_private(ctx: Arc<Ctx>) {
+    if ctx.kind() != Kind::Mysql {
+        return;
+    }
+    ctx.write("app", "0001_note.sql", MIGRATION);
+    big_table(&ctx).await;
+    let user = format!("ptosc_{}", std::process::id());
+    // `#`, a space, a backslash and both quotes: what an option file must
+    // keep as they are.
+    let password = r#"Pw#1 x\y'z"q"#;
+    let in_sql = password.replace('\\', "\\\\").replace('\'', "''");
+    ctx.db
+        .exec(&format!("DROP USER IF EXISTS '{user}'@'%'"))
+        .await;
+    ctx.db
+        .exec(&format!(
+            "CREATE USER '{user}'@'%' IDENTIFIED BY '{in_sql}'; GRANT ALL PRIVILEGES ON *.* TO '{user}'@'%'"
+        ))
+        .await;
+    let url = ctx.db.url_as(&user, "Pw%231%20x%5Cy'z%22q");
+    let mut run = tokio::process::Command::from(ctx.command(&[], &[("DATABASE_URL", &url)]))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (mut seen, mut leaks, mut option_files) = (0, Vec::new(), Vec::new());
+    while run.try_wait().unwrap().is_none() {
+        for (pid, args) in tool_processes(&ctx).await {
+            seen += 1;
+            if args.iter().any(|a| a.contains("Pw#1")) {
+                leaks.push(format!("command line of {pid}: {args:?}"));
+            }
+            let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+            if String::from_utf8_lossy(&environ).contains("Pw%231") {
+                leaks.push(format!("environment of {pid}"));
+            }
+            let file = args
+                .iter()
+                .find_map(|a| a.split(',').find_map(|p| p.strip_prefix("F=")))
+                .map(String::from);
+            if let Some(file) = file
+                && let Ok(meta) = std::fs::metadata(&file)
+            {
+                use std::os::unix::fs::PermissionsExt;
+                option_files.push((file, meta.permissions().mode() & 0o777));
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let out = run.wait_with_output().await.unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    ctx.db
+        .exec(&format!("DROP USER IF EXISTS '{user}'@'%'"))
+        .await;
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(!text.contains("Pw#1") && !text.contains("Pw%231"), "{text}");
+    assert!(seen > 0, "pt-online-schema-change was never seen running");
+    assert_eq!(leaks, Vec::<String>::new());
+    assert!(!option_files.is_empty(), "no option file seen");
+    for (file, mode) in &option_files {
+        assert_eq!(*mode, 0o600, "{file}");
+        assert!(!std::path::Path::new(file).exists(), "{file} is left");
+    }
+    assert_eq!(columns_of_big(&ctx).await, ["id", "payload", "n", "note"]);
+    assert_eq!(history(&ctx).await, ["app:0001_note applied"]);
+}
+
+/// The tool itself killed while it copies: the statement fails, the
+/// history says so, and `repair --resume` cleans what the tool left and
+/// finishes.
+pub async fn killed_online_tool_fails_its_statement(ctx: Arc<Ctx>) {
+    if ctx.kind() != Kind::Mysql {
+        return;
+    }
+    ctx.write("app", "0001_note.sql", MIGRATION);
+    let initial = big_table(&ctx).await;
+    let env = [("DATABASE_URL", ctx.db.url.as_str())];
+    let run = tokio::process::Command::from(ctx.command(&[], &env))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let pid = loop {
+        assert!(Instant::now() < deadline, "the copy never started");
+        let copying = ctx
+            .db
+            .count(
+                "SELECT COUNT(*) FROM information_schema.triggers \
+                 WHERE trigger_schema = DATABASE() AND trigger_name LIKE 'pt\\_osc\\_%'",
+            )
+            .await
+            == 3;
+        if copying && let Some((pid, _)) = tool_processes(&ctx).await.first() {
+            break *pid;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    std::process::Command::new("kill")
+        .args(["-KILL", &pid.to_string()])
+        .status()
+        .unwrap();
+    let out = run.wait_with_output().await.unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("pt-online-schema-change failed (signal: 9 (SIGKILL))"),
+        "{text}"
+    );
+    assert!(!text.contains("create_triggers, 10, 1"), "{text}");
+    assert!(text.contains("Statement 1 ran and stays applied"), "{text}");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(tool_leftovers(&ctx).await.len(), 4);
+    ctx.migrate(&["status"]).expect_text(
+        "[!] 0001_note  (partial: 1 of 2 statements ran; statement 2 failed: pt-online-schema-change failed (signal: 9 (SIGKILL)): ",
+    );
+    ctx.migrate(&["repair"])
+        .expect_code(0)
+        .expect_text("failed 2: ")
+        .expect_text("left behind: pt-online-schema-change left table(s) _big_new");
+    ctx.migrate(&["repair", "--resume", "--yes", "app", "0001_note"])
+        .expect_code(0);
+    assert_eq!(tool_leftovers(&ctx).await, Vec::<String>::new());
+    assert_eq!(columns_of_big(&ctx).await, ["id", "payload", "n", "note"]);
+    assert_eq!(history(&ctx).await, ["app:0001_note applied"]);
+    assert_eq!(ctx.db.count("SELECT COUNT(*) FROM big").await, initial);
+}
+
+/// The crash points around an online ALTER: after the tool finished and
+/// before the history counted it, the statement is in doubt and the
+/// database shows it ran; before the tool started, that it did not.
+pub async fn online_alter_crash_points_are_recovered(ctx: Arc<Ctx>) {
+    if ctx.kind() != Kind::Mysql {
+        return;
+    }
+    ctx.write("app", "0001_note.sql", MIGRATION);
+    ctx.db
+        .exec(
+            "CREATE TABLE big (id BIGINT AUTO_INCREMENT PRIMARY KEY, payload VARCHAR(64) NOT NULL, n INT NOT NULL);\
+             INSERT INTO big (payload, n) VALUES ('a', 1), ('b', 2)",
+        )
+        .await;
+    let out = ctx.crash(&[], "after:2");
+    assert_ne!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    ctx.migrate(&["repair"])
+        .expect_code(0)
+        .expect_text("in doubt 2: ALTER TABLE big ADD COLUMN note")
+        .expect_text("the database shows it took effect");
+    ctx.migrate(&["repair", "--resume", "--yes", "app", "0001_note"])
+        .expect_code(0);
+    assert_eq!(columns_of_big(&ctx).await, ["id", "payload", "n", "note"]);
+    assert_eq!(history(&ctx).await, ["app:0001_note applied"]);
+
+    let out = ctx.crash(&["app", "zero"], "before:1");
+    assert_ne!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    ctx.migrate(&["repair"])
+        .expect_code(0)
+        .expect_text("in doubt 1: ALTER TABLE big DROP COLUMN note")
+        .expect_text("the database shows it did not take effect");
+    ctx.migrate(&["repair", "--undo", "--yes", "app", "0001_note"])
+        .expect_code(0);
+    assert_eq!(columns_of_big(&ctx).await, ["id", "payload", "n", "note"]);
+    assert_eq!(history(&ctx).await, ["app:0001_note applied"]);
+    assert_eq!(tool_leftovers(&ctx).await, Vec::<String>::new());
 }
