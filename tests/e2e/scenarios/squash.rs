@@ -362,6 +362,11 @@ pub async fn squash_portable_migrations_into_one_portable_migration(ctx: Arc<Ctx
         text.contains(r#"replaces = ["0001_visit", "0002_fee", "0003_notes"]"#),
         "{text}"
     );
+    // The operations as they were written, each under its migration's name.
+    assert!(
+        text.contains("# 0002_fee\n[[operations]]\nop = \"add_column\""),
+        "{text}"
+    );
 
     ctx.migrate(&[])
         .expect_code(0)
