@@ -322,6 +322,44 @@ pub async fn squash_stands_for_its_originals_in_other_apps_dependencies(ctx: Arc
     ));
 }
 
+pub async fn squash_carries_transaction_false_and_runs_journaled(ctx: Arc<Ctx>) {
+    ctx.write("shop", "0001_item.sql", ITEM);
+    ctx.write(
+        "shop",
+        "0002_steps.sql",
+        "-- migrate:up transaction=false\nCREATE TABLE step_one (id INTEGER);\nCREATE TABLE step_two (id INTEGER);\n-- migrate:down\nDROP TABLE step_two;\nDROP TABLE step_one;\n",
+    );
+    ctx.migrate(&["squash", "shop", "1", "2", "--name", "steps"])
+        .expect_code(0);
+    let text = std::fs::read_to_string(
+        ctx.project()
+            .join("migrations/shop/0001_squashed_0002_steps.sql"),
+    )
+    .unwrap();
+    assert!(text.contains("-- migrate:up transaction=false\n"), "{text}");
+    ctx.migrate(&["sql", "shop", "0001_squashed_0002_steps"])
+        .expect_code(0)
+        .expect_text("-- journaled");
+    ctx.migrate(&[]).expect_code(0);
+    let rows = ctx.db.history().await;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        (
+            rows[0].name.as_str(),
+            rows[0].state.as_str(),
+            rows[0].done,
+            rows[0].total
+        ),
+        ("0001_squashed_0002_steps", "applied", 3, 3)
+    );
+    assert_eq!(
+        tables(ctx.db.tables().await),
+        strings(&["item", "step_one", "step_two"])
+    );
+    ctx.migrate(&["shop", "zero"]).expect_code(0);
+    assert!(tables(ctx.db.tables().await).is_empty());
+}
+
 const CREATE: &str = r#"[[operations]]
 op = "create_table"
 table = "visit"
