@@ -853,4 +853,44 @@ mod tests {
                 .contains("-- replaces: 0001_squashed_0002_b, 0003_c\n")
         );
     }
+
+    #[test]
+    fn bad_replaces_headers_are_reported_with_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            "shop/0001_a.sql",
+            "-- a comment\n-- replaces: other:0001\n-- migrate:up\nSELECT 1;\n",
+        );
+        write(
+            dir.path(),
+            "shop/0002_b.toml",
+            "replaces = \"0001_a\"\n\n[[operations]]\nop = \"drop_table\"\ntable = \"t\"\n",
+        );
+        let Err(Error::InvalidSource(problems)) = Source::load(dir.path(), SqlDialect::Sqlite)
+        else {
+            panic!("expected an invalid source");
+        };
+        let found: Vec<String> = problems
+            .iter()
+            .map(|p| {
+                format!(
+                    "{}:{:?}: {}",
+                    p.path.file_name().unwrap().to_string_lossy(),
+                    p.line,
+                    p.message
+                )
+            })
+            .collect();
+        assert!(
+            found[0].starts_with(
+                "0001_a.sql:Some(2): `replaces` lists full names of migrations of this app"
+            ),
+            "{found:?}"
+        );
+        assert!(
+            found[1].starts_with("0002_b.toml:Some(1): `replaces`: expected a list"),
+            "{found:?}"
+        );
+    }
 }
