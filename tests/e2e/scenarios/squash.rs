@@ -207,6 +207,13 @@ pub async fn squash_part_way_through_the_originals_goes_on_with_them(ctx: Arc<Ct
         .expect_code(0)
         .expect_text(" [X] 0001_item\n [ ] 0002_price\n [ ] 0003_tag\n [ ] 0004_shelf")
         .expect_no_text(SQUASH);
+    // The squash itself cannot be run here: the originals go on.
+    ctx.migrate(&["shop", SQUASH])
+        .expect_code(2)
+        .expect_text(&format!(
+            "shop:{SQUASH} does not run in this database: shop:0003_tag stands for it"
+        ))
+        .expect_text("Target `0003_tag` instead");
 
     // With an original's file gone, the squash cannot stand in: refused,
     // saying what to do.
