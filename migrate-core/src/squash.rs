@@ -375,47 +375,57 @@ fn portable_text(
     replaces: &[String],
     depends_on: &[MigrationKey],
 ) -> Result<String> {
-    let mut operations = Vec::new();
+    let quoted = |items: Vec<String>| {
+        items
+            .iter()
+            .map(|i| toml::Value::String(i.clone()).to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut text = header(app, range, "#");
+    text.push_str(&format!("\nreplaces = [{}]\n", quoted(replaces.to_vec())));
+    if !depends_on.is_empty() {
+        let deps = depends_on.iter().map(ToString::to_string).collect();
+        text.push_str(&format!("depends_on = [{}]\n", quoted(deps)));
+    }
     for m in range {
         let raw = std::fs::read_to_string(&m.up.path).map_err(|e| Error::Io {
             path: m.up.path.clone(),
             source: e,
         })?;
-        let doc: toml::Table = crate::source::normalize(&raw).parse().map_err(|e| {
-            Error::Usage(format!(
-                "{}: cannot read it again: {e}",
-                m.up.path.display()
-            ))
-        })?;
-        if let Some(toml::Value::Array(ops)) = doc.get("operations") {
-            operations.extend(ops.iter().cloned());
+        let raw = crate::source::normalize(&raw);
+        text.push_str(&format!("\n# {}\n", m.name));
+        // The operations as written (comments and layout kept) when they
+        // are `[[operations]]` tables, which end the file; otherwise
+        // written again from their values.
+        let lines: Vec<&str> = raw.lines().collect();
+        match lines.iter().position(|l| l.trim() == "[[operations]]") {
+            Some(first) => {
+                text.push_str(&lines[first..].join("\n"));
+                text.push('\n');
+            }
+            None => {
+                let doc: toml::Table = raw.parse().map_err(|e| {
+                    Error::Usage(format!(
+                        "{}: cannot read it again: {e}",
+                        m.up.path.display()
+                    ))
+                })?;
+                let mut ops = toml::Table::new();
+                if let Some(value) = doc.get("operations") {
+                    ops.insert("operations".into(), value.clone());
+                }
+                let written = toml::to_string(&ops)
+                    .map_err(|e| Error::Usage(format!("cannot write the squash of {app}: {e}")))?;
+                text.push_str(&written);
+            }
         }
     }
-    let mut doc = toml::Table::new();
-    doc.insert(
-        "replaces".into(),
-        toml::Value::Array(replaces.iter().cloned().map(toml::Value::String).collect()),
-    );
-    if !depends_on.is_empty() {
-        doc.insert(
-            "depends_on".into(),
-            toml::Value::Array(
-                depends_on
-                    .iter()
-                    .map(|d| toml::Value::String(d.to_string()))
-                    .collect(),
-            ),
-        );
-    }
-    doc.insert("operations".into(), toml::Value::Array(operations));
-    let body = toml::to_string(&doc)
-        .map_err(|e| Error::Usage(format!("cannot write the squash of {app}: {e}")))?;
-    let text = format!("{}\n{body}", header(app, range, "#"));
     // Read back as any portable migration is: the operations must be the
     // originals', in order.
     let parsed = crate::portable::parse(&text).map_err(|errors| {
         Error::Usage(format!(
-            "the squash of {app} does not read back: {}",
+            "the squash of {app} does not read back: {}; write it by hand",
             errors
                 .iter()
                 .map(ToString::to_string)
@@ -427,7 +437,7 @@ fn portable_text(
         .iter()
         .flat_map(|m| m.portable.as_ref().expect("portable").operations.clone())
         .collect();
-    if parsed.operations != expected {
+    if parsed.operations != expected || parsed.replaces != replaces {
         return Err(Error::Usage(format!(
             "the squash of {app} does not read back as the operations it replaces: write it by hand"
         )));
@@ -841,6 +851,46 @@ mod tests {
             again
                 .text
                 .contains("-- replaces: 0001_squashed_0002_b, 0003_c\n")
+        );
+    }
+
+    #[test]
+    fn bad_replaces_headers_are_reported_with_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            "shop/0001_a.sql",
+            "-- a comment\n-- replaces: other:0001\n-- migrate:up\nSELECT 1;\n",
+        );
+        write(
+            dir.path(),
+            "shop/0002_b.toml",
+            "replaces = \"0001_a\"\n\n[[operations]]\nop = \"drop_table\"\ntable = \"t\"\n",
+        );
+        let Err(Error::InvalidSource(problems)) = Source::load(dir.path(), SqlDialect::Sqlite)
+        else {
+            panic!("expected an invalid source");
+        };
+        let found: Vec<String> = problems
+            .iter()
+            .map(|p| {
+                format!(
+                    "{}:{:?}: {}",
+                    p.path.file_name().unwrap().to_string_lossy(),
+                    p.line,
+                    p.message
+                )
+            })
+            .collect();
+        assert!(
+            found[0].starts_with(
+                "0001_a.sql:Some(2): `replaces` lists full names of migrations of this app"
+            ),
+            "{found:?}"
+        );
+        assert!(
+            found[1].starts_with("0002_b.toml:Some(1): `replaces`: expected a list"),
+            "{found:?}"
         );
     }
 }

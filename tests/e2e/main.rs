@@ -48,6 +48,7 @@ scenarios! {
     squash::squash_part_way_through_the_originals_goes_on_with_them,
     squash::squash_refuses_what_it_cannot_replace,
     squash::squash_stands_for_its_originals_in_other_apps_dependencies,
+    squash::squash_carries_transaction_false_and_runs_journaled,
     squash::squash_portable_migrations_into_one_portable_migration,
     moves::forward_then_status,
     moves::backward_to_a_prefix,

@@ -431,14 +431,14 @@ impl Source {
                 let key = MigrationKey::new(&m.app, name);
                 let message = if name == &m.name {
                     Some(format!("`replaces` names {name}, this migration itself"))
-                } else if let Some(other) = by.insert(key.clone(), m) {
-                    Some(format!(
-                        "{key} is replaced by both {} and {}: a fresh database would run both. Keep one squash",
-                        other.key(),
-                        m.key()
-                    ))
                 } else {
-                    None
+                    by.insert(key.clone(), m).map(|other| {
+                        format!(
+                            "{key} is replaced by both {} and {}: a fresh database would run both. Keep one squash",
+                            other.key(),
+                            m.key()
+                        )
+                    })
                 };
                 if let Some(message) = message {
                     problems.push(SourceProblem {

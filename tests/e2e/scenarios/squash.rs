@@ -207,6 +207,13 @@ pub async fn squash_part_way_through_the_originals_goes_on_with_them(ctx: Arc<Ct
         .expect_code(0)
         .expect_text(" [X] 0001_item\n [ ] 0002_price\n [ ] 0003_tag\n [ ] 0004_shelf")
         .expect_no_text(SQUASH);
+    // The squash itself cannot be run here: the originals go on.
+    ctx.migrate(&["shop", SQUASH])
+        .expect_code(2)
+        .expect_text(&format!(
+            "shop:{SQUASH} does not run in this database: shop:0003_tag stands for it"
+        ))
+        .expect_text("Target `0003_tag` instead");
 
     // With an original's file gone, the squash cannot stand in: refused,
     // saying what to do.
@@ -322,6 +329,44 @@ pub async fn squash_stands_for_its_originals_in_other_apps_dependencies(ctx: Arc
     ));
 }
 
+pub async fn squash_carries_transaction_false_and_runs_journaled(ctx: Arc<Ctx>) {
+    ctx.write("shop", "0001_item.sql", ITEM);
+    ctx.write(
+        "shop",
+        "0002_steps.sql",
+        "-- migrate:up transaction=false\nCREATE TABLE step_one (id INTEGER);\nCREATE TABLE step_two (id INTEGER);\n-- migrate:down\nDROP TABLE step_two;\nDROP TABLE step_one;\n",
+    );
+    ctx.migrate(&["squash", "shop", "1", "2", "--name", "steps"])
+        .expect_code(0);
+    let text = std::fs::read_to_string(
+        ctx.project()
+            .join("migrations/shop/0001_squashed_0002_steps.sql"),
+    )
+    .unwrap();
+    assert!(text.contains("-- migrate:up transaction=false\n"), "{text}");
+    ctx.migrate(&["sql", "shop", "0001_squashed_0002_steps"])
+        .expect_code(0)
+        .expect_text("-- journaled");
+    ctx.migrate(&[]).expect_code(0);
+    let rows = ctx.db.history().await;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        (
+            rows[0].name.as_str(),
+            rows[0].state.as_str(),
+            rows[0].done,
+            rows[0].total
+        ),
+        ("0001_squashed_0002_steps", "applied", 3, 3)
+    );
+    assert_eq!(
+        tables(ctx.db.tables().await),
+        strings(&["item", "step_one", "step_two"])
+    );
+    ctx.migrate(&["shop", "zero"]).expect_code(0);
+    assert!(tables(ctx.db.tables().await).is_empty());
+}
+
 const CREATE: &str = r#"[[operations]]
 op = "create_table"
 table = "visit"
@@ -360,6 +405,11 @@ pub async fn squash_portable_migrations_into_one_portable_migration(ctx: Arc<Ctx
     .unwrap();
     assert!(
         text.contains(r#"replaces = ["0001_visit", "0002_fee", "0003_notes"]"#),
+        "{text}"
+    );
+    // The operations as they were written, each under its migration's name.
+    assert!(
+        text.contains("# 0002_fee\n[[operations]]\nop = \"add_column\""),
         "{text}"
     );
 
