@@ -517,3 +517,43 @@ pub async fn online_alter_crash_points_are_recovered(ctx: Arc<Ctx>) {
     assert_eq!(history(&ctx).await, ["app:0001_note applied"]);
     assert_eq!(tool_leftovers(&ctx).await, Vec::<String>::new());
 }
+
+/// The tool refusing the table (no primary key): the statement fails with
+/// the tool's own reason, and nothing is left behind.
+pub async fn online_alter_failure_says_why(ctx: Arc<Ctx>) {
+    if ctx.kind() != Kind::Mysql {
+        return;
+    }
+    ctx.db
+        .exec("CREATE TABLE nopk (a INT NOT NULL); INSERT INTO nopk VALUES (1), (2)")
+        .await;
+    ctx.write(
+        "app",
+        "0001_nopk.sql",
+        "-- migrate:up online=pt-osc\nALTER TABLE nopk ADD COLUMN b INT NULL;\n-- migrate:down\nALTER TABLE nopk DROP COLUMN b;\n",
+    );
+    ctx.migrate(&[])
+        .expect_code(1)
+        .expect_text("pt-online-schema-change failed (exit status: ")
+        .expect_text("PRIMARY KEY or a unique index")
+        .expect_text("Nothing of app:0001_nopk ran");
+    assert_eq!(
+        ctx.db
+            .strings(
+                "SELECT column_name FROM information_schema.columns \
+                 WHERE table_schema = DATABASE() AND table_name = 'nopk' ORDER BY ordinal_position",
+            )
+            .await,
+        ["a"]
+    );
+    assert_eq!(ctx.db.tables().await, ["nopk"]);
+    assert_eq!(
+        ctx.db
+            .count(
+                "SELECT COUNT(*) FROM information_schema.triggers WHERE trigger_schema = DATABASE()"
+            )
+            .await,
+        0
+    );
+    assert_eq!(history(&ctx).await, Vec::<String>::new());
+}
