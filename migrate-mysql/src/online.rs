@@ -211,21 +211,25 @@ pub(crate) async fn run(
     if output.status.success() {
         return Ok(());
     }
-    // What it said last: its error, on stderr, or else where it stopped
-    // (without the table of retry settings it prints first).
+    // Why it stopped: its error lines (on stdout as often as on stderr),
+    // without its progress report; or, when it was stopped from outside,
+    // where it was.
     for line in stderr.lines() {
         tracing::debug!(target: "pt-online-schema-change", "{line}");
     }
-    let lines = |text: &str| -> Vec<String> {
-        text.lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !is_retry_setting(l))
-            .map(String::from)
-            .collect()
-    };
-    let mut said = lines(&stderr);
+    let all: Vec<&str> = stderr
+        .lines()
+        .chain(stdout.lines())
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let mut said: Vec<String> = all
+        .iter()
+        .filter(|l| !is_progress(l))
+        .map(|l| l.to_string())
+        .collect();
     if said.is_empty() {
-        said = lines(&stdout);
+        said = all.last().map(|l| l.to_string()).into_iter().collect();
     }
     let keep = said.len().saturating_sub(3);
     said.drain(..keep);
@@ -239,6 +243,23 @@ pub(crate) async fn run(
     ))
 }
 
+/// A line of pt-osc's progress report, not of an error: timestamped
+/// steps, `... OK.`, `Altering ...`, the retry settings, replica notes.
+fn is_progress(line: &str) -> bool {
+    let timestamped = line.len() > 20
+        && line.as_bytes()[4] == b'-'
+        && line.as_bytes()[10] == b'T'
+        && line[..4].bytes().all(|b| b.is_ascii_digit());
+    timestamped
+        || is_retry_setting(line)
+        || line.ends_with("OK.")
+        || line.ends_with("...")
+        || line.ends_with("was not altered.")
+        || line.starts_with("Operation, tries, wait")
+        || line.starts_with("No slaves found")
+        || line.starts_with("Not checking slave lag")
+}
+
 /// `create_triggers, 10, 1`: a line of the retry settings pt-osc prints.
 fn is_retry_setting(line: &str) -> bool {
     let parts: Vec<&str> = line.split(", ").collect();
@@ -250,6 +271,21 @@ fn is_retry_setting(line: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn progress_lines_are_not_errors() {
+        for line in [
+            "2026-12-03T07:27:17 Dropping new table...",
+            "copy_rows, 10, 0.25",
+            "Created new table ptt._nopk_new OK.",
+            "`ptt`.`nopk` was not altered.",
+        ] {
+            assert!(is_progress(line), "{line}");
+        }
+        assert!(!is_progress(
+            "The new table `ptt`.`_nopk_new` does not have a PRIMARY KEY or a unique index which is required for the DELETE trigger."
+        ));
+    }
 
     #[test]
     fn the_option_file_is_private_and_removed() {

@@ -141,6 +141,7 @@ scenarios! {
     online::online_alter_keeps_the_password_private,
     online::killed_online_tool_fails_its_statement,
     online::online_alter_crash_points_are_recovered,
+    online::online_alter_failure_says_why,
     fanout::fanout_migrates_every_database,
     fanout::fanout_one_failure_does_not_stop_the_others,
     fanout::fanout_sqlite_file_that_is_not_a_database,

@@ -18,13 +18,25 @@ use crate::dialect::SqlDialect;
 /// Reports the up section's statements that rewrite or lock a table.
 pub(super) fn check(cx: &Cx, statements: &[Stmt], findings: &mut Vec<Finding>) {
     let mut made = Made::default();
+    let online = cx.migration.up.online;
     for s in statements {
         let found = match cx.family {
+            // pt-online-schema-change copies the table while writes go on.
+            SqlDialect::Mysql if online.is_some() && crate::online::qualifies(s.sql) => Vec::new(),
             SqlDialect::Postgres => postgres(cx, s, &made),
             SqlDialect::Mysql => mysql(s, &made),
             _ => Vec::new(),
         };
-        for (code, text) in found {
+        for (code, mut text) in found {
+            if cx.family == SqlDialect::Mysql
+                && code == codes::TABLE_REWRITE
+                && crate::online::qualifies(s.sql)
+            {
+                text.push_str(
+                    "; on a large table, `-- migrate:up online=pt-osc` runs it through pt-online-schema-change, \
+which copies the table while writes go on",
+                );
+            }
             findings.push(Finding::new(
                 code,
                 Severity::Warning,

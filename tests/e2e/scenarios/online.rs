@@ -219,6 +219,25 @@ pub async fn online_alter_needs_the_tool_installed(ctx: Arc<Ctx>) {
     assert_eq!(ctx.db.tables().await, ["big"]);
 }
 
+/// Whether pt-online-schema-change is copying rows: its three triggers
+/// are there and its new table has rows (of 2^18: the copy is under way,
+/// far from done).
+async fn copying(ctx: &Ctx) -> bool {
+    let triggers = ctx
+        .db
+        .count(
+            "SELECT COUNT(*) FROM information_schema.triggers \
+             WHERE trigger_schema = DATABASE() AND trigger_name LIKE 'pt\\_osc\\_%'",
+        )
+        .await;
+    triggers == 3
+        && ctx
+            .db
+            .count("SELECT COUNT(*) FROM (SELECT 1 FROM _big_new LIMIT 1) AS copied")
+            .await
+            == 1
+}
+
 /// Starts `migrate` and kills it while pt-online-schema-change copies
 /// rows; returns once the tool's leftovers are there.
 async fn kill_while_copying(ctx: &Ctx) {
@@ -231,21 +250,12 @@ async fn kill_while_copying(ctx: &Ctx) {
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         assert!(Instant::now() < deadline, "the copy never started");
-        let copying = ctx
-            .db
-            .count(
-                "SELECT COUNT(*) FROM information_schema.triggers \
-                 WHERE trigger_schema = DATABASE() AND trigger_name LIKE 'pt\\_osc\\_%'",
-            )
-            .await
-            == 3;
+        let copying = copying(ctx).await;
         if copying {
             break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    // Some rows copied, not all.
-    tokio::time::sleep(Duration::from_millis(300)).await;
     run.kill().await.unwrap();
     // The tool dies with it; its server session ends with the chunk it
     // was copying.
@@ -432,20 +442,12 @@ pub async fn killed_online_tool_fails_its_statement(ctx: Arc<Ctx>) {
     let deadline = Instant::now() + Duration::from_secs(120);
     let pid = loop {
         assert!(Instant::now() < deadline, "the copy never started");
-        let copying = ctx
-            .db
-            .count(
-                "SELECT COUNT(*) FROM information_schema.triggers \
-                 WHERE trigger_schema = DATABASE() AND trigger_name LIKE 'pt\\_osc\\_%'",
-            )
-            .await
-            == 3;
+        let copying = copying(&ctx).await;
         if copying && let Some((pid, _)) = tool_processes(&ctx).await.first() {
             break *pid;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
-    tokio::time::sleep(Duration::from_millis(300)).await;
     std::process::Command::new("kill")
         .args(["-KILL", &pid.to_string()])
         .status()
@@ -516,4 +518,44 @@ pub async fn online_alter_crash_points_are_recovered(ctx: Arc<Ctx>) {
     assert_eq!(columns_of_big(&ctx).await, ["id", "payload", "n", "note"]);
     assert_eq!(history(&ctx).await, ["app:0001_note applied"]);
     assert_eq!(tool_leftovers(&ctx).await, Vec::<String>::new());
+}
+
+/// The tool refusing the table (no primary key): the statement fails with
+/// the tool's own reason, and nothing is left behind.
+pub async fn online_alter_failure_says_why(ctx: Arc<Ctx>) {
+    if ctx.kind() != Kind::Mysql {
+        return;
+    }
+    ctx.db
+        .exec("CREATE TABLE nopk (a INT NOT NULL); INSERT INTO nopk VALUES (1), (2)")
+        .await;
+    ctx.write(
+        "app",
+        "0001_nopk.sql",
+        "-- migrate:up online=pt-osc\nALTER TABLE nopk ADD COLUMN b INT NULL;\n-- migrate:down\nALTER TABLE nopk DROP COLUMN b;\n",
+    );
+    ctx.migrate(&[])
+        .expect_code(1)
+        .expect_text("pt-online-schema-change failed (exit status: ")
+        .expect_text("PRIMARY KEY or a unique index")
+        .expect_text("Nothing of app:0001_nopk ran");
+    assert_eq!(
+        ctx.db
+            .strings(
+                "SELECT column_name FROM information_schema.columns \
+                 WHERE table_schema = DATABASE() AND table_name = 'nopk' ORDER BY ordinal_position",
+            )
+            .await,
+        ["a"]
+    );
+    assert_eq!(ctx.db.tables().await, ["nopk"]);
+    assert_eq!(
+        ctx.db
+            .count(
+                "SELECT COUNT(*) FROM information_schema.triggers WHERE trigger_schema = DATABASE()"
+            )
+            .await,
+        0
+    );
+    assert_eq!(history(&ctx).await, Vec::<String>::new());
 }

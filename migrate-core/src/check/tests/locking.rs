@@ -332,3 +332,17 @@ SELECT 1;
     let d = dialect(POSTGRES).unwrap();
     assert_eq!(analyze(m, d), analyze(m, d));
 }
+
+#[test]
+fn mysql_rewrites_suggest_online_sections_which_are_not_reported() {
+    let sql = "ALTER TABLE orders MODIFY total BIGINT";
+    let m = message(&report(&up(sql), MYSQL), codes::TABLE_REWRITE);
+    assert!(m.contains("`-- migrate:up online=pt-osc`"), "{m}");
+    let online = format!("-- migrate:up online=pt-osc\n{sql};\n-- migrate:down noop=true\n");
+    let r = report(&online, MYSQL);
+    assert!(
+        !r.findings.iter().any(|f| f.code == codes::TABLE_REWRITE),
+        "{:?}",
+        r.findings
+    );
+}
