@@ -33,6 +33,11 @@ pub struct Migration {
     /// replaces, in order (the `-- replaces:` header, or `replaces` in a
     /// `.toml`). Empty for any other migration.
     pub replaces: Vec<String>,
+    /// A repeatable migration (Flyway's `R__<name>.sql`): no place in the
+    /// app's numbered order and no down section; it runs after the app's
+    /// versioned migrations whenever its checksum differs from the one it
+    /// last ran with (see [`crate::source::Source::repeatables`]).
+    pub repeatable: bool,
 }
 
 impl Migration {

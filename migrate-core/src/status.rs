@@ -202,6 +202,27 @@ pub fn status(source: &Source, history: &[HistoryRecord], app: Option<&str>) -> 
             }
             app_entries.push((Some(m.number), e));
         }
+        for m in source.repeatables(a) {
+            let record = records.get(&m.key()).copied();
+            let (state, note) = match record.map(|r| (r.state, r.checksum == m.checksum)) {
+                Some((RecordState::Partial, _)) => (MigrationState::Partial, "repeatable"),
+                Some((RecordState::Reverting, _)) => (MigrationState::Reverting, "repeatable"),
+                Some((RecordState::Applied, true)) => (MigrationState::Applied, "repeatable"),
+                Some((RecordState::Applied, false)) => (
+                    MigrationState::Pending,
+                    "repeatable, changed since it ran: runs again after the numbered ones",
+                ),
+                None => (
+                    MigrationState::Pending,
+                    "repeatable: runs after the numbered ones",
+                ),
+            };
+            let mut e = entry(a, &m.name, state, record, Some(&m.checksum));
+            e.note = Some(note.to_string());
+            e.down = Some(DownSection::of(m));
+            // After every numbered migration, in the order they run.
+            app_entries.push((Some(u64::MAX), e));
+        }
         for r in history.iter().filter(|r| r.app == a) {
             if source.get(&r.key()).is_none() && !renamed_away(r) {
                 let state = match r.state {

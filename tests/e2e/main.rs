@@ -117,6 +117,7 @@ scenarios! {
     drift::drift_writes_a_migration_that_accepts_the_live_schema,
     drift::drift_refuses_a_history_left_part_way,
     layouts::a_diesel_folder_runs_as_it_is,
+    layouts::flyway_repeatables_run_last_and_again_when_changed,
     layouts::adopt_takes_over_what_sqlx_applied,
     layouts::adopt_reads_diesel_and_golang_migrate_histories,
     adopt::adopt_reads_flyway_history,

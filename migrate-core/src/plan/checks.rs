@@ -273,7 +273,8 @@ pub(super) fn refuse_out_of_order(
         .iter()
         .filter(|s| s.direction == Direction::Apply)
     {
-        let Some(m) = source.get(&step.key) else {
+        // Repeatable migrations have no place in the numbered order.
+        let Some(m) = source.get(&step.key).filter(|m| !m.repeatable) else {
             continue;
         };
         if let Some((n, later)) = highest.get(m.app.as_str())

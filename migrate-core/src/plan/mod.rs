@@ -192,6 +192,27 @@ pub fn plan(
             fake: options.fake,
         });
     }
+    // Repeatable migrations come last, on a run that takes their app to
+    // its latest: those that never ran, or whose file changed since.
+    let to_latest: Vec<&str> = match request {
+        Request::All => source.apps().collect(),
+        Request::App(app) => vec![app.as_str()],
+        Request::To { .. } => Vec::new(),
+    };
+    for app in to_latest {
+        for m in source.repeatables(app) {
+            let due = records
+                .get(&m.key())
+                .is_none_or(|r| r.state != RecordState::Applied || r.checksum != m.checksum);
+            if due {
+                steps.push(Step {
+                    key: m.key(),
+                    direction: Direction::Apply,
+                    fake: options.fake,
+                });
+            }
+        }
+    }
     let plan = Plan { steps };
 
     let mut scope = requested;

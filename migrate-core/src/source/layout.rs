@@ -283,6 +283,7 @@ fn build(
                 portable: None,
                 irreversible: None,
                 replaces: parsed.replaces,
+                repeatable: false,
             })
         }
         (None, Some((_, up_path)), down) => {
@@ -314,6 +315,7 @@ fn build(
                 portable: None,
                 irreversible: None,
                 replaces,
+                repeatable: false,
             })
         }
         (None, None, Some((_, down_path))) => {

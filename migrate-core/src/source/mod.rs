@@ -59,6 +59,10 @@ pub struct Source {
     /// originals stand for them, each with what does, for saying so when
     /// one is named as a target.
     stand_ins: HashMap<MigrationKey, MigrationKey>,
+    /// Each app's repeatable migrations (Flyway's `R__` files), in the
+    /// order they run: outside the numbered order, looked up by
+    /// [`Source::get`] like any other.
+    repeatables: BTreeMap<String, Vec<Migration>>,
 }
 
 impl Source {
@@ -129,9 +133,14 @@ impl Source {
         if layout != Layout::Migrate {
             let app = foreign_app_name(dir);
             let read = foreign::load(files, dir, &entries, layout, &app, dialect, &mut problems);
+            let repeatables = BTreeMap::from([(app.clone(), read.repeatables)]);
             let apps = BTreeMap::from([(app, read.migrations)]);
-            return Self::checked(dir, apps, layout, read.ignored, files, engine, problems)
-                .map(|source| source.split_as(dialect));
+            return Self::checked(dir, apps, layout, read.ignored, files, engine, problems).map(
+                |mut source| {
+                    source.repeatables = repeatables;
+                    source.split_as(dialect)
+                },
+            );
         }
         let mut app_dirs = Vec::new();
         for entry in entries {
@@ -198,6 +207,7 @@ impl Source {
             ignored,
             dialect: SqlDialect::Generic,
             stand_ins: HashMap::new(),
+            repeatables: BTreeMap::new(),
         };
         source.index();
         source.check_replaces(&mut problems);
@@ -309,6 +319,7 @@ impl Source {
     /// recorded in the history whose file is gone).
     pub fn order_number(&self, key: &MigrationKey) -> Option<u64> {
         match self.get(key) {
+            Some(m) if m.repeatable => None,
             Some(m) => Some(m.number),
             None => number_of(&key.name),
         }
@@ -324,10 +335,22 @@ impl Source {
         self.apps.get(app).map(Vec::as_slice)
     }
 
-    /// One migration by key.
+    /// One migration by key, a repeatable one included.
     pub fn get(&self, key: &MigrationKey) -> Option<&Migration> {
-        let position = *self.positions.get(key)?;
-        self.apps.get(&key.app)?.get(position)
+        match self.positions.get(key) {
+            Some(&position) => self.apps.get(&key.app)?.get(position),
+            None => self
+                .repeatables
+                .get(&key.app)?
+                .iter()
+                .find(|m| m.name == key.name),
+        }
+    }
+
+    /// One app's repeatable migrations, in the order they run (by name, as
+    /// Flyway orders them), after its numbered ones.
+    pub fn repeatables(&self, app: &str) -> &[Migration] {
+        self.repeatables.get(app).map_or(&[], Vec::as_slice)
     }
 
     /// This source without the migrations in `drop`: the originals a

@@ -61,6 +61,7 @@ pub(super) fn load(
         down: None,
         depends_on,
         replaces: parsed.replaces.clone(),
+        repeatable: false,
         portable: Some(parsed),
         irreversible: None,
     })

@@ -246,3 +246,96 @@ pub async fn adopt_reads_diesel_and_golang_migrate_histories(ctx: Arc<Ctx>) {
         .expect_text("[ ] 2_g2")
         .expect_text("[ ] 3_g3");
 }
+
+/// Flyway's repeatable migrations run after the versioned ones, in name
+/// order, and again whenever their file changes.
+pub async fn flyway_repeatables_run_last_and_again_when_changed(ctx: Arc<Ctx>) {
+    let view = |name: &str, age: u32| {
+        format!(
+            "DROP VIEW IF EXISTS {name};\nCREATE VIEW {name} AS SELECT id, name FROM person WHERE age >= {age};\n"
+        )
+    };
+    for (rel, text) in [
+        (
+            "V1__person.sql",
+            "CREATE TABLE person (id INTEGER PRIMARY KEY, name VARCHAR(50), age INTEGER);\n".to_string(),
+        ),
+        (
+            "V2__seed.sql",
+            "INSERT INTO person (id, name, age) VALUES (1, 'ann', 17), (2, 'bob', 19), (3, 'cy', 30);\n".to_string(),
+        ),
+        ("R__grown.sql", view("grown", 18)),
+        ("R__adults.sql", view("adults", 18)),
+    ] {
+        ctx.write_file(&format!("migrations/{rel}"), text.as_bytes());
+    }
+    ctx.migrate(&["status"])
+        .expect_code(0)
+        .expect_text(" [ ] R__adults  (repeatable: runs after the numbered ones)");
+    let applying = |out: &crate::harness::Output| -> Vec<String> {
+        out.stdout
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("Applying migrations:"))
+            .map(|l| l.split(' ').next().unwrap().to_string())
+            .collect()
+    };
+    let out = ctx.migrate(&[]);
+    out.expect_code(0);
+    assert_eq!(
+        applying(&out),
+        ["V1__person", "V2__seed", "R__adults", "R__grown"]
+    );
+    assert_eq!(ctx.db.count("SELECT COUNT(*) FROM adults").await, 2);
+    // Nothing changed: nothing runs.
+    let out = ctx.migrate(&[]);
+    out.expect_code(0);
+    assert!(applying(&out).is_empty(), "{}", out.stdout);
+    ctx.migrate(&["status", "--check"]).expect_code(0);
+
+    // An edit makes it due again, and only it runs.
+    ctx.write_file("migrations/R__adults.sql", view("adults", 21).as_bytes());
+    ctx.migrate(&["status"])
+        .expect_text(" [ ] R__adults  (repeatable, changed since it ran")
+        .expect_text(" [X] R__grown  (repeatable)");
+    ctx.migrate(&["status", "--check"]).expect_code(1);
+    ctx.migrate(&["--format", "json", "status"])
+        .expect_text("\"state\": \"pending\"");
+    let out = ctx.migrate(&[]);
+    out.expect_code(0);
+    assert_eq!(applying(&out), ["R__adults"]);
+    assert_eq!(ctx.db.count("SELECT COUNT(*) FROM adults").await, 1);
+    // One row, holding what ran last; the log keeps both runs.
+    let rows: Vec<_> = ctx
+        .db
+        .history()
+        .await
+        .into_iter()
+        .filter(|r| r.name == "R__adults")
+        .collect();
+    assert_eq!(rows.len(), 1);
+    assert!(rows[0].up_sql.contains(">= 21"), "{}", rows[0].up_sql);
+    let log = ctx.migrate(&["log", "migrations"]);
+    log.expect_code(0);
+    assert_eq!(
+        log.stdout
+            .matches("apply          migrations:R__adults")
+            .count(),
+        2,
+        "{}",
+        log.stdout
+    );
+    ctx.migrate(&["status"])
+        .expect_code(0)
+        .expect_text(" [X] R__adults  (repeatable)");
+
+    // A run to a named target leaves them alone.
+    ctx.write_file("migrations/R__grown.sql", view("grown", 40).as_bytes());
+    ctx.write_file(
+        "migrations/V3__more.sql",
+        b"INSERT INTO person (id, name, age) VALUES (4, 'di', 50);\n",
+    );
+    let out = ctx.migrate(&["migrations", "V3"]);
+    out.expect_code(0);
+    assert_eq!(applying(&out), ["V3__more"]);
+    assert_eq!(ctx.db.count("SELECT COUNT(*) FROM grown").await, 3);
+}

@@ -15,8 +15,8 @@
 //!
 //! Files at the top that are not migrations of the layout are listed as
 //! ignored, each with the reason, rather than refused. Flyway's repeatable
-//! migrations (`R__<name>.sql`) are among them: this tool runs each
-//! migration once.
+//! migrations (`R__<name>.sql`) are read as repeatable: run after the
+//! versioned ones, again whenever their checksum changes, in name order.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -134,6 +134,8 @@ struct Found {
 /// what was left out, with why.
 pub(super) struct Read {
     pub migrations: Vec<Migration>,
+    /// Flyway's `R__` migrations, in the order they run.
+    pub repeatables: Vec<Migration>,
     pub ignored: Vec<(PathBuf, String)>,
 }
 
@@ -174,10 +176,53 @@ pub(super) fn load(
             migrations.push(m);
         }
     }
+    let repeatables = if layout == Layout::Flyway {
+        repeatables(files, dir, entries, app, dialect, problems)
+    } else {
+        Vec::new()
+    };
     Read {
         migrations,
+        repeatables,
         ignored,
     }
+}
+
+/// Flyway's repeatable migrations, `R__<description>.sql`, ordered by
+/// description as Flyway runs them.
+fn repeatables(
+    files: &dyn Files,
+    dir: &Path,
+    entries: &[Entry],
+    app: &str,
+    dialect: SqlDialect,
+    problems: &mut Vec<SourceProblem>,
+) -> Vec<Migration> {
+    let mut found: Vec<&Entry> = entries
+        .iter()
+        .filter(|e| !e.is_dir() && is_repeatable(&e.name))
+        .collect();
+    found.sort_by(|a, b| a.name.cmp(&b.name));
+    found
+        .into_iter()
+        .filter_map(|e| {
+            let f = Found {
+                name: e.name.trim_end_matches(".sql").to_string(),
+                version: Version::Text(String::new()),
+                up: dir.join(&e.name),
+                down: None,
+                transaction: None,
+            };
+            let mut m = read(files, app, 0, f, dialect, problems)?;
+            m.repeatable = true;
+            m.irreversible = Some("a repeatable migration has no down section".into());
+            Some(m)
+        })
+        .collect()
+}
+
+fn is_repeatable(name: &str) -> bool {
+    name.len() > "R__.sql".len() && name.starts_with("R__") && name.ends_with(".sql")
 }
 
 fn read(
@@ -222,6 +267,7 @@ fn read(
         portable: None,
         irreversible: None,
         replaces: Vec::new(),
+        repeatable: false,
     })
 }
 
@@ -293,12 +339,13 @@ fn flat(
         BTreeMap::new();
     for entry in entries.iter().filter(|e| !e.name.starts_with('.')) {
         let path = dir.join(&entry.name);
+        if layout == Layout::Flyway && !entry.is_dir() && is_repeatable(&entry.name) {
+            continue; // read by `repeatables`
+        }
         let Some((name, version, section)) =
             parse_flat(&entry.name, layout).filter(|_| !entry.is_dir())
         else {
-            let why = if layout == Layout::Flyway && entry.name.starts_with("R__") {
-                "a repeatable migration: this tool runs each migration once; run it by hand".into()
-            } else if entry.name.ends_with(".rs") {
+            let why = if entry.name.ends_with(".rs") {
                 "a Rust migration: only SQL migrations are read".into()
             } else {
                 format!("not a {} migration", layout.name())

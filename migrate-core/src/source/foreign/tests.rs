@@ -142,6 +142,8 @@ fn flyway_orders_by_version_parts_and_undoes_with_u() {
         ("U1.9__nine.sql", "DROP TABLE b;"),
         ("V2_1__two.sql", "CREATE TABLE d (id INTEGER);"),
         ("R__view.sql", "CREATE VIEW v AS SELECT 1;"),
+        ("R__another.sql", "CREATE VIEW w AS SELECT 2;"),
+        ("R__.sql", "SELECT 3;"),
     ]);
     let source = read(dir.path(), None);
     assert_eq!(source.layout(), Layout::Flyway);
@@ -151,10 +153,27 @@ fn flyway_orders_by_version_parts_and_undoes_with_u() {
     );
     let app = source.app("migrations").unwrap();
     assert!(app[1].down.is_some() && app[0].down.is_none());
+    // Repeatable ones stand apart, in name order, found by key like any.
+    let repeatable: Vec<&str> = source
+        .repeatables("migrations")
+        .iter()
+        .map(|m| m.name.as_str())
+        .collect();
+    assert_eq!(repeatable, ["R__another", "R__view"]);
+    let view = source
+        .get(&crate::migration::MigrationKey::new(
+            "migrations",
+            "R__view",
+        ))
+        .unwrap();
+    assert!(view.repeatable && view.down.is_none());
+    assert_eq!(view.up.sql(), ["CREATE VIEW v AS SELECT 1"]);
     assert_eq!(
-        ignored(&source),
-        ["R__view.sql: a repeatable migration: this tool runs each migration once; run it by hand"]
+        source.order_number(&view.key()),
+        None,
+        "no place in the numbered order"
     );
+    assert_eq!(ignored(&source), ["R__.sql: not a flyway migration"]);
 }
 
 #[test]
