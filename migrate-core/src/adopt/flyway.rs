@@ -2,9 +2,10 @@
 //! by `installed_rank`. Versioned SQL migrations (`type` `SQL`) are read
 //! with their `success` flag and checksum; a `BASELINE` row stands for every
 //! version up to it; an `UNDO_SQL` or `DELETE` row takes its version back.
-//! Flyway's own `SCHEMA` marker is skipped, repeatable migrations (no
-//! version) are noted, and other types (Java, scripts) have no SQL file
-//! here to match.
+//! Flyway's own `SCHEMA` marker is skipped, and other types (Java,
+//! scripts) have no SQL file here to match. A repeatable migration (no
+//! version) is adopted when its last successful run was of the file as it
+//! is now; changed since, it is left to run again, as Flyway would.
 //!
 //! Flyway's checksum is the CRC32 of the file's lines without their line
 //! endings, one after the other, with a byte order mark removed, stored as
@@ -133,12 +134,13 @@ pub(super) fn applied<'m>(
         .collect();
     let mut state: BTreeMap<Vec<u64>, Applied> = BTreeMap::new();
     let mut baseline: Option<(Vec<u64>, &str)> = None;
+    // script -> its last successful run
+    let mut repeated: BTreeMap<&str, &Row> = BTreeMap::new();
     for row in rows {
         let Some(version) = row.version.as_deref() else {
-            adoption.notes.push(format!(
-                "{TABLE} rank {}: {} is a repeatable migration; this tool runs each migration once, so it is not adopted",
-                row.rank, row.script
-            ));
+            if row.kind == "SQL" && row.success {
+                repeated.insert(row.script.as_str(), row);
+            }
             continue;
         };
         let Some(v) = parts(version) else {
@@ -188,6 +190,31 @@ port it to SQL, or leave it to Flyway",
         }
     }
     let mut applied = Vec::new();
+    for m in migrations.iter().filter(|m| m.repeatable) {
+        let script = format!("{}.sql", m.name);
+        let Some(row) = repeated.remove(script.as_str()) else {
+            continue; // never ran: it runs with the next `migrate`
+        };
+        let now = checksum(&read_file(m)?);
+        if row.checksum.is_some_and(|stored| stored != now) {
+            adoption.notes.push(format!(
+                "{}: changed since Flyway last ran it (rank {}); `migrate` runs it again",
+                m.key(),
+                row.rank
+            ));
+        } else {
+            applied.push((
+                *m,
+                format!("adopted from {TABLE} (repeatable, rank {})", row.rank),
+            ));
+        }
+    }
+    for (script, row) in repeated {
+        adoption.notes.push(format!(
+            "{TABLE} rank {}: repeatable migration {script} has no file here; nothing to adopt",
+            row.rank
+        ));
+    }
     for (v, what) in state {
         let Some(m) = by_version.get(&v) else {
             if let Applied::Sql(row) = what {

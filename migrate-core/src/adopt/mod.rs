@@ -140,7 +140,9 @@ pub async fn plan(backend: &mut dyn Backend, source: &Source, tool: Tool) -> Res
     match tool {
         Tool::Flyway => {
             let rows = flyway::read(backend).await?;
-            applied = flyway::applied(&rows, &migrations, &mut adoption)?;
+            let mut all = migrations.clone();
+            all.extend(source.apps().flat_map(|app| source.repeatables(app)));
+            applied = flyway::applied(&rows, &all, &mut adoption)?;
         }
         Tool::Refinery => {
             let rows = refinery::read(backend).await?;
@@ -224,7 +226,8 @@ pub async fn plan(backend: &mut dyn Backend, source: &Source, tool: Tool) -> Res
         .enumerate()
         .map(|(i, m)| (m.key(), i))
         .collect();
-    applied.sort_by_key(|(m, _)| order[&m.key()]);
+    // Repeatable migrations, outside the numbered order, come last.
+    applied.sort_by_key(|(m, _)| order.get(&m.key()).copied().unwrap_or(usize::MAX));
     for (m, detail) in applied {
         if recorded.contains(&m.key()) {
             adoption.already.push(m.key());

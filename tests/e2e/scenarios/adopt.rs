@@ -59,6 +59,7 @@ pub async fn adopt_reads_flyway_history(ctx: Arc<Ctx>) {
             "CREATE TABLE notyet (id INTEGER PRIMARY KEY);\n",
         ),
         ("R__view.sql", "CREATE VIEW v AS SELECT 1;\n"),
+        ("R__stale.sql", "CREATE VIEW w AS SELECT 2;\n"),
     ] {
         ctx.write_file(&format!("flyway/{file}"), text.as_bytes());
     }
@@ -67,7 +68,8 @@ pub async fn adopt_reads_flyway_history(ctx: Arc<Ctx>) {
     }
     // What Flyway leaves: a baseline at 1, 1.1 applied, 2 applied from an
     // earlier version of its file, 3 failed (MySQL keeps failed rows), the
-    // repeatable view, and a 9 whose file is gone. Checksums: CRC32 of the
+    // repeatable view (and one whose file changed since), and a 9 whose
+    // file is gone. Checksums: CRC32 of the
     // lines without their endings, as Java's signed int.
     for (rank, version, description, kind, script, checksum, success) in [
         (
@@ -108,6 +110,7 @@ pub async fn adopt_reads_flyway_history(ctx: Arc<Ctx>) {
         ),
         (5, "NULL", "view", "SQL", "R__view.sql", "895998086", "TRUE"),
         (6, "'9'", "gone", "SQL", "V9__gone.sql", "12345", "TRUE"),
+        (7, "NULL", "stale", "SQL", "R__stale.sql", "1", "TRUE"),
     ] {
         ctx.db
             .exec(&format!(
@@ -158,6 +161,10 @@ pub async fn adopt_reads_flyway_history(ctx: Arc<Ctx>) {
                 "flyway:V1.1__posts",
                 "adopted from flyway_schema_history (version 1.1)"
             ),
+            (
+                "flyway:R__view",
+                "adopted from flyway_schema_history (repeatable, rank 5)"
+            ),
         ]
     );
     let problems: Vec<&str> = doc["problems"]
@@ -187,14 +194,16 @@ pub async fn adopt_reads_flyway_history(ctx: Arc<Ctx>) {
     );
     assert_eq!(
         doc["notes"][0],
-        "flyway_schema_history rank 5: R__view.sql is a repeatable migration; this tool runs each migration once, so it is not adopted"
+        "flyway:R__stale: changed since Flyway last ran it (rank 7); `migrate` runs it again"
     );
     assert_eq!(
         recorded(&ctx, "migrate_history").await,
-        strings(&["V1.1__posts", "V1__users"])
+        strings(&["R__view", "V1.1__posts", "V1__users"])
     );
     ctx.migrate(&["status", "--dir", dir])
-        .expect_text(" [X] V1__users\n [X] V1.1__posts\n [ ] V2__tags");
+        .expect_text(" [X] V1__users\n [X] V1.1__posts\n [ ] V2__tags")
+        .expect_text(" [ ] R__stale  (repeatable: runs after the numbered ones)")
+        .expect_text(" [X] R__view  (repeatable)");
     ctx.migrate(&["log", "--dir", dir])
         .expect_text("fake-apply     flyway:V1.1__posts")
         .expect_text("adopted from flyway_schema_history (version 1.1)");
