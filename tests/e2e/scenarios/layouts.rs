@@ -28,6 +28,14 @@ pub async fn a_diesel_folder_runs_as_it_is(ctx: Arc<Ctx>) {
             "2024-03-13_170000_note/metadata.toml",
             "run_in_transaction = false\n",
         ),
+        (
+            "2026-07-30-140000-0000_last touch/up.sql",
+            "CREATE TABLE last_t (id INTEGER PRIMARY KEY);\n",
+        ),
+        (
+            "2026-07-30-140000-0000_last touch/down.sql",
+            "DROP TABLE last_t;\n",
+        ),
         ("README.md", "How we migrate.\n"),
     ] {
         ctx.write_file(&format!("migrations/{rel}"), text.as_bytes());
@@ -40,20 +48,26 @@ pub async fn a_diesel_folder_runs_as_it_is(ctx: Arc<Ctx>) {
         .stdout
         .lines()
         .filter_map(|l| l.trim().strip_prefix("Applying migrations:"))
-        .map(|l| l.split(' ').next().unwrap())
+        .map(|l| l.split(" ...").next().unwrap())
         .collect();
     assert_eq!(
         order,
         [
             "20140924113530_first",
             "2018-01-14-171611_users",
-            "2024-03-13_170000_note"
+            "2024-03-13_170000_note",
+            "2026-07-30-140000-0000_last touch"
         ]
     );
+    assert!(ctx.db.tables().await.contains(&"last_t".to_string()));
     assert!(ctx.db.columns("users").await.contains(&"note".to_string()));
     ctx.migrate(&["status"])
         .expect_code(0)
-        .expect_text("[X] 2024-03-13_170000_note");
+        .expect_text("[X] 2024-03-13_170000_note")
+        .expect_text("[X] 2026-07-30-140000-0000_last touch");
+    ctx.migrate(&["migrations", "2024-03-13_170000"])
+        .expect_code(0);
+    assert!(!ctx.db.tables().await.contains(&"last_t".to_string()));
     // A target as diesel writes the version.
     ctx.migrate(&["migrations", "2018-01-14-171611"])
         .expect_code(0);
