@@ -119,6 +119,7 @@ scenarios! {
     layouts::a_diesel_folder_runs_as_it_is,
     layouts::flyway_repeatables_run_last_and_again_when_changed,
     layouts::adopt_takes_over_what_sqlx_applied,
+    layouts::adopt_takes_over_a_database_sqlx_migrated,
     layouts::adopt_reads_diesel_and_golang_migrate_histories,
     adopt::adopt_reads_flyway_history,
     adopt::adopt_reads_refinery_history,

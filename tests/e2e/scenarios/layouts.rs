@@ -353,3 +353,82 @@ pub async fn flyway_repeatables_run_last_and_again_when_changed(ctx: Arc<Ctx>) {
     assert_eq!(applying(&out), ["V3__more"]);
     assert_eq!(ctx.db.count("SELECT COUNT(*) FROM grown").await, 3);
 }
+
+/// sqlx's own migrator runs the first migrations of a folder, as
+/// `sqlx migrate run` does; `adopt` takes its history over, and `migrate`
+/// then runs only what sqlx never did.
+pub async fn adopt_takes_over_a_database_sqlx_migrated(ctx: Arc<Ctx>) {
+    use sqlx::Connection;
+    let files = [
+        (
+            "1_users.sql",
+            "CREATE TABLE users (id INTEGER PRIMARY KEY);\n",
+        ),
+        (
+            "2_posts.sql",
+            "CREATE TABLE posts (id INTEGER PRIMARY KEY);\n",
+        ),
+    ];
+    for (name, text) in files {
+        ctx.write_file(&format!("migrations/{name}"), text.as_bytes());
+    }
+    // sqlx's futures are not `Send` for every lifetime the scenario's
+    // runtime asks of them: the migrator runs on a thread of its own.
+    let folder = ctx.project().join("migrations");
+    let (kind, url) = (ctx.kind(), ctx.db.url.clone());
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let migrator = sqlx::migrate::Migrator::new(folder).await.unwrap();
+            match kind {
+                Kind::Sqlite => {
+                    let mut conn = sqlx::SqliteConnection::connect(&format!("{url}?mode=rwc"))
+                        .await
+                        .unwrap();
+                    migrator.run(&mut conn).await.unwrap();
+                    conn.close().await.unwrap();
+                }
+                Kind::Postgres => {
+                    let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+                    migrator.run(&mut conn).await.unwrap();
+                    conn.close().await.unwrap();
+                }
+                Kind::Mysql => {
+                    let mut conn = sqlx::MySqlConnection::connect(&url).await.unwrap();
+                    migrator.run(&mut conn).await.unwrap();
+                    conn.close().await.unwrap();
+                }
+            }
+        });
+    })
+    .join()
+    .unwrap();
+    assert_eq!(
+        ctx.db.count("SELECT COUNT(*) FROM _sqlx_migrations").await,
+        2
+    );
+    ctx.write_file(
+        "migrations/3_tags.sql",
+        b"CREATE TABLE tags (id INTEGER PRIMARY KEY);\n",
+    );
+    ctx.migrate(&["adopt"])
+        .expect_code(0)
+        .expect_text("migrations:1_users")
+        .expect_text("migrations:2_posts");
+    ctx.migrate(&["status"])
+        .expect_text(" [X] 1_users")
+        .expect_text(" [X] 2_posts")
+        .expect_text(" [ ] 3_tags");
+    let out = ctx.migrate(&[]);
+    out.expect_code(0).expect_text("Applying migrations:3_tags");
+    assert!(!out.stdout.contains("1_users"), "{}", out.stdout);
+    assert!(ctx.db.tables().await.contains(&"tags".to_string()));
+    // sqlx's table is left as it was.
+    assert_eq!(
+        ctx.db.count("SELECT COUNT(*) FROM _sqlx_migrations").await,
+        2
+    );
+}
