@@ -116,6 +116,7 @@ scenarios! {
     drift::drift_finds_hand_changes_and_prints_what_undoes_them,
     drift::drift_writes_a_migration_that_accepts_the_live_schema,
     drift::drift_refuses_a_history_left_part_way,
+    drift::drift_finds_what_was_removed_or_changed_in_place,
     layouts::a_diesel_folder_runs_as_it_is,
     layouts::flyway_repeatables_run_last_and_again_when_changed,
     layouts::adopt_takes_over_what_sqlx_applied,

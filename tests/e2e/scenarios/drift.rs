@@ -121,3 +121,61 @@ pub async fn drift_refuses_a_history_left_part_way(ctx: Arc<Ctx>) {
         .expect_text("partial")
         .expect_text("migrate repair");
 }
+
+/// The other way round: what the migrations made and the database lost
+/// (a table, a column), an index added by hand, and, where the engine
+/// alters columns in place, a type and a default changed. The printed SQL
+/// brings every one back.
+pub async fn drift_finds_what_was_removed_or_changed_in_place(ctx: Arc<Ctx>) {
+    super::clinic(&ctx);
+    ctx.migrate(&[]).expect_code(0);
+    let before = crate::harness::shape::shape(&ctx.db).await;
+    ctx.db.exec("DROP TABLE task").await;
+    ctx.db.exec("ALTER TABLE patient DROP COLUMN dob").await;
+    ctx.db
+        .exec("CREATE INDEX patient_name ON patient (name)")
+        .await;
+    let mut expected = vec!["table_removed", "column_removed", "index_added"];
+    match ctx.kind() {
+        Kind::Sqlite => {}
+        Kind::Postgres => {
+            ctx.db
+                .exec("ALTER TABLE patient ALTER COLUMN name TYPE VARCHAR(150)")
+                .await;
+            ctx.db
+                .exec("ALTER TABLE visit ALTER COLUMN note SET DEFAULT 'none'")
+                .await;
+            expected.extend(["column_changed", "column_changed"]);
+        }
+        Kind::Mysql => {
+            ctx.db
+                .exec("ALTER TABLE patient MODIFY name VARCHAR(150) NOT NULL")
+                .await;
+            ctx.db
+                .exec("ALTER TABLE visit ALTER COLUMN note SET DEFAULT 'none'")
+                .await;
+            expected.extend(["column_changed", "column_changed"]);
+        }
+    }
+    let out = ctx.migrate(&["drift", "--format", "json"]);
+    out.expect_code(1);
+    let doc = json(&out);
+    let mut kinds: Vec<&str> = doc["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["kind"].as_str().unwrap_or("?"))
+        .collect();
+    kinds.sort();
+    expected.sort();
+    assert_eq!(kinds, expected, "{doc}");
+    for fix in doc["back"].as_array().unwrap() {
+        for statement in fix["statements"].as_array().unwrap() {
+            ctx.db.exec(statement.as_str().unwrap()).await;
+        }
+    }
+    ctx.migrate(&["drift"])
+        .expect_code(0)
+        .expect_text("No drift");
+    assert_eq!(crate::harness::shape::shape(&ctx.db).await, before);
+}
