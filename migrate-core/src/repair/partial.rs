@@ -470,6 +470,17 @@ Dropping its triggers and table now would lose the writes they carry. Wait for i
         Ok(plan)
     }
 
+    /// The `online=` tool of the interrupted script, when the file's
+    /// section still holds the statements that ran.
+    fn online(&self, source: &Source) -> Option<crate::online::OnlineTool> {
+        let m = source.get(&self.key)?;
+        let script = match self.direction {
+            Direction::Apply => &m.up,
+            Direction::Unapply => m.down.as_ref()?,
+        };
+        script.online.filter(|_| script.sql() == self.script)
+    }
+
     /// The statements a resume runs through (all of them; it starts past
     /// those in effect), checking that those that ran are unchanged.
     /// The statements in effect that set state of the session that ran
@@ -627,6 +638,16 @@ pub async fn run(
                 backend.online_ready(tool).await?;
             }
         }
+        if repair == Repair::Undo
+            && let Some(tool) = case.online(source)
+            && case
+                .in_effect(doubt_ran)
+                .iter()
+                .flat_map(|r| r.inverse.iter().flatten())
+                .any(|sql| crate::online::qualifies(sql))
+        {
+            backend.online_ready(tool).await?;
+        }
         execute(backend, source, case, &plan, doubt_ran, options).await?;
         Ok((plan, true))
     }
@@ -670,6 +691,7 @@ Nothing of {} was undone or resumed yet; run `migrate repair` again to see where
     }
     match plan.repair {
         Repair::Undo => {
+            let online = case.online(source);
             let mut record = case.record.clone();
             let mut ran_so_far = Vec::new();
             for r in case.in_effect(doubt_ran).iter().rev() {
@@ -684,7 +706,14 @@ Nothing of {} was undone or resumed yet; run `migrate repair` again to see where
                 backend.write_record(&record).await?;
                 crate::fault::point("undo-", "before", r.index);
                 for sql in r.inverse.iter().flatten() {
-                    backend.execute(sql).await.map_err(|e| {
+                    // The inverse of an online ALTER runs online too.
+                    let ran = match crate::executor::online_for(online, sql)
+                        .zip(crate::online::parse_alter(sql))
+                    {
+                        Some((tool, alter)) => backend.online_alter(tool, &alter).await,
+                        None => backend.execute(sql).await,
+                    };
+                    ran.map_err(|e| {
                         Error::Refused(format!(
                             "undoing statement {} of {} failed on `{}`: {e}\n\
 The history still counts the statements not yet undone; run `migrate repair` again to see where it stands.",

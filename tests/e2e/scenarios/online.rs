@@ -507,6 +507,25 @@ pub async fn online_alter_crash_points_are_recovered(ctx: Arc<Ctx>) {
     assert_eq!(columns_of_big(&ctx).await, ["id", "payload", "n", "note"]);
     assert_eq!(history(&ctx).await, ["app:0001_note applied"]);
 
+    // Undone with the tool too: without it, refused before anything runs.
+    let out = ctx.crash(&["app", "zero"], "after:1");
+    assert_ne!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let empty = tempfile::tempdir().unwrap();
+    ctx.migrate_with(
+        &["repair", "--undo", "--yes", "app", "0001_note"],
+        &[
+            ("DATABASE_URL", ctx.db.url.as_str()),
+            ("PATH", empty.path().to_str().unwrap()),
+        ],
+    )
+    .expect_code(2)
+    .expect_text("which is not installed");
+    assert_eq!(columns_of_big(&ctx).await, ["id", "payload", "n"]);
+    ctx.migrate(&["repair", "--undo", "--yes", "app", "0001_note"])
+        .expect_code(0);
+    assert_eq!(columns_of_big(&ctx).await, ["id", "payload", "n", "note"]);
+    assert_eq!(history(&ctx).await, ["app:0001_note applied"]);
+
     let out = ctx.crash(&["app", "zero"], "before:1");
     assert_ne!(out.code, 0, "{}{}", out.stdout, out.stderr);
     ctx.migrate(&["repair"])
