@@ -85,6 +85,7 @@ impl OptionFile {
             }
         }
         let dir = std::env::temp_dir();
+        remove_stale(&dir);
         for attempt in 0..100u32 {
             let name = format!(
                 "migrate-ptosc-{}-{}-{attempt}.cnf",
@@ -118,6 +119,30 @@ impl OptionFile {
 
     fn path(&self) -> &Path {
         &self.path
+    }
+}
+
+/// Removes the option files of runs that were killed before they could
+/// (their process is gone): they hold a password.
+fn remove_stale(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let Some(pid) = name
+            .strip_prefix("migrate-ptosc-")
+            .filter(|rest| rest.ends_with(".cnf"))
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let alive = Path::new("/proc").join(pid.to_string()).exists();
+        if !alive {
+            let _ = std::fs::remove_file(entry.path());
+        }
     }
 }
 
@@ -303,5 +328,11 @@ mod tests {
         assert!(text.contains("port=\"3307\""), "{text}");
         drop(file);
         assert!(!path.exists());
+        // One a killed run left (its process gone) goes with the next.
+        let stale = std::env::temp_dir().join("migrate-ptosc-999999999-1-0.cnf");
+        std::fs::write(&stale, "[client]\n").unwrap();
+        let file = OptionFile::write(&opts).unwrap();
+        assert!(!stale.exists());
+        drop(file);
     }
 }
