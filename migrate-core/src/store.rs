@@ -251,6 +251,29 @@ pub fn delete_item<B: Backend + ?Sized>(backend: &B, app: &str, name: &str) -> B
     BatchItem::query(sql, vec![Value::from(app), Value::from(name)])
 }
 
+/// The statement that sets how many statements of one migration ran,
+/// and nothing else of its row: the write that counts a journaled
+/// statement, whose row the journal write before it has just written.
+/// Narrower than [`record_item`], so each statement's durable commit
+/// rewrites a number, not the stored statements and journal.
+pub fn count_item<B: Backend + ?Sized>(backend: &B, app: &str, name: &str, done: i64) -> BatchItem {
+    let d = backend.dialect();
+    let sql = format!(
+        "UPDATE {} SET {} = {} WHERE {} = {} AND {} = {}",
+        history_table(backend),
+        d.quote_identifier("statements_done"),
+        d.placeholder(1),
+        d.quote_identifier("app"),
+        d.placeholder(2),
+        d.quote_identifier("name"),
+        d.placeholder(3)
+    );
+    BatchItem::query(
+        sql,
+        vec![Value::from(done), Value::from(app), Value::from(name)],
+    )
+}
+
 /// Deletes the row of one migration.
 pub async fn delete_record<B: Backend + ?Sized>(
     backend: &mut B,

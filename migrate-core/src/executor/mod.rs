@@ -537,9 +537,9 @@ impl StepRunner<'_> {
             self.record.journal.truncate(i);
             self.record.journal.push(entry);
             let announced = crate::store::record_item(&*self.backend, &self.record);
-            self.record.statements_done = i as i64 + 1;
-            let counted = crate::store::record_item(&*self.backend, &self.record);
-            self.record.statements_done = i as i64;
+            let key = &self.step.key;
+            let counted =
+                crate::store::count_item(&*self.backend, &key.app, &key.name, i as i64 + 1);
             // The journal write, the statement and the write that counts
             // it, in one batch: a backend that sends them together pays
             // one round trip, and the history still says, whatever
