@@ -161,6 +161,25 @@ fn parse_marker(line: &str, number: usize) -> std::result::Result<Option<Marker>
     }))
 }
 
+/// Takes a header line's parsed values (`depends_on`, `replaces`) into
+/// `into` when it stands where headers belong, at the top of the up
+/// section; says what is wrong otherwise.
+fn header_line<T>(
+    parsed: std::result::Result<Vec<T>, String>,
+    at_top: bool,
+    what: &str,
+    into: &mut Vec<T>,
+) -> std::result::Result<(), String> {
+    let values = parsed?;
+    if !at_top {
+        return Err(format!(
+            "`{what}` belongs at the top of the .up.sql file, before any statement"
+        ));
+    }
+    into.extend(values);
+    Ok(())
+}
+
 /// Parses a `-- depends_on: app:0001, other:0002` header line.
 fn parse_depends(line: &str) -> Option<std::result::Result<Vec<MigrationKey>, String>> {
     let rest = line.trim().strip_prefix("--")?.trim_start();
@@ -373,45 +392,21 @@ pub(super) fn parse_pair_file(
             }
             Ok(None) => {
                 let trimmed = line.trim();
-                if let Some(names) = parse_replaces(line) {
-                    match (names, section, seen_statement) {
-                        (Ok(names), Section::Up, false) => replaces.extend(names),
-                        (Err(message), _, _) => {
-                            problems.push(SourceProblem {
-                                path: path.to_path_buf(),
-                                line: Some(i + 1),
-                                message,
-                            });
-                            ok = false;
-                        }
-                        _ => {
-                            problems.push(SourceProblem {
-                                path: path.to_path_buf(),
-                                line: Some(i + 1),
-                                message: "`replaces` belongs at the top of the .up.sql file, before any statement".into(),
-                            });
-                            ok = false;
-                        }
-                    }
-                } else if let Some(deps) = parse_depends(line) {
-                    match (deps, section, seen_statement) {
-                        (Ok(deps), Section::Up, false) => depends_on.extend(deps),
-                        (Err(message), _, _) => {
-                            problems.push(SourceProblem {
-                                path: path.to_path_buf(),
-                                line: Some(i + 1),
-                                message,
-                            });
-                            ok = false;
-                        }
-                        _ => {
-                            problems.push(SourceProblem {
-                                path: path.to_path_buf(),
-                                line: Some(i + 1),
-                                message: "`depends_on` belongs at the top of the .up.sql file, before any statement".into(),
-                            });
-                            ok = false;
-                        }
+                let at_top = section == Section::Up && !seen_statement;
+                let header = if let Some(names) = parse_replaces(line) {
+                    Some(header_line(names, at_top, "replaces", &mut replaces))
+                } else {
+                    parse_depends(line)
+                        .map(|deps| header_line(deps, at_top, "depends_on", &mut depends_on))
+                };
+                if let Some(header) = header {
+                    if let Err(message) = header {
+                        problems.push(SourceProblem {
+                            path: path.to_path_buf(),
+                            line: Some(i + 1),
+                            message,
+                        });
+                        ok = false;
                     }
                 } else if !trimmed.is_empty() && !trimmed.starts_with("--") {
                     seen_statement = true;
