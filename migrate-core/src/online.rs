@@ -262,14 +262,7 @@ pub async fn leftovers(backend: &mut dyn Backend, tables: &[String]) -> Result<V
                 ],
             )
             .await?;
-        let tool_tables: Vec<String> = rows
-            .into_iter()
-            .filter_map(|r| {
-                r.into_iter()
-                    .next()
-                    .and_then(|v| v.as_text().map(String::from))
-            })
-            .collect();
+        let tool_tables = first_texts(rows);
         let rows = backend
             .query(
                 "SELECT trigger_name FROM information_schema.triggers \
@@ -278,14 +271,7 @@ pub async fn leftovers(backend: &mut dyn Backend, tables: &[String]) -> Result<V
                 &[Value::from(database.as_str()), Value::from(table.as_str())],
             )
             .await?;
-        let triggers: Vec<String> = rows
-            .into_iter()
-            .filter_map(|r| {
-                r.into_iter()
-                    .next()
-                    .and_then(|v| v.as_text().map(String::from))
-            })
-            .collect();
+        let triggers = first_texts(rows);
         if !tool_tables.is_empty() || !triggers.is_empty() {
             let running = working_on(backend, &tool_tables).await?;
             found.push(Leftover {
@@ -346,6 +332,17 @@ fn regex_escape(text: &str) -> String {
         out.push(c);
     }
     out
+}
+
+/// The first column of each row, as text.
+fn first_texts(rows: Vec<Vec<Value>>) -> Vec<String> {
+    rows.into_iter()
+        .filter_map(|r| {
+            r.into_iter()
+                .next()
+                .and_then(|v| v.as_text().map(String::from))
+        })
+        .collect()
 }
 
 #[cfg(test)]
