@@ -132,13 +132,20 @@ pub(super) fn load_app(
             }),
         }
     }
+    // Each migration is read and parsed on its own, so many are read at
+    // once; their problems come back in the order of their names.
+    let stems: Vec<(String, Vec<(FileName, PathBuf)>)> = by_stem.into_iter().collect();
+    let loaded = super::parallel::map_items(&stems, |(stem, variants), found| {
+        load_migration(files, app, stem, variants, dialect, found)
+    });
     let mut by_number: BTreeMap<u64, Vec<Migration>> = BTreeMap::new();
-    for (stem, variants) in by_stem {
-        if let Some(m) = load_migration(files, app, &stem, &variants, dialect, problems) {
+    for (migration, found) in loaded {
+        problems.extend(found);
+        if let Some(m) = migration {
             by_number.entry(m.number).or_default().push(m);
         }
     }
-    let mut migrations = Vec::new();
+    let mut migrations = Vec::with_capacity(by_number.values().map(Vec::len).sum());
     for (number, mut same) in by_number {
         // A squash takes the number of the first migration it replaces and
         // stands beside the originals until they are deleted; which of

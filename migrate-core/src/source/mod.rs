@@ -19,6 +19,7 @@
 mod files;
 mod foreign;
 mod layout;
+mod parallel;
 mod portable;
 mod sections;
 
@@ -231,6 +232,11 @@ impl Source {
     /// rendered in a schema state without the other: the originals first,
     /// then the squashes in a second pass that keeps only their rendering.
     fn render_portable(&mut self, engine: Option<&dyn Dialect>, problems: &mut Vec<SourceProblem>) {
+        // Rendering skips SQL migrations: without a portable one there is
+        // nothing to do, and no reason to index every migration by key.
+        if self.apps.values().flatten().all(|m| m.portable.is_none()) {
+            return;
+        }
         let position: HashMap<MigrationKey, usize> = self
             .order
             .iter()
@@ -516,6 +522,17 @@ impl Source {
         files: &dyn Files,
         problems: &mut Vec<SourceProblem>,
     ) -> Vec<MigrationKey> {
+        // Without declared dependencies each app is one chain, and taking
+        // the smallest (app, number) first runs the apps one after another:
+        // their lists, in app order, are the order. No graph is needed.
+        if self
+            .apps
+            .values()
+            .flatten()
+            .all(|m| m.depends_on.is_empty())
+        {
+            return self.apps.values().flatten().map(Migration::key).collect();
+        }
         let mut parents: HashMap<MigrationKey, Vec<MigrationKey>> = HashMap::new();
         for (app, list) in &self.apps {
             for (i, m) in list.iter().enumerate() {
