@@ -165,7 +165,7 @@ impl Migrator {
     pub async fn warnings(&self, backend: &mut dyn Backend) -> Result<Vec<String>> {
         let source = self.source(backend.dialect())?;
         let history = backend.load_history().await?;
-        let (source, history) = crate::squash::resolve(&source, &history)?;
+        let (source, history) = crate::squash::resolve_owned(&source, history)?;
         Ok(crate::edits::warnings(&source, &history))
     }
 
@@ -184,7 +184,7 @@ impl Migrator {
     ) -> Result<Vec<StatusEntry>> {
         let source = self.source(backend.dialect())?;
         let history = backend.load_history().await?;
-        let (source, history) = crate::squash::resolve(&source, &history)?;
+        let (source, history) = crate::squash::resolve_owned(&source, history)?;
         if let Some(app) = app
             && source.app(app).is_none()
             && !history.iter().any(|r| r.app == app)

@@ -44,7 +44,6 @@ fn candidates<'a>(
     source: &'a Source,
     history: &'a [HistoryRecord],
 ) -> BTreeMap<(&'a str, &'a str), Candidates<'a>> {
-    let recorded: HashSet<MigrationKey> = history.iter().map(HistoryRecord::key).collect();
     let mut candidates: BTreeMap<(&str, &str), Candidates> = BTreeMap::new();
     for r in history {
         if r.state == RecordState::Applied && source.get(&r.key()).is_none() {
@@ -55,6 +54,12 @@ fn candidates<'a>(
                 .push(&r.name);
         }
     }
+    // Without an orphan no file can be a rename: the files need not be
+    // looked at, nor the history indexed.
+    if candidates.is_empty() {
+        return candidates;
+    }
+    let recorded: HashSet<MigrationKey> = history.iter().map(HistoryRecord::key).collect();
     for app in source.apps() {
         for m in source.app(app).unwrap_or_default() {
             if recorded.contains(&m.key()) {

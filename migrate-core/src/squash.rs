@@ -586,6 +586,18 @@ pub fn resolve<'s>(
     Ok((Cow::Owned(source), view))
 }
 
+/// [`resolve`] for a history the caller owns: without a squash in the
+/// source the rows are handed back as they are, not copied.
+pub fn resolve_owned(
+    source: &Source,
+    history: Vec<HistoryRecord>,
+) -> Result<(Cow<'_, Source>, Vec<HistoryRecord>)> {
+    if source.ordered().all(|m| m.replaces.is_empty()) {
+        return Ok((Cow::Borrowed(source), history));
+    }
+    resolve(source, &history)
+}
+
 /// Writes, for each squash whose originals are all applied here, its own
 /// history row in place of theirs (one transaction each, logged as a fake
 /// apply), so that the history holds what later runs unapply. Called under

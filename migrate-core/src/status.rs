@@ -129,39 +129,45 @@ impl DownSection {
 
 /// Every migration of `app` (or of every app), in order, with its state.
 pub fn status(source: &Source, history: &[HistoryRecord], app: Option<&str>) -> Vec<StatusEntry> {
-    let records: HashMap<MigrationKey, &HistoryRecord> =
-        history.iter().map(|r| (r.key(), r)).collect();
+    // Looked up by (app, name) borrowed from the rows, so that finding a
+    // file's row copies no names.
+    let records: HashMap<(&str, &str), &HistoryRecord> = history
+        .iter()
+        .map(|r| ((r.app.as_str(), r.name.as_str()), r))
+        .collect();
     let renames = crate::renames::renames(source, history);
     // new name -> the old record
-    let renamed: HashMap<MigrationKey, &HistoryRecord> = renames
+    let renamed: HashMap<(&str, &str), &HistoryRecord> = renames
         .iter()
         .filter_map(|r| {
-            let old = records.get(&MigrationKey::new(&r.app, &r.old))?;
-            Some((MigrationKey::new(&r.app, &r.new), *old))
+            let old = records.get(&(r.app.as_str(), r.old.as_str()))?;
+            Some(((r.app.as_str(), r.new.as_str()), *old))
         })
         .collect();
     let renamed_away =
         |r: &HistoryRecord| renames.iter().any(|x| x.app == r.app && x.old == r.name);
+    // Each app's highest applied number, in one pass over the history.
+    let mut highest: HashMap<&str, u64> = HashMap::new();
+    for r in history {
+        // A renamed migration stands where its new name puts it.
+        let key = renames
+            .iter()
+            .find(|x| x.app == r.app && x.old == r.name)
+            .map_or_else(|| r.key(), |x| MigrationKey::new(&x.app, &x.new));
+        if let Some(n) = source.order_number(&key) {
+            let h = highest.entry(r.app.as_str()).or_insert(n);
+            *h = (*h).max(n);
+        }
+    }
     let mut apps: BTreeSet<&str> = source.apps().collect();
     apps.extend(history.iter().map(|r| r.app.as_str()));
     let mut entries = Vec::new();
     for a in apps.into_iter().filter(|a| app.is_none_or(|x| x == *a)) {
         let files = source.app(a).unwrap_or_default();
-        let highest_applied = history
-            .iter()
-            .filter(|r| r.app == a)
-            .filter_map(|r| {
-                // A renamed migration stands where its new name puts it.
-                let key = renames
-                    .iter()
-                    .find(|x| x.app == r.app && x.old == r.name)
-                    .map_or_else(|| r.key(), |x| MigrationKey::new(&x.app, &x.new));
-                source.order_number(&key)
-            })
-            .max();
+        let highest_applied = highest.get(a).copied();
         let mut app_entries: Vec<(Option<u64>, StatusEntry)> = Vec::new();
         for m in files {
-            if let Some(old) = renamed.get(&m.key()) {
+            if let Some(old) = renamed.get(&(a, m.name.as_str())) {
                 let mut e = entry(
                     a,
                     &m.name,
@@ -174,7 +180,7 @@ pub fn status(source: &Source, history: &[HistoryRecord], app: Option<&str>) -> 
                 app_entries.push((Some(m.number), e));
                 continue;
             }
-            let record = records.get(&m.key()).copied();
+            let record = records.get(&(a, m.name.as_str())).copied();
             let state = match record {
                 None if highest_applied.is_some_and(|h| h > m.number) => MigrationState::OutOfOrder,
                 None => MigrationState::Pending,
@@ -203,7 +209,7 @@ pub fn status(source: &Source, history: &[HistoryRecord], app: Option<&str>) -> 
             app_entries.push((Some(m.number), e));
         }
         for m in source.repeatables(a) {
-            let record = records.get(&m.key()).copied();
+            let record = records.get(&(a, m.name.as_str())).copied();
             let (state, note) = match record.map(|r| (r.state, r.checksum == m.checksum)) {
                 Some((RecordState::Partial, _)) => (MigrationState::Partial, "repeatable"),
                 Some((RecordState::Reverting, _)) => (MigrationState::Reverting, "repeatable"),
