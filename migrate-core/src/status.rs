@@ -165,7 +165,8 @@ pub fn status(source: &Source, history: &[HistoryRecord], app: Option<&str>) -> 
     for a in apps.into_iter().filter(|a| app.is_none_or(|x| x == *a)) {
         let files = source.app(a).unwrap_or_default();
         let highest_applied = highest.get(a).copied();
-        let mut app_entries: Vec<(Option<u64>, StatusEntry)> = Vec::new();
+        let mut app_entries: Vec<(Option<u64>, StatusEntry)> =
+            Vec::with_capacity(files.len() + source.repeatables(a).len());
         for m in files {
             if let Some(old) = renamed.get(&(a, m.name.as_str())) {
                 let mut e = entry(
@@ -240,6 +241,7 @@ pub fn status(source: &Source, history: &[HistoryRecord], app: Option<&str>) -> 
             }
         }
         app_entries.sort_by(|x, y| (x.0, &x.1.name).cmp(&(y.0, &y.1.name)));
+        entries.reserve_exact(app_entries.len());
         entries.extend(app_entries.into_iter().map(|(_, e)| e));
     }
     entries

@@ -206,12 +206,16 @@ pub async fn load_history<B: Backend + ?Sized>(backend: &mut B) -> Result<Vec<Hi
     );
     let table = backend.location().table.clone();
     let rows = select_all(backend, &sql, &table, "history table").await?;
-    rows.into_iter()
-        .map(|values| {
+    // Sized up front: collecting results would grow the list by doubling,
+    // and a history of thousands of rows would briefly take twice its size.
+    let mut records = Vec::with_capacity(rows.len());
+    for values in rows {
+        records.push(
             HistoryRecord::from_values(values)
-                .map_err(|e| Error::database("cannot read the history table", e))
-        })
-        .collect()
+                .map_err(|e| Error::database("cannot read the history table", e))?,
+        );
+    }
+    Ok(records)
 }
 
 /// The statement that inserts or replaces the row of `record`'s migration,

@@ -138,19 +138,33 @@ pub(super) fn load_app(
     let loaded = super::parallel::map_items(&stems, |(stem, variants), found| {
         load_migration(files, app, stem, variants, dialect, found)
     });
-    let mut by_number: BTreeMap<u64, Vec<Migration>> = BTreeMap::new();
+    let mut read = Vec::with_capacity(loaded.len());
     for (migration, found) in loaded {
         problems.extend(found);
-        if let Some(m) = migration {
-            by_number.entry(m.number).or_default().push(m);
-        }
+        read.extend(migration);
     }
-    let mut migrations = Vec::with_capacity(by_number.values().map(Vec::len).sum());
-    for (number, mut same) in by_number {
-        // A squash takes the number of the first migration it replaces and
-        // stands beside the originals until they are deleted; which of
-        // them runs is decided against each database's history.
-        same.sort_by_key(|m| !m.replaces.is_empty());
+    // By number; a squash takes the number of the first migration it
+    // replaces and stands beside the originals until they are deleted
+    // (which of them runs is decided against each database's history), so
+    // within a number the squashes come last. The sort is stable: names
+    // order the rest.
+    read.sort_by_key(|m| (m.number, !m.replaces.is_empty()));
+    // Numbers shared by none: the list is the app's order as it stands.
+    if read.windows(2).all(|pair| pair[0].number != pair[1].number) {
+        return read;
+    }
+    let mut migrations = Vec::with_capacity(read.len());
+    let mut read = read.into_iter().peekable();
+    while let Some(first) = read.next() {
+        let number = first.number;
+        if read.peek().is_none_or(|next| next.number != number) {
+            migrations.push(first);
+            continue;
+        }
+        let mut same = vec![first];
+        while let Some(m) = read.next_if(|m| m.number == number) {
+            same.push(m);
+        }
         let squash_beside_originals = same.len() > 1
             && same[0].replaces.is_empty()
             && same[1..]

@@ -545,3 +545,79 @@ fn online_sections_mark_their_alter_tables() {
         "{shown}"
     );
 }
+
+/// [`Disk`], counting the folders listed and the files read.
+#[derive(Default)]
+struct CountingDisk {
+    lists: std::sync::atomic::AtomicUsize,
+    reads: std::sync::atomic::AtomicUsize,
+}
+
+impl Files for CountingDisk {
+    fn list(&self, dir: &Path) -> std::io::Result<Vec<Entry>> {
+        self.lists
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Disk.list(dir)
+    }
+
+    fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        self.reads
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Disk.read(path)
+    }
+}
+
+fn numbered_folder(count: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 1..=count {
+        write(
+            dir.path(),
+            &format!("app/{i:05}_m{i}.sql"),
+            &format!("-- migrate:up\nINSERT INTO t VALUES ({i});\n-- migrate:down\nSELECT 1;\n"),
+        );
+    }
+    dir
+}
+
+#[test]
+fn reading_grows_with_the_number_of_migrations_and_no_faster() {
+    // Each file read once and each folder listed once, at any size: the
+    // work that grows is per migration, never per pair of them.
+    for count in [100, 1_000] {
+        let dir = numbered_folder(count);
+        let files = CountingDisk::default();
+        let source = Source::load_with(&files, dir.path(), SqlDialect::Sqlite, None, None).unwrap();
+        assert_eq!(source.ordered().count(), count);
+        assert_eq!(files.reads.into_inner(), count, "{count} migrations");
+        assert_eq!(files.lists.into_inner(), 2, "{count} migrations");
+    }
+}
+
+#[test]
+fn many_migrations_read_at_once_keep_their_order_and_problems() {
+    // Enough files for the reading to be shared among threads: the order
+    // and the problems are those of a reading one file after another.
+    let dir = numbered_folder(600);
+    for i in [7, 300, 599] {
+        write(
+            dir.path(),
+            &format!("app/{i:05}_m{i}.sql"),
+            "-- migrate:up\nSELECT 'unterminated;\n",
+        );
+    }
+    let found = problems(dir.path());
+    assert_eq!(found.len(), 3, "{found:?}");
+    for (problem, i) in found.iter().zip([7, 300, 599]) {
+        assert!(
+            problem.starts_with(&format!("app/{i:05}_m{i}.sql:2: ")),
+            "{problem}"
+        );
+    }
+    std::fs::remove_file(dir.path().join("app/00007_m7.sql")).unwrap();
+    std::fs::remove_file(dir.path().join("app/00300_m300.sql")).unwrap();
+    std::fs::remove_file(dir.path().join("app/00599_m599.sql")).unwrap();
+    let source = load(dir.path()).unwrap();
+    let numbers: Vec<u64> = source.ordered().map(|m| m.number).collect();
+    let expected: Vec<u64> = (1..=600).filter(|n| ![7, 300, 599].contains(n)).collect();
+    assert_eq!(numbers, expected);
+}
