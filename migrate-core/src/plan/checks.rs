@@ -189,7 +189,7 @@ pub fn statement_changes(
 /// let through: the database is what the file makes.
 pub(super) fn refuse_modified(
     source: &Source,
-    records: &HashMap<MigrationKey, &HistoryRecord>,
+    records: &HashMap<(&str, &str), &HistoryRecord>,
     plan: &Plan,
     scope: &BTreeSet<String>,
 ) -> Result<()> {
@@ -203,12 +203,16 @@ pub(super) fn refuse_modified(
     let mut accept: Vec<String> = Vec::new();
     for app in scope {
         for m in source.app(app).unwrap_or_default() {
-            let key = m.key();
-            if let Some(r) = records.get(&key)
-                && r.state == RecordState::Applied
-                && crate::edits::edit(r, m, source.dialect()) == crate::edits::Edit::Statements
-                && !unapplied.contains(&key)
+            let Some(r) = records.get(&(m.app.as_str(), m.name.as_str())) else {
+                continue;
+            };
+            if r.state != RecordState::Applied
+                || crate::edits::edit(r, m, source.dialect()) != crate::edits::Edit::Statements
             {
+                continue;
+            }
+            let key = m.key();
+            if !unapplied.contains(&key) {
                 let changes = statement_changes(&r.up_sql, &m.up.sql(), source.dialect());
                 let what = if changes.is_empty() {
                     "no up statement changed (comments, spacing or the down section did)"
@@ -300,7 +304,7 @@ or renumber them above the applied ones.",
 /// A step back across a migration with no down statements anywhere.
 pub(super) fn refuse_irreversible(
     source: &Source,
-    records: &HashMap<MigrationKey, &HistoryRecord>,
+    records: &HashMap<(&str, &str), &HistoryRecord>,
     plan: &Plan,
 ) -> Result<()> {
     for step in plan
@@ -308,7 +312,9 @@ pub(super) fn refuse_irreversible(
         .iter()
         .filter(|s| s.direction == Direction::Unapply && !s.fake)
     {
-        let stored = records.get(&step.key).and_then(|r| r.down_sql.as_ref());
+        let stored = records
+            .get(&(step.key.app.as_str(), step.key.name.as_str()))
+            .and_then(|r| r.down_sql.as_ref());
         let migration = source.get(&step.key);
         let in_file = migration.and_then(|m| m.down.as_ref());
         if stored.is_none() && in_file.is_none() {

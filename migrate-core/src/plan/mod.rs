@@ -104,14 +104,20 @@ pub fn plan(
     request: &Request,
     options: PlanOptions,
 ) -> Result<Plan> {
-    let records: HashMap<MigrationKey, &HistoryRecord> =
-        history.iter().map(|r| (r.key(), r)).collect();
+    // Keyed by names borrowed from the rows: finding a file's row copies
+    // nothing.
+    let records: HashMap<(&str, &str), &HistoryRecord> = history
+        .iter()
+        .map(|r| ((r.app.as_str(), r.name.as_str()), r))
+        .collect();
     let mut applied: HashSet<MigrationKey> = history
         .iter()
         .filter(|r| options.fake || r.state == RecordState::Applied)
         .map(HistoryRecord::key)
         .collect();
-    let graph = Graph::new(source);
+    // Built when a request needs it: applying everything does not.
+    let graph = std::cell::OnceCell::new();
+    let graph = || graph.get_or_init(|| Graph::new(source));
     let handles_orphans = options.revert_orphans || options.rewind || options.prune;
     let requested = requested_apps(source, history, request, handles_orphans)?;
     // Before orphans are dealt with: a renamed migration's old row looks
@@ -133,7 +139,7 @@ pub fn plan(
             checks::refuse_orphans(source, history, &orphans)?;
         }
         let undo = if options.rewind {
-            rewind(&graph, source, &applied, &orphans)
+            rewind(graph(), source, &applied, &orphans)
         } else {
             newest_first(source, orphans.iter().map(|r| r.key()).collect())
         };
@@ -149,10 +155,17 @@ pub fn plan(
     }
 
     let (direction, keys) = match request {
-        Request::All => {
-            let wanted: Vec<MigrationKey> = source.ordered().map(Migration::key).collect();
-            (Direction::Apply, graph.to_apply(&applied, &wanted))
-        }
+        // Every migration of the source with all its ancestors is every
+        // migration of the source: those not applied, in the source's
+        // order, which is the dependency order.
+        Request::All => (
+            Direction::Apply,
+            source
+                .ordered()
+                .map(Migration::key)
+                .filter(|k| !applied.contains(k))
+                .collect(),
+        ),
         Request::App(app) => {
             let wanted: Vec<MigrationKey> = source
                 .app(app)
@@ -160,13 +173,13 @@ pub fn plan(
                 .map(Migration::key)
                 .into_iter()
                 .collect();
-            (Direction::Apply, graph.to_apply(&applied, &wanted))
+            (Direction::Apply, graph().to_apply(&applied, &wanted))
         }
         Request::To { app, target } => {
             let list = source.app(app).unwrap_or_default();
             if target == "zero" {
                 let removed: Vec<MigrationKey> = list.iter().map(Migration::key).collect();
-                (Direction::Unapply, graph.to_unapply(&applied, &removed))
+                (Direction::Unapply, graph().to_unapply(&applied, &removed))
             } else {
                 let target = source.resolve(app, target)?;
                 if applied.contains(&target.key()) {
@@ -175,9 +188,12 @@ pub fn plan(
                         .filter(|m| m.number > target.number)
                         .map(Migration::key)
                         .collect();
-                    (Direction::Unapply, graph.to_unapply(&applied, &later))
+                    (Direction::Unapply, graph().to_unapply(&applied, &later))
                 } else {
-                    (Direction::Apply, graph.to_apply(&applied, &[target.key()]))
+                    (
+                        Direction::Apply,
+                        graph().to_apply(&applied, &[target.key()]),
+                    )
                 }
             }
         }
@@ -202,7 +218,7 @@ pub fn plan(
     for app in to_latest {
         for m in source.repeatables(app) {
             let due = records
-                .get(&m.key())
+                .get(&(m.app.as_str(), m.name.as_str()))
                 .is_none_or(|r| r.state != RecordState::Applied || r.checksum != m.checksum);
             if due {
                 steps.push(Step {
