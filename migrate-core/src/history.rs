@@ -244,7 +244,61 @@ pub const COLUMNS: [Column; 15] = [
     col("journal", ColumnKind::LongText, true),
 ];
 
+/// The columns of [`COLUMNS`] that say where a migration stands, without
+/// what ran (`up_sql`, `down_sql`, `journal`): all that `status` reads of
+/// a row whose file is unchanged. Read by [`HistoryRecord::from_summary`].
+pub const SUMMARY_COLUMNS: [Column; 12] = [
+    COLUMNS[0],
+    COLUMNS[1],
+    COLUMNS[2],
+    COLUMNS[3],
+    COLUMNS[4],
+    COLUMNS[5],
+    COLUMNS[6],
+    COLUMNS[7],
+    COLUMNS[8],
+    COLUMNS[11],
+    COLUMNS[12],
+    COLUMNS[13],
+];
+
 impl HistoryRecord {
+    /// A record from values read in [`SUMMARY_COLUMNS`] order: what ran is
+    /// left empty (no up statements, no down section, no journal), so the
+    /// record stands for the row only where those are not looked at.
+    pub fn from_summary(values: Vec<Value>) -> Result<HistoryRecord, String> {
+        let mut reader = Reader::new(values, &SUMMARY_COLUMNS)?;
+        let app = reader.text()?;
+        let name = reader.text()?;
+        let context = |e: String| format!("history row {app}:{name}: {e}");
+        let mut rest = || -> Result<HistoryRecord, String> {
+            let checksum = reader.text()?;
+            let applied_at = reader.text()?;
+            let duration_ms = reader.int()?;
+            let state = reader.text()?;
+            let state = RecordState::parse(&state)
+                .ok_or_else(|| format!("unknown state `{state}` (written by a newer version?)"))?;
+            Ok(HistoryRecord {
+                app: app.clone(),
+                name: name.clone(),
+                checksum,
+                applied_at,
+                duration_ms,
+                state,
+                statements_done: reader.int()?,
+                statements_total: reader.int()?,
+                last_error: reader.opt_text()?,
+                up_sql: Vec::new(),
+                down_sql: None,
+                applied_by: reader.opt_text()?,
+                tool_version: reader.text()?,
+                source_commit: reader.opt_text()?,
+                journal: Vec::new(),
+            })
+        };
+        rest().map_err(context)
+    }
+
     /// The record's values, in [`COLUMNS`] order.
     pub fn to_values(&self) -> Vec<Value> {
         vec![
@@ -488,6 +542,27 @@ mod tests {
     fn values_round_trip() {
         let r = record();
         assert_eq!(HistoryRecord::from_values(r.to_values()).unwrap(), r);
+    }
+
+    #[test]
+    fn a_summary_is_the_row_without_what_ran() {
+        let r = record();
+        let values: Vec<Value> = r
+            .to_values()
+            .into_iter()
+            .zip(COLUMNS)
+            .filter(|(_, c)| SUMMARY_COLUMNS.contains(c))
+            .map(|(v, _)| v)
+            .collect();
+        assert_eq!(
+            HistoryRecord::from_summary(values).unwrap(),
+            HistoryRecord {
+                up_sql: Vec::new(),
+                down_sql: None,
+                journal: Vec::new(),
+                ..r
+            }
+        );
     }
 
     #[test]

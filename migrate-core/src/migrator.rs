@@ -183,7 +183,7 @@ impl Migrator {
         app: Option<&str>,
     ) -> Result<Vec<StatusEntry>> {
         let source = self.source(backend.dialect())?;
-        let history = backend.load_history().await?;
+        let history = status_history(backend, &source).await?;
         let (source, history) = crate::squash::resolve_owned(&source, history)?;
         if let Some(app) = app
             && source.app(app).is_none()
@@ -208,6 +208,28 @@ impl Migrator {
         let entries = self.status(backend).await?;
         Ok(entries.iter().all(|e| e.state == MigrationState::Applied))
     }
+}
+
+/// The history as `status` reads it. What ran (statements, journal) is
+/// looked at only for an applied migration whose file changed, to tell an
+/// edit of comments from one of statements, and by squashes, whose rows
+/// merge their originals'. Without either, the rows are read without it,
+/// which is most of their size; otherwise they are read whole.
+async fn status_history(
+    backend: &mut dyn Backend,
+    source: &Source,
+) -> Result<Vec<crate::history::HistoryRecord>> {
+    let summary = crate::store::load_history_summary(backend).await?;
+    let squashes = source.ordered().any(|m| !m.replaces.is_empty());
+    let edited = summary.iter().any(|r| {
+        source
+            .get(&r.key())
+            .is_some_and(|m| m.checksum != r.checksum)
+    });
+    if squashes || edited {
+        return backend.load_history().await;
+    }
+    Ok(summary)
 }
 
 /// Whether another run holds the migration lock now: tried, and given back

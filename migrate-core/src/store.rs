@@ -218,6 +218,34 @@ pub async fn load_history<B: Backend + ?Sized>(backend: &mut B) -> Result<Vec<Hi
     Ok(records)
 }
 
+/// Every history row, in key order, as [`HistoryRecord::from_summary`]
+/// reads it: without the statements and journal, which are most of a
+/// row's size and which `status` needs only for a migration whose file
+/// changed.
+pub async fn load_history_summary<B: Backend + ?Sized>(
+    backend: &mut B,
+) -> Result<Vec<HistoryRecord>> {
+    let d = backend.dialect();
+    let q = |s: &str| d.quote_identifier(s);
+    let sql = format!(
+        "SELECT {} FROM {} ORDER BY {}, {}",
+        history::column_list(&history::SUMMARY_COLUMNS, &q),
+        history_table(backend),
+        q("app"),
+        q("name")
+    );
+    let table = backend.location().table.clone();
+    let rows = select_all(backend, &sql, &table, "history table").await?;
+    let mut records = Vec::with_capacity(rows.len());
+    for values in rows {
+        records.push(
+            HistoryRecord::from_summary(values)
+                .map_err(|e| Error::database("cannot read the history table", e))?,
+        );
+    }
+    Ok(records)
+}
+
 /// The statement that inserts or replaces the row of `record`'s migration,
 /// for a [`Backend::run_batch`].
 pub fn record_item<B: Backend + ?Sized>(backend: &B, record: &HistoryRecord) -> BatchItem {
