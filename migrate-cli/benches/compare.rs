@@ -27,7 +27,8 @@
 //! an engine without one is skipped. `MIGRATE_BENCH_ROUNDS` (default 5),
 //! `MIGRATE_BENCH_ENGINES` (e.g. `sqlite,postgres`) and
 //! `MIGRATE_BENCH_SCALE` (`0` skips the scale measure; default on for
-//! SQLite and PostgreSQL) narrow a run; `MIGRATE_BENCH_BIN` measures
+//! SQLite and PostgreSQL) and `MIGRATE_BENCH_APPLY` (`0` skips the apply
+//! measure) narrow a run; `MIGRATE_BENCH_BIN` measures
 //! another `migrate` binary (an earlier build) in its place.
 
 use std::path::{Path, PathBuf};
@@ -528,6 +529,7 @@ fn main() {
         .unwrap_or(5);
     let wanted = std::env::var("MIGRATE_BENCH_ENGINES").unwrap_or_default();
     let scale_on = std::env::var("MIGRATE_BENCH_SCALE").map_or(true, |s| s != "0");
+    let apply_on = std::env::var("MIGRATE_BENCH_APPLY").map_or(true, |s| s != "0");
     let runtime = tokio::runtime::Runtime::new().unwrap();
     println!("median of {rounds} rounds; every contender a process of its own");
     for engine in [Engine::Sqlite, Engine::Postgres, Engine::Mysql] {
@@ -538,7 +540,9 @@ fn main() {
             println!("{:<9} skipped: no server URL", engine.name());
             continue;
         }
-        apply(&runtime, engine, rounds);
+        if apply_on {
+            apply(&runtime, engine, rounds);
+        }
         // MySQL's journaled runs make 10,000 applied migrations a long
         // setup; the cost of reading history does not differ by engine.
         if scale_on && engine != Engine::Mysql {
