@@ -27,29 +27,39 @@ where
     T: Sync,
     R: Send,
 {
-    let one = |item: &T| {
+    map_all(items, |item| {
         let mut problems = Vec::new();
         let loaded = load(item, &mut problems);
         (loaded, problems)
-    };
+    })
+}
+
+/// `f` applied to every item, in order, the items shared among up to one
+/// thread per core.
+pub(super) fn map_all<T, R>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R>
+where
+    T: Sync,
+    R: Send,
+{
     let threads = threads_for(items.len());
     if threads <= 1 {
-        return items.iter().map(one).collect();
+        return items.iter().map(f).collect();
     }
     let chunk = items.len().div_ceil(threads);
     std::thread::scope(|scope| {
-        let one = &one;
+        let f = &f;
         let workers: Vec<_> = items
             .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(one).collect::<Vec<_>>()))
+            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<_>>()))
             .collect();
-        workers
-            .into_iter()
-            .flat_map(|worker| match worker.join() {
-                Ok(done) => done,
+        let mut all = Vec::with_capacity(items.len());
+        for worker in workers {
+            match worker.join() {
+                Ok(done) => all.extend(done),
                 Err(panic) => std::panic::resume_unwind(panic),
-            })
-            .collect()
+            }
+        }
+        all
     })
 }
 
