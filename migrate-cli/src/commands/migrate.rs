@@ -34,6 +34,10 @@ pub async fn run(
         prune: args.prune,
         allow_out_of_order: args.allow_out_of_order,
     };
+    // Asked of git now, answered while the folder is read and the database
+    // opened: waiting for git after them would add its start-up to every
+    // run.
+    let commit = (!global.dry_run).then(|| SourceCommit::ask(&settings.dir));
     let (source, mut backend) = super::open(registry, settings, !global.dry_run).await?;
     // An app no folder holds may be a mistyped command (`migrate
     // showmigration`), which clap took for an app.
@@ -68,7 +72,7 @@ pub async fn run(
         return Ok(0);
     }
     options.applied_by = Some(super::actor());
-    options.source_commit = source_commit(&settings.dir);
+    options.source_commit = commit.and_then(SourceCommit::answer);
     let mut printer = Printer {
         json,
         show_plan: args.revert_orphans || args.rewind || args.prune,
@@ -305,13 +309,45 @@ fn print_dry_run(run: &DryRun, settings: &Settings) {
 /// The commit checked out in the migrations folder, when it is in a git
 /// checkout; recorded so that an orphan can be traced to where it came from.
 pub(crate) fn source_commit(dir: &std::path::Path) -> Option<String> {
-    let out = std::process::Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["rev-parse", "--short=12", "HEAD"])
-        .stderr(std::process::Stdio::null())
-        .output()
-        .ok()?;
-    let commit = String::from_utf8(out.stdout).ok()?.trim().to_string();
-    (out.status.success() && !commit.is_empty()).then_some(commit)
+    SourceCommit::ask(dir).answer()
+}
+
+/// A [`source_commit`] question put to git, whose answer is read later.
+struct SourceCommit {
+    /// `None` when git could not be started.
+    git: Option<std::process::Child>,
+}
+
+impl SourceCommit {
+    /// Starts `git rev-parse` in `dir`, without waiting for it.
+    fn ask(dir: &std::path::Path) -> SourceCommit {
+        let git = std::process::Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(["rev-parse", "--short=12", "HEAD"])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .ok();
+        SourceCommit { git }
+    }
+
+    /// Waits for git: the commit, when the folder is in a checkout.
+    fn answer(mut self) -> Option<String> {
+        let out = self.git.take()?.wait_with_output().ok()?;
+        let commit = String::from_utf8(out.stdout).ok()?.trim().to_string();
+        (out.status.success() && !commit.is_empty()).then_some(commit)
+    }
+}
+
+impl Drop for SourceCommit {
+    /// A question left unread (the run stopped before it needed the
+    /// answer) leaves no process behind.
+    fn drop(&mut self) {
+        if let Some(mut git) = self.git.take() {
+            let _ = git.kill();
+            let _ = git.wait();
+        }
+    }
 }
