@@ -76,7 +76,7 @@ pub fn cosmetic(source: &Source, history: &[HistoryRecord]) -> Vec<MigrationKey>
         .iter()
         .filter(|r| r.state == RecordState::Applied)
         .filter_map(|r| {
-            let m = source.get(&r.key())?;
+            let m = source.get_named(&r.app, &r.name)?;
             (edit(r, m, source.dialect()) == Edit::CommentsOrWhitespace).then(|| m.key())
         })
         .collect()

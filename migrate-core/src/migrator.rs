@@ -223,7 +223,7 @@ async fn status_history(
     let squashes = source.ordered().any(|m| !m.replaces.is_empty());
     let edited = summary.iter().any(|r| {
         source
-            .get(&r.key())
+            .get_named(&r.app, &r.name)
             .is_some_and(|m| m.checksum != r.checksum)
     });
     if squashes || edited {

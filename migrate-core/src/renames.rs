@@ -46,7 +46,7 @@ fn candidates<'a>(
 ) -> BTreeMap<(&'a str, &'a str), Candidates<'a>> {
     let mut candidates: BTreeMap<(&str, &str), Candidates> = BTreeMap::new();
     for r in history {
-        if r.state == RecordState::Applied && source.get(&r.key()).is_none() {
+        if r.state == RecordState::Applied && source.get_named(&r.app, &r.name).is_none() {
             candidates
                 .entry((r.app.as_str(), r.checksum.as_str()))
                 .or_default()

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::edits::{COSMETIC_NOTE, Edit, edit};
 use crate::history::{HistoryRecord, RecordState};
-use crate::migration::{MigrationKey, number_of};
+use crate::migration::number_of;
 use crate::source::Source;
 
 /// The state of one migration, as `status` shows it.
@@ -150,11 +150,11 @@ pub fn status(source: &Source, history: &[HistoryRecord], app: Option<&str>) -> 
     let mut highest: HashMap<&str, u64> = HashMap::new();
     for r in history {
         // A renamed migration stands where its new name puts it.
-        let key = renames
+        let (app, name) = renames
             .iter()
             .find(|x| x.app == r.app && x.old == r.name)
-            .map_or_else(|| r.key(), |x| MigrationKey::new(&x.app, &x.new));
-        if let Some(n) = source.order_number(&key) {
+            .map_or((&r.app, &r.name), |x| (&x.app, &x.new));
+        if let Some(n) = source.order_number_named(app, name) {
             let h = highest.entry(r.app.as_str()).or_insert(n);
             *h = (*h).max(n);
         }
@@ -231,7 +231,7 @@ pub fn status(source: &Source, history: &[HistoryRecord], app: Option<&str>) -> 
             app_entries.push((Some(u64::MAX), e));
         }
         for r in history.iter().filter(|r| r.app == a) {
-            if source.get(&r.key()).is_none() && !renamed_away(r) {
+            if source.get_named(&r.app, &r.name).is_none() && !renamed_away(r) {
                 let state = match r.state {
                     RecordState::Partial => MigrationState::Partial,
                     RecordState::Reverting => MigrationState::Reverting,
@@ -287,6 +287,7 @@ pub fn mark_running(entries: &mut [StatusEntry]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::migration::MigrationKey;
 
     fn source(files: &[(&str, &str)]) -> (tempfile::TempDir, Source) {
         let dir = tempfile::tempdir().unwrap();

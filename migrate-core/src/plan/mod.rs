@@ -130,7 +130,7 @@ pub fn plan(
         .filter(|r| {
             r.state == RecordState::Applied
                 && requested.contains(&r.app)
-                && source.get(&r.key()).is_none()
+                && source.get_named(&r.app, &r.name).is_none()
         })
         .collect();
     let mut steps = Vec::new();

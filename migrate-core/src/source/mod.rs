@@ -47,9 +47,10 @@ pub struct Source {
     /// Every migration in an order that respects dependencies and each
     /// app's own order (the order `migrate` applies them in).
     order: Vec<MigrationKey>,
-    /// Where each migration is in its app's list, so that a lookup by key
-    /// costs the same at 10 migrations and at 10,000.
-    positions: HashMap<MigrationKey, usize>,
+    /// Where each migration is in its app's list, by app and name, so that
+    /// a lookup costs the same at 10 migrations and at 10,000, and needs
+    /// no key built for it ([`Source::get_named`]).
+    positions: HashMap<String, HashMap<String, usize>>,
     /// How the folder is laid out.
     layout: Layout,
     /// Files of another tool's folder that are not migrations, with why.
@@ -324,10 +325,15 @@ impl Source {
     /// when it has one, else the number its name starts with (a migration
     /// recorded in the history whose file is gone).
     pub fn order_number(&self, key: &MigrationKey) -> Option<u64> {
-        match self.get(key) {
+        self.order_number_named(&key.app, &key.name)
+    }
+
+    /// [`Source::order_number`] by app and name.
+    pub fn order_number_named(&self, app: &str, name: &str) -> Option<u64> {
+        match self.get_named(app, name) {
             Some(m) if m.repeatable => None,
             Some(m) => Some(m.number),
-            None => number_of(&key.name),
+            None => number_of(name),
         }
     }
 
@@ -343,13 +349,15 @@ impl Source {
 
     /// One migration by key, a repeatable one included.
     pub fn get(&self, key: &MigrationKey) -> Option<&Migration> {
-        match self.positions.get(key) {
-            Some(&position) => self.apps.get(&key.app)?.get(position),
-            None => self
-                .repeatables
-                .get(&key.app)?
-                .iter()
-                .find(|m| m.name == key.name),
+        self.get_named(&key.app, &key.name)
+    }
+
+    /// [`Source::get`] by app and name, for a caller that holds them
+    /// apart (a history row) and would otherwise build a key per lookup.
+    pub fn get_named(&self, app: &str, name: &str) -> Option<&Migration> {
+        match self.positions.get(app).and_then(|names| names.get(name)) {
+            Some(&position) => self.apps.get(app)?.get(position),
+            None => self.repeatables.get(app)?.iter().find(|m| m.name == name),
         }
     }
 
@@ -396,9 +404,15 @@ impl Source {
     fn index(&mut self) {
         self.positions = self
             .apps
-            .values()
-            .flat_map(|migrations| migrations.iter().enumerate())
-            .map(|(i, m)| (m.key(), i))
+            .iter()
+            .map(|(app, migrations)| {
+                let names = migrations
+                    .iter()
+                    .enumerate()
+                    .map(|(i, m)| (m.name.clone(), i))
+                    .collect();
+                (app.clone(), names)
+            })
             .collect();
     }
 
