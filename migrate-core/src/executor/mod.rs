@@ -438,6 +438,26 @@ impl StepRunner<'_> {
         detail: Option<String>,
         open: bool,
     ) -> Result<()> {
+        let begin = open.then(|| BatchItem::statement(self.backend.dialect().begin_statement()));
+        let items: Vec<BatchItem> = begin
+            .into_iter()
+            .chain(self.outcome_items(action, ran, detail))
+            .collect();
+        let Err((i, e)) = self.backend.run_batch(&items, true).await else {
+            return Ok(());
+        };
+        self.roll_back().await;
+        Err(self.outcome_failure(items.len() - i, e))
+    }
+
+    /// The last items of a finished step's transaction: its history row
+    /// written (apply) or deleted (unapply), its log entry, and `COMMIT`.
+    fn outcome_items(
+        &self,
+        action: Action,
+        ran: std::ops::Range<usize>,
+        detail: Option<String>,
+    ) -> [BatchItem; 3] {
         let key = &self.step.key;
         let change = match self.step.direction {
             Direction::Apply => crate::store::record_item(&*self.backend, &self.record),
@@ -445,22 +465,20 @@ impl StepRunner<'_> {
         };
         let entry = self.log_entry(action, ran, detail);
         let log = crate::store::log_item(&*self.backend, &entry);
-        let begin = open.then(|| BatchItem::statement(self.backend.dialect().begin_statement()));
-        let items: Vec<BatchItem> = begin
-            .into_iter()
-            .chain([change, log, BatchItem::statement("COMMIT")])
-            .collect();
-        let Err((i, e)) = self.backend.run_batch(&items, true).await else {
-            return Ok(());
-        };
-        self.roll_back().await;
-        let what = match items.len() - i {
+        [change, log, BatchItem::statement("COMMIT")]
+    }
+
+    /// What failed, when the item `from_end` places from the end of a batch
+    /// that ends with [`Self::outcome_items`] failed.
+    fn outcome_failure(&self, from_end: usize, e: Error) -> Error {
+        let key = &self.step.key;
+        let what = match from_end {
             3 => format!("cannot record {key} in the history"),
             2 => "cannot write the audit log".to_string(),
             1 => format!("cannot commit {key} and its history row"),
             _ => format!("cannot open the transaction of {key}"),
         };
-        Err(e.in_context(what))
+        e.in_context(what)
     }
 
     fn log_entry(
@@ -520,9 +538,10 @@ impl StepRunner<'_> {
         action: Action,
         started: Instant,
     ) -> Result<()> {
-        let total = self.step.statements.len();
-        for (i, statement) in self.step.statements.iter().enumerate().skip(start) {
-            trace_statement(self.step, i);
+        let step = self.step;
+        let total = step.statements.len();
+        for (i, statement) in step.statements.iter().enumerate().skip(start) {
+            trace_statement(step, i);
             // What undoes this statement is read before it runs: after a
             // DROP there is nothing left to read it from.
             let entry = match self.backend.journal_entry(&statement.sql).await {
@@ -536,27 +555,27 @@ impl StepRunner<'_> {
             crate::fault::point(self.fault_prefix, "entry", i + 1);
             self.record.journal.truncate(i);
             self.record.journal.push(entry);
-            let announced = crate::store::record_item(&*self.backend, &self.record);
-            let key = &self.step.key;
-            let counted =
-                crate::store::count_item(&*self.backend, &key.app, &key.name, i as i64 + 1);
-            // The journal write, the statement and the write that counts
-            // it, in one batch: a backend that sends them together pays
-            // one round trip, and the history still says, whatever
-            // happens in between, what ran and what may have.
-            let items = [announced, BatchItem::statement(&statement.sql), counted];
+            let with_its_count = statement.online.is_none()
+                && changes_rows_only(self.backend.dialect(), &statement.sql);
             let ran = match statement.online {
-                Some(tool) => self.run_online(tool, &items, i + 1).await,
-                None => self.run_journaled_batch(&items, i + 1).await,
+                Some(tool) => {
+                    let items = self.journal_items(i);
+                    self.run_online(tool, &items, i + 1).await
+                }
+                None if with_its_count => self.run_with_its_count(i).await,
+                None => {
+                    let items = self.journal_items(i);
+                    self.run_journaled_batch(&items, i + 1, false).await
+                }
             };
             match ran {
                 Ok(()) => self.record.statements_done = i as i64 + 1,
                 Err((1, e)) => {
                     let outcome = self.journal_failure(i, &e).await;
-                    return Err(statement_error(self.step, i, e, outcome));
+                    return Err(statement_error(step, i, e, outcome));
                 }
                 Err((_, e)) => {
-                    let key = &self.step.key;
+                    let key = &step.key;
                     return Err(e.in_context(format!("cannot record {key} in the history")));
                 }
             }
@@ -567,18 +586,56 @@ impl StepRunner<'_> {
         self.record_outcome(action, start..total, None, true).await
     }
 
-    /// Runs the batch of statement `number`. With crash points installed
-    /// ([`crate::fault`]), item by item, so that a test can kill the run
-    /// between the journal write and its statement (`before`) and between
-    /// the statement and the write that counts it (`after`): the states a
-    /// crash inside a batch leaves, which the journal must recover from.
+    /// The batch of statement `index` (0-based) that commits on its own:
+    /// the journal write, the statement and the write that counts it. A
+    /// backend that sends them together pays one round trip, and the
+    /// history still says, whatever happens in between, what ran and what
+    /// may have.
+    fn journal_items(&self, index: usize) -> [BatchItem; 3] {
+        let key = &self.step.key;
+        [
+            crate::store::record_item(&*self.backend, &self.record),
+            BatchItem::statement(&self.step.statements[index].sql),
+            crate::store::count_item(&*self.backend, &key.app, &key.name, index as i64 + 1),
+        ]
+    }
+
+    /// Runs statement `index` (0-based), one that only changes rows, in a
+    /// transaction with the history write that counts it: both take effect
+    /// or neither does, so no crash leaves it in doubt, and it costs one
+    /// commit instead of three. A failure rolls both back.
+    async fn run_with_its_count(
+        &mut self,
+        index: usize,
+    ) -> std::result::Result<(), (usize, Error)> {
+        self.record.statements_done = index as i64 + 1;
+        let items = [
+            BatchItem::statement(self.backend.dialect().begin_statement()),
+            BatchItem::statement(&self.step.statements[index].sql),
+            crate::store::record_item(&*self.backend, &self.record),
+            BatchItem::statement("COMMIT"),
+        ];
+        self.record.statements_done = index as i64;
+        let ran = self.run_journaled_batch(&items, index + 1, true).await;
+        if ran.is_err() {
+            self.roll_back().await;
+        }
+        ran
+    }
+
+    /// Runs the batch of statement `number`, whose item 1 is the statement.
+    /// With crash points installed ([`crate::fault`]), item by item, so
+    /// that a test can kill the run just before the statement (`before`)
+    /// and just after it (`after`): the states a crash inside a batch
+    /// leaves, which the journal must recover from.
     async fn run_journaled_batch(
         &mut self,
-        items: &[BatchItem; 3],
+        items: &[BatchItem],
         number: usize,
+        in_transaction: bool,
     ) -> std::result::Result<(), (usize, Error)> {
         if !crate::fault::installed() {
-            return self.backend.run_batch(items, false).await;
+            return self.backend.run_batch(items, in_transaction).await;
         }
         for (k, item) in items.iter().enumerate() {
             match k {
@@ -588,7 +645,7 @@ impl StepRunner<'_> {
             }
             let one = std::slice::from_ref(item);
             self.backend
-                .run_batch(one, false)
+                .run_batch(one, in_transaction)
                 .await
                 .map_err(|(_, e)| (k, e))?;
         }
@@ -675,6 +732,21 @@ impl StepRunner<'_> {
             ),
         }
     }
+}
+
+/// Whether `sql` only changes rows (`INSERT`, `UPDATE`, `DELETE`,
+/// `REPLACE`) and runs inside a transaction on this engine. Such a
+/// statement can neither commit by itself nor, through a trigger or a
+/// function it calls, end the transaction around it, so a journaled step
+/// runs it in one transaction with the write that counts it. Anything else
+/// (a procedure call, a prepared statement, a session setting) may commit
+/// or outlive a rollback, and keeps the journal write before it.
+fn changes_rows_only(dialect: &dyn crate::backend::Dialect, sql: &str) -> bool {
+    let first = crate::dialect::leading_keywords(sql, 1);
+    matches!(
+        first.first().map(String::as_str),
+        Some("INSERT" | "UPDATE" | "DELETE" | "REPLACE")
+    ) && dialect.classify(sql) == crate::backend::StatementClass::Transactional
 }
 
 /// `Statement 1 ran and stays applied` / `Statements 1 to 3 ran and stay
