@@ -66,8 +66,9 @@ pub async fn prepare(
 ) -> Result<(Vec<HistoryRecord>, Vec<PreparedStep>)> {
     let history = backend.load_history().await?;
     tracing::debug!(records = history.len(), target = %backend.target(), "history loaded");
-    // Squashes: the squash or its originals, as this history decides.
-    let (source, history) = crate::squash::resolve(source, &history)?;
+    // Squashes: the squash or its originals, as this history decides
+    // (the history is taken as it is when there is no squash, not copied).
+    let (source, history) = crate::squash::resolve_owned(source, history)?;
     let plan = plan(&source, &history, request, *options)?;
     tracing::debug!(steps = plan.steps.len(), ?request, "plan ready");
     let steps = prepare_plan(
