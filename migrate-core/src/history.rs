@@ -267,36 +267,7 @@ impl HistoryRecord {
     /// left empty (no up statements, no down section, no journal), so the
     /// record stands for the row only where those are not looked at.
     pub fn from_summary(values: Vec<Value>) -> Result<HistoryRecord, String> {
-        let mut reader = Reader::new(values, &SUMMARY_COLUMNS)?;
-        let app = reader.text()?;
-        let name = reader.text()?;
-        let context = |e: String| format!("history row {app}:{name}: {e}");
-        let mut rest = || -> Result<HistoryRecord, String> {
-            let checksum = reader.text()?;
-            let applied_at = reader.text()?;
-            let duration_ms = reader.int()?;
-            let state = reader.text()?;
-            let state = RecordState::parse(&state)
-                .ok_or_else(|| format!("unknown state `{state}` (written by a newer version?)"))?;
-            Ok(HistoryRecord {
-                app: app.clone(),
-                name: name.clone(),
-                checksum,
-                applied_at,
-                duration_ms,
-                state,
-                statements_done: reader.int()?,
-                statements_total: reader.int()?,
-                last_error: reader.opt_text()?,
-                up_sql: Vec::new(),
-                down_sql: None,
-                applied_by: reader.opt_text()?,
-                tool_version: reader.text()?,
-                source_commit: reader.opt_text()?,
-                journal: Vec::new(),
-            })
-        };
-        rest().map_err(context)
+        Self::read(values, false)
     }
 
     /// The record's values, in [`COLUMNS`] order.
@@ -329,7 +300,14 @@ impl HistoryRecord {
     /// A record from values read in [`COLUMNS`] order. Values this version
     /// does not understand are an error, never a guess.
     pub fn from_values(values: Vec<Value>) -> Result<HistoryRecord, String> {
-        let mut reader = Reader::new(values, &COLUMNS)?;
+        Self::read(values, true)
+    }
+
+    /// A record from values in [`COLUMNS`] order, or in [`SUMMARY_COLUMNS`]
+    /// order without `full`, where what ran stays empty.
+    fn read(values: Vec<Value>, full: bool) -> Result<HistoryRecord, String> {
+        let columns: &'static [Column] = if full { &COLUMNS } else { &SUMMARY_COLUMNS };
+        let mut reader = Reader::new(values, columns)?;
         let app = reader.text()?;
         let name = reader.text()?;
         let context = |e: String| format!("history row {app}:{name}: {e}");
@@ -340,6 +318,23 @@ impl HistoryRecord {
             let state = reader.text()?;
             let state = RecordState::parse(&state)
                 .ok_or_else(|| format!("unknown state `{state}` (written by a newer version?)"))?;
+            let statements_done = reader.int()?;
+            let statements_total = reader.int()?;
+            let last_error = reader.opt_text()?;
+            let (up_sql, down_sql) = if full {
+                let up = decode_statements(&reader.text()?)?;
+                let down = reader.opt_text()?;
+                (up, down.map(|d| decode_statements(&d)).transpose()?)
+            } else {
+                (Vec::new(), None)
+            };
+            let applied_by = reader.opt_text()?;
+            let tool_version = reader.text()?;
+            let source_commit = reader.opt_text()?;
+            let journal = match full.then(|| reader.opt_text()).transpose()?.flatten() {
+                Some(j) => crate::journal::decode(&j)?,
+                None => Vec::new(),
+            };
             Ok(HistoryRecord {
                 app: app.clone(),
                 name: name.clone(),
@@ -347,22 +342,15 @@ impl HistoryRecord {
                 applied_at,
                 duration_ms,
                 state,
-                statements_done: reader.int()?,
-                statements_total: reader.int()?,
-                last_error: reader.opt_text()?,
-                up_sql: decode_statements(&reader.text()?)?,
-                down_sql: reader
-                    .opt_text()?
-                    .map(|d| decode_statements(&d))
-                    .transpose()?,
-                applied_by: reader.opt_text()?,
-                tool_version: reader.text()?,
-                source_commit: reader.opt_text()?,
-                journal: reader
-                    .opt_text()?
-                    .map(|j| crate::journal::decode(&j))
-                    .transpose()?
-                    .unwrap_or_default(),
+                statements_done,
+                statements_total,
+                last_error,
+                up_sql,
+                down_sql,
+                applied_by,
+                tool_version,
+                source_commit,
+                journal,
             })
         };
         rest().map_err(context)

@@ -195,11 +195,35 @@ async fn finish(backend: &mut dyn Backend, written: Result<()>) -> Result<()> {
 
 /// Every history row, in key order.
 pub async fn load_history<B: Backend + ?Sized>(backend: &mut B) -> Result<Vec<HistoryRecord>> {
+    load_rows(backend, &history::COLUMNS, HistoryRecord::from_values).await
+}
+
+/// Every history row, in key order, as [`HistoryRecord::from_summary`]
+/// reads it: without the statements and journal, which are most of a
+/// row's size and which `status` needs only for a migration whose file
+/// changed.
+pub async fn load_history_summary<B: Backend + ?Sized>(
+    backend: &mut B,
+) -> Result<Vec<HistoryRecord>> {
+    load_rows(
+        backend,
+        &history::SUMMARY_COLUMNS,
+        HistoryRecord::from_summary,
+    )
+    .await
+}
+
+/// Every history row, in key order, `columns` of each read by `read`.
+async fn load_rows<B: Backend + ?Sized>(
+    backend: &mut B,
+    columns: &[history::Column],
+    read: fn(Vec<crate::history::Value>) -> std::result::Result<HistoryRecord, String>,
+) -> Result<Vec<HistoryRecord>> {
     let d = backend.dialect();
     let q = |s: &str| d.quote_identifier(s);
     let sql = format!(
         "SELECT {} FROM {} ORDER BY {}, {}",
-        history::column_list(&history::COLUMNS, &q),
+        history::column_list(columns, &q),
         history_table(backend),
         q("app"),
         q("name")
@@ -210,38 +234,8 @@ pub async fn load_history<B: Backend + ?Sized>(backend: &mut B) -> Result<Vec<Hi
     // and a history of thousands of rows would briefly take twice its size.
     let mut records = Vec::with_capacity(rows.len());
     for values in rows {
-        records.push(
-            HistoryRecord::from_values(values)
-                .map_err(|e| Error::database("cannot read the history table", e))?,
-        );
-    }
-    Ok(records)
-}
-
-/// Every history row, in key order, as [`HistoryRecord::from_summary`]
-/// reads it: without the statements and journal, which are most of a
-/// row's size and which `status` needs only for a migration whose file
-/// changed.
-pub async fn load_history_summary<B: Backend + ?Sized>(
-    backend: &mut B,
-) -> Result<Vec<HistoryRecord>> {
-    let d = backend.dialect();
-    let q = |s: &str| d.quote_identifier(s);
-    let sql = format!(
-        "SELECT {} FROM {} ORDER BY {}, {}",
-        history::column_list(&history::SUMMARY_COLUMNS, &q),
-        history_table(backend),
-        q("app"),
-        q("name")
-    );
-    let table = backend.location().table.clone();
-    let rows = select_all(backend, &sql, &table, "history table").await?;
-    let mut records = Vec::with_capacity(rows.len());
-    for values in rows {
-        records.push(
-            HistoryRecord::from_summary(values)
-                .map_err(|e| Error::database("cannot read the history table", e))?,
-        );
+        records
+            .push(read(values).map_err(|e| Error::database("cannot read the history table", e))?);
     }
     Ok(records)
 }
