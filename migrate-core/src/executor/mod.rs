@@ -524,9 +524,14 @@ impl StepRunner<'_> {
         self.record.statements_total = self.step.statements.len() as i64;
         self.record.last_error = None;
         self.record.journal.clear();
+        // The first row announces the first statement when its text gives
+        // its entry: the statement's own journal write is then not needed.
+        let first = self.entry_known_early(0);
+        let announced = first.is_some();
+        self.record.journal.extend(first);
         self.backend.write_record(&self.record).await?;
         let action = self.done_action();
-        self.continue_journaled(0, action, started).await
+        self.run_journaled(0, announced, action, started).await
     }
 
     /// Runs the statements from `start` (0-based) on, journaled, then
@@ -538,43 +543,88 @@ impl StepRunner<'_> {
         action: Action,
         started: Instant,
     ) -> Result<()> {
+        self.run_journaled(start, false, action, started).await
+    }
+
+    /// [`Self::continue_journaled`]; `announced` when the row already holds
+    /// the entry of statement `start`.
+    ///
+    /// Each statement goes as one batch: its journal write (unless the
+    /// write before announced it), the statement, and the write that
+    /// counts it, which also announces the next statement when
+    /// [`Self::entry_known_early`] gives its entry. A statement that only
+    /// changes rows runs in one transaction with the write that counts it
+    /// instead. The last statement is counted by the outcome's write.
+    async fn run_journaled(
+        &mut self,
+        start: usize,
+        mut announced: bool,
+        action: Action,
+        started: Instant,
+    ) -> Result<()> {
         let step = self.step;
         let total = step.statements.len();
+        let mut open = false;
         for (i, statement) in step.statements.iter().enumerate().skip(start) {
             trace_statement(step, i);
-            // What undoes this statement is read before it runs: after a
-            // DROP there is nothing left to read it from.
-            let entry = match self.backend.journal_entry(&statement.sql).await {
-                Ok(entry) => entry,
-                Err(e) => crate::journal::JournalEntry::without_inverse(
-                    &statement.sql,
-                    format!("its inverse could not be derived: {e}"),
-                    None,
-                ),
-            };
+            if !announced {
+                let entry = self.entry_now(&statement.sql).await;
+                self.record.journal.truncate(i);
+                self.record.journal.push(entry);
+            }
             crate::fault::point(self.fault_prefix, "entry", i + 1);
-            self.record.journal.truncate(i);
-            self.record.journal.push(entry);
-            let with_its_count = statement.online.is_none()
-                && changes_rows_only(self.backend.dialect(), &statement.sql);
+            let next = (i + 1 < total)
+                .then(|| self.entry_known_early(i + 1))
+                .flatten();
             let ran = match statement.online {
                 Some(tool) => {
-                    let items = self.journal_items(i);
+                    let items = [
+                        crate::store::record_item(&*self.backend, &self.record),
+                        BatchItem::statement(&statement.sql),
+                        self.count_item(i, next.as_ref(), false),
+                    ];
                     self.run_online(tool, &items, i + 1).await
                 }
-                None if with_its_count => self.run_with_its_count(i).await,
                 None => {
-                    let items = self.journal_items(i);
-                    self.run_journaled_batch(&items, i + 1, false).await
+                    let with_its_count = changes_rows_only(self.backend.dialect(), &statement.sql);
+                    let last = i + 1 == total;
+                    let mut items = Vec::with_capacity(4);
+                    if with_its_count {
+                        items.push(BatchItem::statement(
+                            self.backend.dialect().begin_statement(),
+                        ));
+                    } else if !announced {
+                        items.push(crate::store::record_item(&*self.backend, &self.record));
+                    }
+                    let at = items.len();
+                    items.push(BatchItem::statement(&statement.sql));
+                    if !last {
+                        items.push(self.count_item(i, next.as_ref(), with_its_count));
+                        if with_its_count {
+                            items.push(BatchItem::statement("COMMIT"));
+                        }
+                    }
+                    open = last && with_its_count;
+                    let ran = self
+                        .run_journaled_batch(&items, at, i + 1, with_its_count)
+                        .await;
+                    if ran.is_err() && with_its_count {
+                        self.roll_back().await;
+                    }
+                    ran
                 }
             };
             match ran {
-                Ok(()) => self.record.statements_done = i as i64 + 1,
-                Err((1, e)) => {
+                Ok(()) => {
+                    self.record.statements_done = i as i64 + 1;
+                    announced = next.is_some();
+                    self.record.journal.extend(next);
+                }
+                Err(Failed::Statement(e)) => {
                     let outcome = self.journal_failure(i, &e).await;
                     return Err(statement_error(step, i, e, outcome));
                 }
-                Err((_, e)) => {
+                Err(Failed::History(e)) => {
                     let key = &step.key;
                     return Err(e.in_context(format!("cannot record {key} in the history")));
                 }
@@ -583,71 +633,93 @@ impl StepRunner<'_> {
         self.record.state = RecordState::Applied;
         self.record.statements_done = total as i64;
         self.record.duration_ms = started.elapsed().as_millis() as i64;
-        self.record_outcome(action, start..total, None, true).await
+        self.record_outcome(action, start..total, None, !open).await
     }
 
-    /// The batch of statement `index` (0-based) that commits on its own:
-    /// the journal write, the statement and the write that counts it. A
-    /// backend that sends them together pays one round trip, and the
-    /// history still says, whatever happens in between, what ran and what
-    /// may have.
-    fn journal_items(&self, index: usize) -> [BatchItem; 3] {
-        let key = &self.step.key;
-        [
-            crate::store::record_item(&*self.backend, &self.record),
-            BatchItem::statement(&self.step.statements[index].sql),
-            crate::store::count_item(&*self.backend, &key.app, &key.name, index as i64 + 1),
-        ]
+    /// The journal entry of a statement about to run, read from the
+    /// database where its text does not give it.
+    async fn entry_now(&mut self, sql: &str) -> crate::journal::JournalEntry {
+        // What undoes a statement is read before it runs: after a DROP
+        // there is nothing left to read it from.
+        match self.backend.journal_entry(sql).await {
+            Ok(entry) => entry,
+            Err(e) => crate::journal::JournalEntry::without_inverse(
+                sql,
+                format!("its inverse could not be derived: {e}"),
+                None,
+            ),
+        }
     }
 
-    /// Runs statement `index` (0-based), one that only changes rows, in a
-    /// transaction with the history write that counts it: both take effect
-    /// or neither does, so no crash leaves it in doubt, and it costs one
-    /// commit instead of three. A failure rolls both back.
-    async fn run_with_its_count(
+    /// The entry of statement `index` (0-based), when it can be written
+    /// with the history write before it ([`crate::journal::entry_known_early`]).
+    /// Not for a statement that changes rows (it is counted in its own
+    /// transaction, never announced) nor one run by an online tool.
+    fn entry_known_early(&self, index: usize) -> Option<crate::journal::JournalEntry> {
+        let statement = &self.step.statements[index];
+        let dialect = self.backend.dialect();
+        if statement.online.is_some() || changes_rows_only(dialect, &statement.sql) {
+            return None;
+        }
+        crate::journal::entry_known_early(&statement.sql, dialect)
+    }
+
+    /// The history write that counts statement `index` (0-based) as done
+    /// and announces `next`, the entry of the statement after it, when
+    /// given. `whole_row` writes the row even with nothing to announce: a
+    /// statement run in one transaction with its count has had no journal
+    /// write of its own.
+    fn count_item(
         &mut self,
         index: usize,
-    ) -> std::result::Result<(), (usize, Error)> {
-        self.record.statements_done = index as i64 + 1;
-        let items = [
-            BatchItem::statement(self.backend.dialect().begin_statement()),
-            BatchItem::statement(&self.step.statements[index].sql),
-            crate::store::record_item(&*self.backend, &self.record),
-            BatchItem::statement("COMMIT"),
-        ];
-        self.record.statements_done = index as i64;
-        let ran = self.run_journaled_batch(&items, index + 1, true).await;
-        if ran.is_err() {
-            self.roll_back().await;
+        next: Option<&crate::journal::JournalEntry>,
+        whole_row: bool,
+    ) -> BatchItem {
+        if next.is_none() && !whole_row {
+            let key = &self.step.key;
+            return crate::store::count_item(&*self.backend, &key.app, &key.name, index as i64 + 1);
         }
-        ran
+        let done = self.record.statements_done;
+        self.record.statements_done = index as i64 + 1;
+        self.record.journal.extend(next.cloned());
+        let item = crate::store::record_item(&*self.backend, &self.record);
+        self.record.journal.truncate(index + 1);
+        self.record.statements_done = done;
+        item
     }
 
-    /// Runs the batch of statement `number`, whose item 1 is the statement.
-    /// With crash points installed ([`crate::fault`]), item by item, so
-    /// that a test can kill the run just before the statement (`before`)
-    /// and just after it (`after`): the states a crash inside a batch
-    /// leaves, which the journal must recover from.
+    /// Runs the batch of statement `number`, whose item `at` is the
+    /// statement. With crash points installed ([`crate::fault`]), item by
+    /// item, so that a test can kill the run just before the statement
+    /// (`before`) and just after it (`after`): the states a crash inside a
+    /// batch leaves, which the journal must recover from.
     async fn run_journaled_batch(
         &mut self,
         items: &[BatchItem],
+        at: usize,
         number: usize,
         in_transaction: bool,
-    ) -> std::result::Result<(), (usize, Error)> {
+    ) -> std::result::Result<(), Failed> {
+        let failed = |(k, e): (usize, Error)| Failed::at(k, at, e);
         if !crate::fault::installed() {
-            return self.backend.run_batch(items, in_transaction).await;
+            return self
+                .backend
+                .run_batch(items, in_transaction)
+                .await
+                .map_err(failed);
         }
         for (k, item) in items.iter().enumerate() {
-            match k {
-                1 => crate::fault::point(self.fault_prefix, "before", number),
-                2 => crate::fault::point(self.fault_prefix, "after", number),
-                _ => {}
+            if k == at {
+                crate::fault::point(self.fault_prefix, "before", number);
             }
             let one = std::slice::from_ref(item);
             self.backend
                 .run_batch(one, in_transaction)
                 .await
-                .map_err(|(_, e)| (k, e))?;
+                .map_err(|(_, e)| failed((k, e)))?;
+            if k == at {
+                crate::fault::point(self.fault_prefix, "after", number);
+            }
         }
         Ok(())
     }
@@ -661,28 +733,28 @@ impl StepRunner<'_> {
         tool: crate::online::OnlineTool,
         items: &[BatchItem; 3],
         number: usize,
-    ) -> std::result::Result<(), (usize, Error)> {
+    ) -> std::result::Result<(), Failed> {
         let Some(alter) = crate::online::parse_alter(&items[1].sql) else {
-            return Err((
-                1,
-                Error::Refused(format!("`{}` is not an ALTER TABLE", items[1].sql)),
-            ));
+            return Err(Failed::Statement(Error::Refused(format!(
+                "`{}` is not an ALTER TABLE",
+                items[1].sql
+            ))));
         };
         self.backend
             .run_batch(std::slice::from_ref(&items[0]), false)
             .await
-            .map_err(|(_, e)| (0, e))?;
+            .map_err(|(_, e)| Failed::History(e))?;
         crate::fault::point(self.fault_prefix, "before", number);
         tracing::info!(migration = %self.step.key, statement = number, table = %alter.table, tool = tool.program(), "altering online");
         self.backend
             .online_alter(tool, &alter)
             .await
-            .map_err(|e| (1, e))?;
+            .map_err(Failed::Statement)?;
         crate::fault::point(self.fault_prefix, "after", number);
         self.backend
             .run_batch(std::slice::from_ref(&items[2]), false)
             .await
-            .map_err(|(_, e)| (2, e))
+            .map_err(|(_, e)| Failed::History(e))
     }
 
     /// Records why a journaled step stopped, and says what it left behind.
@@ -730,6 +802,25 @@ impl StepRunner<'_> {
                 "{}; recording the failure in the history also failed ({write}), so the history says {index} statements ran but not why it stopped.",
                 statements_upto(index)
             ),
+        }
+    }
+}
+
+/// Why the batch of a journaled statement stopped.
+enum Failed {
+    /// The statement failed: nothing after it in the batch ran.
+    Statement(Error),
+    /// A history write (or the `BEGIN` before the statement) failed.
+    History(Error),
+}
+
+impl Failed {
+    /// The failure of item `k` of a batch whose item `at` is the statement.
+    fn at(k: usize, at: usize, e: Error) -> Failed {
+        if k == at {
+            Failed::Statement(e)
+        } else {
+            Failed::History(e)
         }
     }
 }

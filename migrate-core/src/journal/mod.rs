@@ -57,14 +57,7 @@ pub fn entry_from_text(
     quote: &dyn Fn(&str) -> String,
 ) -> JournalEntry {
     match derive(sql, dialect, quote) {
-        Derived::Exact { inverse, probe } => JournalEntry {
-            hash: statement_hash(sql),
-            inverse: Some(inverse),
-            lossy: false,
-            note: None,
-            probe,
-            undoing: false,
-        },
+        Derived::Exact { inverse, probe } => exact_entry(sql, inverse, probe),
         Derived::NeedsCapture { probe, .. } => JournalEntry::without_inverse(
             sql,
             "undoing it needs the definition it replaces, which this engine cannot read",
@@ -119,16 +112,7 @@ pub async fn entry<B: crate::Backend + ?Sized>(backend: &mut B, sql: &str) -> Jo
     let quote = |s: &str| dialect.quote_identifier(s);
     let (capture, probe) = match derive(sql, dialect.sql_dialect(), &quote) {
         Derived::NeedsCapture { capture, probe } => (capture, probe),
-        Derived::Exact { inverse, probe } => {
-            return JournalEntry {
-                hash: statement_hash(sql),
-                inverse: Some(inverse),
-                lossy: false,
-                note: None,
-                probe,
-                undoing: false,
-            };
-        }
+        Derived::Exact { inverse, probe } => return exact_entry(sql, inverse, probe),
         Derived::Unknown { reason, probe } => {
             return JournalEntry::without_inverse(sql, reason, probe);
         }
@@ -143,6 +127,40 @@ pub async fn entry<B: crate::Backend + ?Sized>(backend: &mut B, sql: &str) -> Jo
             undoing: false,
         },
         Err(why) => JournalEntry::without_inverse(sql, why, probe),
+    }
+}
+
+/// The journal entry [`entry`] gives `sql`, when it can be known before
+/// the statements ahead of `sql` run and a crash right after it is written
+/// is settled by looking: the text alone gives it (no definition to read,
+/// which an earlier statement could change) and it names a probe. `None`
+/// otherwise.
+///
+/// A journaled migration writes such an entry with the history write that
+/// counts the statement before it, saving a durable write per statement.
+pub fn entry_known_early(sql: &str, dialect: &dyn crate::backend::Dialect) -> Option<JournalEntry> {
+    let quote = |s: &str| dialect.quote_identifier(s);
+    match derive(sql, dialect.sql_dialect(), &quote) {
+        Derived::Exact {
+            inverse,
+            probe: probe @ Some(_),
+        } => Some(exact_entry(sql, inverse, probe)),
+        Derived::Unknown {
+            reason,
+            probe: probe @ Some(_),
+        } => Some(JournalEntry::without_inverse(sql, reason, probe)),
+        _ => None,
+    }
+}
+
+fn exact_entry(sql: &str, inverse: Vec<String>, probe: Option<Probe>) -> JournalEntry {
+    JournalEntry {
+        hash: statement_hash(sql),
+        inverse: Some(inverse),
+        lossy: false,
+        note: None,
+        probe,
+        undoing: false,
     }
 }
 

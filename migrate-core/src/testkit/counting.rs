@@ -7,6 +7,11 @@
 //! batch, MySQL sends it as one multi-statement request) or one hop to
 //! SQLite's thread. Captures, probes and inspection are left to their
 //! defaults, which query through the counter.
+//!
+//! It also counts the durable writes of the history and its audit log
+//! ([`Counting::history_commits`]): outside a transaction each statement
+//! that writes either table commits on its own; inside one, the `COMMIT`
+//! makes its writes durable at once.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -22,6 +27,11 @@ use crate::lock::LockId;
 pub struct Counting {
     inner: Box<dyn Backend>,
     requests: Arc<AtomicUsize>,
+    history_commits: Arc<AtomicUsize>,
+    /// A transaction is open.
+    open: bool,
+    /// The open transaction wrote the history or its log.
+    dirty: bool,
 }
 
 impl Counting {
@@ -31,12 +41,53 @@ impl Counting {
         let counting = Counting {
             inner,
             requests: Arc::clone(&requests),
+            history_commits: Arc::default(),
+            open: false,
+            dirty: false,
         };
         (counting, requests)
     }
 
+    /// The counter of durable history and log writes.
+    pub fn history_commits(&self) -> Arc<AtomicUsize> {
+        Arc::clone(&self.history_commits)
+    }
+
     fn count(&self) {
         self.requests.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Follows `sql`, about to run, for [`Counting::history_commits`].
+    fn follow(&mut self, sql: &str) {
+        let first = crate::dialect::leading_keywords(sql, 1);
+        match first.first().map(String::as_str) {
+            Some("BEGIN" | "START") => self.opened(),
+            Some("COMMIT") => self.ended(true),
+            Some("ROLLBACK") => self.ended(false),
+            Some("INSERT" | "UPDATE" | "DELETE" | "REPLACE")
+                if sql.contains(&self.inner.location().table) =>
+            {
+                if self.open {
+                    self.dirty = true;
+                } else {
+                    self.history_commits.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn opened(&mut self) {
+        self.open = true;
+        self.dirty = false;
+    }
+
+    fn ended(&mut self, committed: bool) {
+        if committed && self.open && self.dirty {
+            self.history_commits.fetch_add(1, Ordering::Relaxed);
+        }
+        self.open = false;
+        self.dirty = false;
     }
 }
 
@@ -53,10 +104,12 @@ impl Backend for Counting {
     }
     async fn execute(&mut self, sql: &str) -> Result<()> {
         self.count();
+        self.follow(sql);
         self.inner.execute(sql).await
     }
     async fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>> {
         self.count();
+        self.follow(sql);
         self.inner.query(sql, params).await
     }
     async fn run_batch(
@@ -65,6 +118,9 @@ impl Backend for Counting {
         in_transaction: bool,
     ) -> std::result::Result<(), (usize, Error)> {
         self.count();
+        for item in items {
+            self.follow(&item.sql);
+        }
         self.inner.run_batch(items, in_transaction).await
     }
     async fn try_lock(&mut self, id: &LockId) -> Result<bool> {
@@ -77,14 +133,17 @@ impl Backend for Counting {
     }
     async fn begin(&mut self) -> Result<()> {
         self.count();
+        self.opened();
         self.inner.begin().await
     }
     async fn commit(&mut self) -> Result<()> {
         self.count();
+        self.ended(true);
         self.inner.commit().await
     }
     async fn rollback(&mut self) -> Result<()> {
         self.count();
+        self.ended(false);
         self.inner.rollback().await
     }
     async fn close(self: Box<Self>) -> Result<()> {
