@@ -555,6 +555,13 @@ impl StepRunner<'_> {
     /// [`Self::entry_known_early`] gives its entry. A statement that only
     /// changes rows runs in one transaction with the write that counts it
     /// instead. The last statement is counted by the outcome's write.
+    ///
+    /// The history is written at most once between two statements: a
+    /// statement with a probe whose count would announce nothing is counted
+    /// by the next write (the next statement's journal write, or its
+    /// transaction), and a crash in between leaves it in doubt, settled by
+    /// looking. A statement without a probe is counted at once, so that no
+    /// crash leaves it to the user to settle.
     async fn run_journaled(
         &mut self,
         start: usize,
@@ -598,7 +605,12 @@ impl StepRunner<'_> {
                     }
                     let at = items.len();
                     items.push(BatchItem::statement(&statement.sql));
-                    if !last {
+                    // A statement the database can be asked about is
+                    // counted by the next history write, unless a count
+                    // must announce the statement after it now.
+                    let deferred =
+                        !with_its_count && next.is_none() && self.record.journal[i].probe.is_some();
+                    if !last && !deferred {
                         items.push(self.count_item(i, next.as_ref(), with_its_count));
                         if with_its_count {
                             items.push(BatchItem::statement("COMMIT"));
