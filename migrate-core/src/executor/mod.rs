@@ -156,8 +156,18 @@ async fn locked_run(
         progress.noticed(&warnings);
     }
     progress.planned(&steps);
-    let mut records: HashMap<MigrationKey, HistoryRecord> =
-        history.into_iter().map(|r| (r.key(), r)).collect();
+    // Only the rows the run unapplies are read again: a keyed copy of the
+    // whole history would be most of a large run's memory.
+    let unapplied: std::collections::HashSet<(&str, &str)> = steps
+        .iter()
+        .filter(|s| s.direction == Direction::Unapply)
+        .map(|s| (s.key.app.as_str(), s.key.name.as_str()))
+        .collect();
+    let mut records: HashMap<MigrationKey, HistoryRecord> = history
+        .into_iter()
+        .filter(|r| unapplied.contains(&(r.app.as_str(), r.name.as_str())))
+        .map(|r| (r.key(), r))
+        .collect();
     let mut reports = Vec::with_capacity(steps.len());
     for step in &steps {
         reports.push(run_step(backend, source, step, &mut records, options, progress).await?);
@@ -165,8 +175,9 @@ async fn locked_run(
     Ok(reports)
 }
 
-/// Runs one prepared step and brings `records` (the history as read before
-/// the run) up to date with it.
+/// Runs one prepared step and brings `records` (rows of the history as read
+/// before the run, at least those of the migrations it unapplies) up to
+/// date with it.
 async fn run_step(
     backend: &mut dyn Backend,
     source: &Source,
