@@ -79,7 +79,11 @@ pub fn split_statements(text: &str, dialect: SqlDialect) -> Result<Vec<Statement
     while position < text.len() {
         position = splitter.split_region(position)?;
     }
-    Ok(splitter.statements)
+    // Kept for the whole run, one list per script: most hold one or two
+    // statements, and a list grown by pushing has room for four.
+    let mut statements = splitter.statements;
+    statements.shrink_to_fit();
+    Ok(statements)
 }
 
 /// The state of one split: the statements found so far and the delimiter in

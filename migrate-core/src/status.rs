@@ -240,7 +240,9 @@ pub fn status(source: &Source, history: &[HistoryRecord], app: Option<&str>) -> 
                 app_entries.push((number_of(&r.name), entry(a, &r.name, state, Some(r), None)));
             }
         }
-        app_entries.sort_by(|x, y| (x.0, &x.1.name).cmp(&(y.0, &y.1.name)));
+        // Names are unique within an app, so an unstable sort gives the same
+        // order, without a scratch copy of every entry.
+        app_entries.sort_unstable_by(|x, y| (x.0, &x.1.name).cmp(&(y.0, &y.1.name)));
         entries.reserve_exact(app_entries.len());
         entries.extend(app_entries.into_iter().map(|(_, e)| e));
     }
