@@ -212,24 +212,16 @@ impl Migrator {
 
 /// The history as `status` reads it. What ran (statements, journal) is
 /// looked at only for an applied migration whose file changed, to tell an
-/// edit of comments from one of statements, and by squashes, whose rows
-/// merge their originals'. Without either, the rows are read without it,
-/// which is most of their size; otherwise they are read whole.
+/// edit of comments from one of statements, and by squashes.
 async fn status_history(
     backend: &mut dyn Backend,
     source: &Source,
 ) -> Result<Vec<crate::history::HistoryRecord>> {
-    let summary = crate::store::load_history_summary(backend).await?;
-    let squashes = source.ordered().any(|m| !m.replaces.is_empty());
-    let edited = summary.iter().any(|r| {
-        source
-            .get_named(&r.app, &r.name)
-            .is_some_and(|m| m.checksum != r.checksum)
-    });
-    if squashes || edited {
-        return backend.load_history().await;
-    }
-    Ok(summary)
+    let (history, _) = crate::store::load_history_as_needed(backend, source, |r, m| {
+        m.is_some_and(|m| m.checksum != r.checksum)
+    })
+    .await?;
+    Ok(history)
 }
 
 /// Whether another run holds the migration lock now: tried, and given back

@@ -213,6 +213,28 @@ pub async fn load_history_summary<B: Backend + ?Sized>(
     .await
 }
 
+/// The history for a reader that looks at what ran (statements, journal),
+/// most of a row's size, only in the rows `needs_whole` picks (given each
+/// row and its migration in `source`, if any): read without it, then whole
+/// when a row needs it or a squash is present (a squash's row merges its
+/// originals'). `true` with the rows when they are whole.
+pub(crate) async fn load_history_as_needed<B: Backend + ?Sized>(
+    backend: &mut B,
+    source: &crate::source::Source,
+    needs_whole: impl Fn(&HistoryRecord, Option<&crate::migration::Migration>) -> bool,
+) -> Result<(Vec<HistoryRecord>, bool)> {
+    let summary = load_history_summary(backend).await?;
+    let squashes = source.ordered().any(|m| !m.replaces.is_empty());
+    if squashes
+        || summary
+            .iter()
+            .any(|r| needs_whole(r, source.get_named(&r.app, &r.name)))
+    {
+        return Ok((load_history(backend).await?, true));
+    }
+    Ok((summary, false))
+}
+
 /// Every history row, in key order, `columns` of each read by `read`.
 async fn load_rows<B: Backend + ?Sized>(
     backend: &mut B,

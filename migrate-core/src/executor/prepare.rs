@@ -71,20 +71,10 @@ pub async fn prepare(
     let (source, history) = crate::squash::resolve_owned(source, history)?;
     let plan = plan(&source, &history, request, *options)?;
     tracing::debug!(steps = plan.steps.len(), ?request, "plan ready");
-    if !whole && plan.steps.iter().any(|s| s.direction == Direction::Unapply) {
-        // Not reached as `history_for` decides; the stored down statements
-        // would be missing, so plan again on whole rows rather than trust it.
-        let history = backend.load_history().await?;
-        let again = crate::plan::plan(&source, &history, request, *options)?;
-        let steps = prepare_plan(
-            &source,
-            &history,
-            &again,
-            backend.dialect(),
-            prefer_file_down,
-        )?;
-        return Ok((history, steps));
-    }
+    debug_assert!(
+        whole || plan.steps.iter().all(|s| s.direction == Direction::Apply),
+        "a plan that unapplies needs the stored down statements"
+    );
     let steps = prepare_plan(
         &source,
         &history,
@@ -96,11 +86,11 @@ pub async fn prepare(
 }
 
 /// The history as planning `request` needs it, and whether its rows are
-/// whole. What ran (statements, journal), most of a row's size, is read
-/// only where planning may look at it: when the request may unapply (the
-/// stored down statements), a row is not applied (repair's report) or has
-/// no file (an orphan's stored statements), a file changed since it ran
-/// (an edit of statements or of comments), or a squash is present.
+/// whole. What ran (statements, journal) is read only where planning may
+/// look at it: when the request may unapply (the stored down statements),
+/// a row is not applied (repair's report) or has no file (an orphan's
+/// stored statements), a file changed since it ran (an edit of statements
+/// or of comments), or a squash is present.
 async fn history_for(
     backend: &mut dyn Backend,
     source: &Source,
@@ -109,18 +99,11 @@ async fn history_for(
     if !matches!(request, Request::All | Request::App(_)) {
         return Ok((backend.load_history().await?, true));
     }
-    let summary = crate::store::load_history_summary(backend).await?;
-    let squashes = source.ordered().any(|m| !m.replaces.is_empty());
-    let unsettled = summary.iter().any(|r| {
+    crate::store::load_history_as_needed(backend, source, |r, m| {
         r.state != crate::history::RecordState::Applied
-            || source
-                .get_named(&r.app, &r.name)
-                .is_none_or(|m| m.checksum != r.checksum)
-    });
-    if squashes || unsettled {
-        return Ok((backend.load_history().await?, true));
-    }
-    Ok((summary, false))
+            || m.is_none_or(|m| m.checksum != r.checksum)
+    })
+    .await
 }
 
 /// Checks every step of a plan and resolves its statements.
