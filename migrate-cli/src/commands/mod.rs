@@ -28,11 +28,13 @@ pub async fn open(
 ) -> Result<(Source, Box<dyn Backend>), Error> {
     let engine = registry.for_url(&settings.url)?;
     let source = settings.source(engine.dialect())?;
+    tracing::debug!(migrations = source.ordered().count(), "source read");
     let options = ConnectOptions {
         create: writes,
         ..settings.connect.clone()
     };
     let backend = engine.connect(&settings.url, &options).await?;
+    tracing::debug!(target = %backend.target(), "connected");
     Ok((source, backend))
 }
 

@@ -120,6 +120,7 @@ pub async fn migrate(
 ) -> Result<Vec<StepReport>> {
     tracing::debug!(timeout = ?options.lock_timeout, "taking the migration lock");
     backend.lock(options.lock_timeout).await?;
+    tracing::debug!("lock taken");
     let result = locked_run(backend, source, request, options, progress).await;
     let unlocked = backend.unlock().await;
     let reports = result?;

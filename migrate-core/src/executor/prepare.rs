@@ -114,12 +114,23 @@ pub fn prepare_plan(
     dialect: &dyn Dialect,
     prefer_file_down: bool,
 ) -> Result<Vec<PreparedStep>> {
-    let records: HashMap<MigrationKey, &HistoryRecord> =
-        history.iter().map(|r| (r.key(), r)).collect();
+    // Only unapplying reads a step's row: a run that only applies (or
+    // does nothing) indexes nothing, and the index borrows the rows' names.
+    let records: HashMap<(&str, &str), &HistoryRecord> =
+        if plan.steps.iter().any(|s| s.direction == Direction::Unapply) {
+            history
+                .iter()
+                .map(|r| ((r.app.as_str(), r.name.as_str()), r))
+                .collect()
+        } else {
+            HashMap::new()
+        };
     plan.steps
         .iter()
         .map(|step| {
-            let record = records.get(&step.key).copied();
+            let record = records
+                .get(&(step.key.app.as_str(), step.key.name.as_str()))
+                .copied();
             prepare_step(source, record, step, dialect, prefer_file_down)
         })
         .collect()

@@ -13,8 +13,10 @@ pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 /// What an entry of a folder is (links followed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
-    /// A regular file, of this many bytes.
-    File(u64),
+    /// A regular file, of this many bytes when the lister knows it
+    /// without asking the file system once more (then the reader enforces
+    /// [`MAX_FILE_BYTES`] instead).
+    File(Option<u64>),
     /// A folder.
     Dir,
     /// Anything else: a FIFO, a socket, a device, a broken link.
@@ -39,9 +41,7 @@ impl Entry {
     /// Why it cannot be read as a migration file, if it cannot.
     pub fn unreadable(&self) -> Option<String> {
         match self.kind {
-            Kind::File(size) if size > MAX_FILE_BYTES => Some(format!(
-                "{size} bytes is more than a migration file may hold ({MAX_FILE_BYTES}); is it one?"
-            )),
+            Kind::File(Some(size)) if size > MAX_FILE_BYTES => Some(too_large(size)),
             Kind::File(_) => None,
             Kind::Dir => Some("a folder named like a migration file: rename or remove it".into()),
             Kind::Other => Some(
@@ -52,11 +52,17 @@ impl Entry {
     }
 }
 
+/// Why a file of `size` bytes is not read.
+fn too_large(size: u64) -> String {
+    format!("{size} bytes is more than a migration file may hold ({MAX_FILE_BYTES}); is it one?")
+}
+
 /// Reads folders and files.
 pub trait Files: Sync {
     /// The entries of a folder, in any order.
     fn list(&self, dir: &Path) -> io::Result<Vec<Entry>>;
-    /// A file's bytes.
+    /// A file's bytes. A file larger than [`MAX_FILE_BYTES`] is refused
+    /// with [`io::ErrorKind::FileTooLarge`] and the reason as its message.
     fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
 }
 
@@ -66,30 +72,49 @@ pub struct Disk;
 
 impl Files for Disk {
     fn list(&self, dir: &Path) -> io::Result<Vec<Entry>> {
-        let entries = std::fs::read_dir(dir)?.collect::<io::Result<Vec<_>>>()?;
-        // One file-system call per entry, for its kind and size: shared
-        // among the cores in a folder of thousands.
-        Ok(super::parallel::map_all(&entries, |entry| {
-            // Links followed: a link to a file is a file. Anything else
-            // is read from the open folder, without looking its path up.
-            let metadata = match entry.file_type() {
-                Ok(t) if t.is_symlink() => std::fs::metadata(entry.path()),
-                _ => entry.metadata(),
-            };
-            let kind = match metadata {
-                Ok(m) if m.is_dir() => Kind::Dir,
-                Ok(m) if m.is_file() => Kind::File(m.len()),
-                _ => Kind::Other,
-            };
-            Entry {
-                name: entry.file_name().to_string_lossy().into_owned(),
-                kind,
-            }
-        }))
+        // The folder's listing says what each entry is: a file or a folder
+        // costs no call of its own, which in a folder of thousands is most
+        // of listing it. Sizes are checked when a file is read.
+        std::fs::read_dir(dir)?
+            .map(|entry| {
+                let entry = entry?;
+                let kind = match entry.file_type() {
+                    // Links followed: a link to a file is a file.
+                    Ok(t) if t.is_symlink() => match std::fs::metadata(entry.path()) {
+                        Ok(m) if m.is_dir() => Kind::Dir,
+                        Ok(m) if m.is_file() => Kind::File(Some(m.len())),
+                        _ => Kind::Other,
+                    },
+                    Ok(t) if t.is_dir() => Kind::Dir,
+                    Ok(t) if t.is_file() => Kind::File(None),
+                    _ => Kind::Other,
+                };
+                Ok(Entry {
+                    name: entry.file_name().to_string_lossy().into_owned(),
+                    kind,
+                })
+            })
+            .collect()
     }
 
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-        std::fs::read(path)
+        use std::io::Read;
+        let file = std::fs::File::open(path)?;
+        let size = file.metadata()?.len();
+        if size > MAX_FILE_BYTES {
+            return Err(io::Error::new(io::ErrorKind::FileTooLarge, too_large(size)));
+        }
+        // One byte more than the size, so that the read that finds the end
+        // is the second one, not a third into a grown buffer.
+        let mut bytes = Vec::with_capacity(size as usize + 1);
+        file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
+        if bytes.len() as u64 > MAX_FILE_BYTES {
+            return Err(io::Error::new(
+                io::ErrorKind::FileTooLarge,
+                too_large(bytes.len() as u64),
+            ));
+        }
+        Ok(bytes)
     }
 }
 
@@ -150,7 +175,7 @@ impl Files for Embedded {
                 .filter(|f| f.app == app)
                 .map(|f| Entry {
                     name: f.name.to_string(),
-                    kind: Kind::File(f.text.len() as u64),
+                    kind: Kind::File(Some(f.text.len() as u64)),
                 })
                 .collect(),
             None => return Err(not_found(dir)),

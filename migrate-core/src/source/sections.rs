@@ -20,6 +20,14 @@ pub(super) fn read_text(
 ) -> Option<String> {
     let bytes = match files.read(path) {
         Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => {
+            problems.push(SourceProblem {
+                path: path.to_path_buf(),
+                line: None,
+                message: e.to_string(),
+            });
+            return None;
+        }
         Err(e) => {
             problems.push(SourceProblem {
                 path: path.to_path_buf(),
