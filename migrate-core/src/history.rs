@@ -91,6 +91,19 @@ impl HistoryRecord {
     }
 }
 
+/// History rows by (app, name), the names borrowed from the rows: finding
+/// a file's row copies nothing. Built and searched once per migration on
+/// every run, so hashed with a fast hasher (the names are the project's).
+pub(crate) type RowIndex<'a> = foldhash::HashMap<(&'a str, &'a str), &'a HistoryRecord>;
+
+/// The [`RowIndex`] of `history`.
+pub(crate) fn index_rows(history: &[HistoryRecord]) -> RowIndex<'_> {
+    history
+        .iter()
+        .map(|r| ((r.app.as_str(), r.name.as_str()), r))
+        .collect()
+}
+
 #[cfg(test)]
 impl HistoryRecord {
     /// A row saying `app:name` with `checksum` was applied whole, for unit
@@ -310,7 +323,8 @@ impl HistoryRecord {
         let mut reader = Reader::new(values, columns)?;
         let app = reader.text()?;
         let name = reader.text()?;
-        let context = |e: String| format!("history row {app}:{name}: {e}");
+        // The rest is read into a record whose names are put in after,
+        // so that the error message can name the row without copying them.
         let mut rest = || -> Result<HistoryRecord, String> {
             let checksum = reader.text()?;
             let applied_at = reader.text()?;
@@ -336,8 +350,8 @@ impl HistoryRecord {
                 None => Vec::new(),
             };
             Ok(HistoryRecord {
-                app: app.clone(),
-                name: name.clone(),
+                app: String::new(),
+                name: String::new(),
                 checksum,
                 applied_at,
                 duration_ms,
@@ -353,7 +367,14 @@ impl HistoryRecord {
                 journal,
             })
         };
-        rest().map_err(context)
+        match rest() {
+            Ok(record) => Ok(HistoryRecord {
+                app,
+                name,
+                ..record
+            }),
+            Err(e) => Err(format!("history row {app}:{name}: {e}")),
+        }
     }
 }
 

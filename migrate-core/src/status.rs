@@ -129,12 +129,7 @@ impl DownSection {
 
 /// Every migration of `app` (or of every app), in order, with its state.
 pub fn status(source: &Source, history: &[HistoryRecord], app: Option<&str>) -> Vec<StatusEntry> {
-    // Looked up by (app, name) borrowed from the rows, so that finding a
-    // file's row copies no names.
-    let records: HashMap<(&str, &str), &HistoryRecord> = history
-        .iter()
-        .map(|r| ((r.app.as_str(), r.name.as_str()), r))
-        .collect();
+    let records = crate::history::index_rows(history);
     let renames = crate::renames::renames(source, history);
     // new name -> the old record
     let renamed: HashMap<(&str, &str), &HistoryRecord> = renames

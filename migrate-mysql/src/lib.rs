@@ -104,27 +104,31 @@ async fn open(target: &Target, redacted: &str) -> Result<Conn> {
 /// protocol) are read back as numbers by their column's type.
 fn row_values(row: Row) -> std::result::Result<Vec<Value>, String> {
     let columns = row.columns();
-    row.unwrap()
-        .into_iter()
-        .zip(columns.iter())
-        .map(|(value, column)| match value {
-            MyValue::NULL => Ok(Value::Null),
-            MyValue::Int(n) => Ok(Value::Int(n)),
-            MyValue::UInt(n) => i64::try_from(n)
-                .map(Value::Int)
-                .map_err(|_| format!("column `{}`: {n} is out of range", column.name_str())),
-            MyValue::Bytes(bytes) if is_integer(column.column_type()) => {
+    let raw = row.unwrap();
+    // Sized up front: a result of thousands of rows would otherwise hold
+    // a list grown past its size for each.
+    let mut values = Vec::with_capacity(raw.len());
+    for (value, column) in raw.into_iter().zip(columns.iter()) {
+        values.push(match value {
+            MyValue::NULL => Value::Null,
+            MyValue::Int(n) => Value::Int(n),
+            MyValue::UInt(n) => Value::Int(
+                i64::try_from(n)
+                    .map_err(|_| format!("column `{}`: {n} is out of range", column.name_str()))?,
+            ),
+            MyValue::Bytes(bytes) if is_integer(column.column_type()) => Value::Int(
                 String::from_utf8_lossy(&bytes)
                     .parse()
-                    .map(Value::Int)
-                    .map_err(|e| format!("column `{}`: {e}", column.name_str()))
-            }
-            MyValue::Bytes(bytes) => String::from_utf8(bytes)
-                .map(Value::Text)
-                .map_err(|_| format!("column `{}` is not UTF-8", column.name_str())),
-            other => Ok(Value::Text(other.as_sql(true))),
-        })
-        .collect()
+                    .map_err(|e| format!("column `{}`: {e}", column.name_str()))?,
+            ),
+            MyValue::Bytes(bytes) => Value::Text(
+                String::from_utf8(bytes)
+                    .map_err(|_| format!("column `{}` is not UTF-8", column.name_str()))?,
+            ),
+            other => Value::Text(other.as_sql(true)),
+        });
+    }
+    Ok(values)
 }
 
 fn is_integer(ty: ColumnType) -> bool {

@@ -84,10 +84,17 @@ impl Backend for PostgresBackend {
         let params = to_sql(params);
         let result = self.conn.client.query(sql, &params).await;
         let rows = result.map_err(|e| self.statement_error(e))?;
-        rows.iter()
-            .map(|row| (0..row.len()).map(|i| read_value(row, i)).collect())
-            .collect::<std::result::Result<_, _>>()
-            .map_err(|e| self.statement_error(e))
+        // Each row's list sized up front: a result of thousands of rows
+        // would otherwise hold a list grown past its size for each.
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let mut values = Vec::with_capacity(row.len());
+            for i in 0..row.len() {
+                values.push(read_value(row, i).map_err(|e| self.statement_error(e))?);
+            }
+            out.push(values);
+        }
+        Ok(out)
     }
 
     /// Inside a transaction, every item is sent before any reply is read

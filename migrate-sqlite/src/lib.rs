@@ -193,17 +193,19 @@ fn run_query(c: &Connection, sql: &str, params: &[Value]) -> Result<Vec<Vec<Valu
 }
 
 fn read_values(row: &rusqlite::Row<'_>, count: usize) -> rusqlite::Result<Vec<Value>> {
-    (0..count)
-        .map(|i| {
-            Ok(match row.get_ref(i)? {
-                ValueRef::Null => Value::Null,
-                ValueRef::Integer(n) => Value::Int(n),
-                ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
-                ValueRef::Real(f) => Value::Text(f.to_string()),
-                ValueRef::Blob(b) => Value::Text(String::from_utf8_lossy(b).into_owned()),
-            })
-        })
-        .collect()
+    // Sized up front: a result of thousands of rows would otherwise hold
+    // a list grown past its size for each.
+    let mut values = Vec::with_capacity(count);
+    for i in 0..count {
+        values.push(match row.get_ref(i)? {
+            ValueRef::Null => Value::Null,
+            ValueRef::Integer(n) => Value::Int(n),
+            ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+            ValueRef::Real(f) => Value::Text(f.to_string()),
+            ValueRef::Blob(b) => Value::Text(String::from_utf8_lossy(b).into_owned()),
+        });
+    }
+    Ok(values)
 }
 
 fn to_sql(value: &Value) -> rusqlite::types::Value {

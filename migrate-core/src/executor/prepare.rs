@@ -2,8 +2,6 @@
 //! file, or as stored in the history), execution mode chosen and checked,
 //! warnings gathered; and rendering them for people.
 
-use std::collections::HashMap;
-
 use super::ExecutionMode;
 use crate::backend::{Backend, BackendExt, Dialect, StatementClass};
 use crate::dialect::leading_keywords;
@@ -116,15 +114,11 @@ pub fn prepare_plan(
 ) -> Result<Vec<PreparedStep>> {
     // Only unapplying reads a step's row: a run that only applies (or
     // does nothing) indexes nothing, and the index borrows the rows' names.
-    let records: HashMap<(&str, &str), &HistoryRecord> =
-        if plan.steps.iter().any(|s| s.direction == Direction::Unapply) {
-            history
-                .iter()
-                .map(|r| ((r.app.as_str(), r.name.as_str()), r))
-                .collect()
-        } else {
-            HashMap::new()
-        };
+    let records = if plan.steps.iter().any(|s| s.direction == Direction::Unapply) {
+        crate::history::index_rows(history)
+    } else {
+        Default::default()
+    };
     plan.steps
         .iter()
         .map(|step| {

@@ -189,7 +189,7 @@ pub fn statement_changes(
 /// let through: the database is what the file makes.
 pub(super) fn refuse_modified(
     source: &Source,
-    records: &HashMap<(&str, &str), &HistoryRecord>,
+    records: &crate::history::RowIndex<'_>,
     plan: &Plan,
     scope: &BTreeSet<String>,
 ) -> Result<()> {
@@ -304,7 +304,7 @@ or renumber them above the applied ones.",
 /// A step back across a migration with no down statements anywhere.
 pub(super) fn refuse_irreversible(
     source: &Source,
-    records: &HashMap<(&str, &str), &HistoryRecord>,
+    records: &crate::history::RowIndex<'_>,
     plan: &Plan,
 ) -> Result<()> {
     for step in plan

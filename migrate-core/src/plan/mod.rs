@@ -16,7 +16,7 @@
 mod checks;
 mod graph;
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashSet};
 
 use crate::error::{Error, Result};
 use crate::history::{HistoryRecord, RecordState};
@@ -104,12 +104,7 @@ pub fn plan(
     request: &Request,
     options: PlanOptions,
 ) -> Result<Plan> {
-    // Keyed by names borrowed from the rows: finding a file's row copies
-    // nothing.
-    let records: HashMap<(&str, &str), &HistoryRecord> = history
-        .iter()
-        .map(|r| ((r.app.as_str(), r.name.as_str()), r))
-        .collect();
+    let records = crate::history::index_rows(history);
     let mut applied: HashSet<MigrationKey> = history
         .iter()
         .filter(|r| options.fake || r.state == RecordState::Applied)
@@ -158,14 +153,20 @@ pub fn plan(
         // Every migration of the source with all its ancestors is every
         // migration of the source: those not applied, in the source's
         // order, which is the dependency order.
-        Request::All => (
-            Direction::Apply,
-            source
-                .ordered()
-                .map(Migration::key)
-                .filter(|k| !applied.contains(k))
-                .collect(),
-        ),
+        // `applied` is what the rows say is applied, less what this plan
+        // unapplies first (orphans, and a rewind's later migrations):
+        // asking the rows builds no key for the thousands already applied.
+        Request::All => {
+            let undone: HashSet<&MigrationKey> = steps.iter().map(|s| &s.key).collect();
+            let pending = |m: &&Migration| {
+                let row_applied = records
+                    .get(&(m.app.as_str(), m.name.as_str()))
+                    .is_some_and(|r| options.fake || r.state == RecordState::Applied);
+                !row_applied || (!undone.is_empty() && undone.contains(&m.key()))
+            };
+            let keys = source.ordered().filter(pending).map(Migration::key);
+            (Direction::Apply, keys.collect())
+        }
         Request::App(app) => {
             let wanted: Vec<MigrationKey> = source
                 .app(app)

@@ -49,8 +49,10 @@ pub struct Source {
     order: Vec<MigrationKey>,
     /// Where each migration is in its app's list, by app and name, so that
     /// a lookup costs the same at 10 migrations and at 10,000, and needs
-    /// no key built for it ([`Source::get_named`]).
-    positions: HashMap<String, HashMap<String, usize>>,
+    /// no key built for it ([`Source::get_named`]). Looked up several
+    /// times per migration on every run, so hashed with a fast hasher:
+    /// names come from the project's own files.
+    positions: foldhash::HashMap<String, foldhash::HashMap<String, usize>>,
     /// How the folder is laid out.
     layout: Layout,
     /// Files of another tool's folder that are not migrations, with why.
@@ -204,7 +206,7 @@ impl Source {
             dir: dir.to_path_buf(),
             apps,
             order: Vec::new(),
-            positions: HashMap::new(),
+            positions: Default::default(),
             layout,
             ignored,
             dialect: SqlDialect::Generic,
