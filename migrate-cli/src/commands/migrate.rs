@@ -319,8 +319,13 @@ struct SourceCommit {
 }
 
 impl SourceCommit {
-    /// Starts `git rev-parse` in `dir`, without waiting for it.
+    /// Starts `git rev-parse` in `dir`, without waiting for it. Outside a
+    /// checkout (a deploy image, a release tarball) git is not started: it
+    /// would only fail, after costing a process per run.
     fn ask(dir: &std::path::Path) -> SourceCommit {
+        if !may_be_in_checkout(dir) {
+            return SourceCommit { git: None };
+        }
         let git = std::process::Command::new("git")
             .arg("-C")
             .arg(dir)
@@ -341,6 +346,18 @@ impl SourceCommit {
     }
 }
 
+/// Whether `dir` may be in a git checkout: a `.git` stands in it or in a
+/// folder above it, or `GIT_DIR` names the repository wherever it is.
+fn may_be_in_checkout(dir: &std::path::Path) -> bool {
+    if std::env::var_os("GIT_DIR").is_some() {
+        return true;
+    }
+    let Ok(dir) = std::path::absolute(dir) else {
+        return true;
+    };
+    dir.ancestors().any(|d| d.join(".git").exists())
+}
+
 impl Drop for SourceCommit {
     /// A question left unread (the run stopped before it needed the
     /// answer) leaves no process behind.
@@ -349,5 +366,25 @@ impl Drop for SourceCommit {
             let _ = git.kill();
             let _ = git.wait();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn git_is_asked_only_where_a_checkout_may_be() {
+        let dir = tempfile::tempdir().unwrap();
+        let migrations = dir.path().join("db").join("migrations");
+        std::fs::create_dir_all(&migrations).unwrap();
+        // A temporary folder is in no checkout (unless GIT_DIR says where
+        // one is, which a test run does not set).
+        if std::env::var_os("GIT_DIR").is_none() {
+            assert!(!may_be_in_checkout(&migrations));
+            assert!(SourceCommit::ask(&migrations).git.is_none());
+        }
+        std::fs::create_dir(dir.path().join(".git")).unwrap();
+        assert!(may_be_in_checkout(&migrations));
     }
 }

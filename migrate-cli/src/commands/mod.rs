@@ -28,7 +28,14 @@ pub async fn open(
 ) -> Result<(Source, Box<dyn Backend>), Error> {
     let engine = registry.for_url(&settings.url)?;
     let source = settings.source(engine.dialect())?;
-    tracing::debug!(migrations = source.ordered().count(), "source read");
+    tracing::debug!(
+        migrations = source
+            .apps()
+            .filter_map(|a| source.app(a))
+            .map(<[_]>::len)
+            .sum::<usize>(),
+        "source read"
+    );
     let options = ConnectOptions {
         create: writes,
         ..settings.connect.clone()

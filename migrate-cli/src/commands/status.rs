@@ -101,23 +101,28 @@ fn print_empty_downs(entries: &[StatusEntry]) {
 }
 
 fn print_text(entries: &[StatusEntry]) {
+    use std::fmt::Write;
     if entries.is_empty() {
         outln!("No migrations.");
         return;
     }
+    // The listing is written at once: a line at a time would cost a write
+    // to the terminal or pipe per migration, thousands of them.
+    let mut listing = String::new();
     let mut current_app = "";
     let mut seen_states = Vec::new();
     for e in entries {
         if e.app != current_app {
-            outln!("{}", style::out(&e.app, Paint::Heading));
+            let _ = writeln!(listing, "{}", style::out(&e.app, Paint::Heading));
             current_app = &e.app;
         }
         let detail = detail(e);
-        outln!(" {} {}{}", marker(e.state), e.name, detail);
+        let _ = writeln!(listing, " {} {}{}", marker(e.state), e.name, detail);
         if !seen_states.contains(&e.state) {
             seen_states.push(e.state);
         }
     }
+    out!("{listing}");
     let abnormal: Vec<String> = seen_states
         .iter()
         .filter(|s| !matches!(s, MigrationState::Applied | MigrationState::Pending))
