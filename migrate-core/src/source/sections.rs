@@ -38,6 +38,8 @@ pub(super) fn read_text(
         }
     };
     match String::from_utf8(bytes) {
+        // Most files need no change: they are kept as read, not copied.
+        Ok(text) if !text.starts_with('\u{feff}') && !text.contains("\r\n") => Some(text),
         Ok(text) => Some(normalize(&text)),
         Err(e) => {
             let valid = e.utf8_error().valid_up_to();
