@@ -61,7 +61,8 @@ fn too_large(size: u64) -> String {
 pub trait Files: Sync {
     /// The entries of a folder, in any order.
     fn list(&self, dir: &Path) -> io::Result<Vec<Entry>>;
-    /// A file's bytes. A file larger than [`MAX_FILE_BYTES`] is refused
+    /// A file's bytes. Where the listing gave no size (`Kind::File(None)`)
+    /// the reader enforces [`MAX_FILE_BYTES`]: a larger file is refused
     /// with [`io::ErrorKind::FileTooLarge`] and the reason as its message.
     fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
 }
