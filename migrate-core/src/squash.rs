@@ -393,7 +393,7 @@ fn portable_text(
             path: m.up.path.clone(),
             source: e,
         })?;
-        let raw = crate::source::normalize(&raw);
+        let raw = crate::source::normalize_owned(raw);
         text.push_str(&format!("\n# {}\n", m.name));
         // The operations as written (comments and layout kept) when they
         // are `[[operations]]` tables, which end the file; otherwise
@@ -567,7 +567,7 @@ pub fn resolve<'s>(
     source: &'s Source,
     history: &[HistoryRecord],
 ) -> Result<(Cow<'s, Source>, Vec<HistoryRecord>)> {
-    if source.ordered().all(|m| m.replaces.is_empty()) {
+    if !source.has_squashes() {
         return Ok((Cow::Borrowed(source), history.to_vec()));
     }
     let decision = decide(source, history)?;
@@ -592,7 +592,7 @@ pub fn resolve_owned(
     source: &Source,
     history: Vec<HistoryRecord>,
 ) -> Result<(Cow<'_, Source>, Vec<HistoryRecord>)> {
-    if source.ordered().all(|m| m.replaces.is_empty()) {
+    if !source.has_squashes() {
         return Ok((Cow::Borrowed(source), history));
     }
     resolve(source, &history)
@@ -607,7 +607,7 @@ pub async fn record_replacements(
     source: &Source,
     actor: Option<String>,
 ) -> Result<Vec<MigrationKey>> {
-    if source.ordered().all(|m| m.replaces.is_empty()) {
+    if !source.has_squashes() {
         return Ok(Vec::new());
     }
     let history = backend.load_history().await?;

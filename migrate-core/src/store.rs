@@ -224,7 +224,7 @@ pub(crate) async fn load_history_as_needed<B: Backend + ?Sized>(
     needs_whole: impl Fn(&HistoryRecord, Option<&crate::migration::Migration>) -> bool,
 ) -> Result<(Vec<HistoryRecord>, bool)> {
     let summary = load_history_summary(backend).await?;
-    let squashes = source.ordered().any(|m| !m.replaces.is_empty());
+    let squashes = source.has_squashes();
     if squashes
         || summary
             .iter()

@@ -37,6 +37,7 @@ pub use files::{Disk, Embedded, EmbeddedFile, Entry, Files, Kind, MAX_FILE_BYTES
 pub use foreign::Layout;
 use layout::{is_migration_extension, load_app};
 use sections::depends_line;
+pub(crate) use sections::normalize_owned;
 pub use sections::{checksum, normalize};
 
 /// Every migration found in a folder, per app, checked and ordered.
@@ -416,6 +417,12 @@ impl Source {
                 (app.clone(), names)
             })
             .collect();
+    }
+
+    /// Whether any migration is a squash (replaces others): without one,
+    /// a history needs no squash view.
+    pub fn has_squashes(&self) -> bool {
+        self.apps.values().flatten().any(|m| !m.replaces.is_empty())
     }
 
     /// Every migration, in dependency order.

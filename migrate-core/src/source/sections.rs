@@ -38,9 +38,7 @@ pub(super) fn read_text(
         }
     };
     match String::from_utf8(bytes) {
-        // Most files need no change: they are kept as read, not copied.
-        Ok(text) if !text.starts_with('\u{feff}') && !text.contains("\r\n") => Some(text),
-        Ok(text) => Some(normalize(&text)),
+        Ok(text) => Some(normalize_owned(text)),
         Err(e) => {
             let valid = e.utf8_error().valid_up_to();
             let line = e.as_bytes()[..valid]
@@ -64,6 +62,16 @@ pub fn normalize(text: &str) -> String {
     text.strip_prefix('\u{feff}')
         .unwrap_or(text)
         .replace("\r\n", "\n")
+}
+
+/// [`normalize`] of a text already owned: most files need no change, and
+/// are then kept as read, not copied.
+pub(crate) fn normalize_owned(text: String) -> String {
+    if text.starts_with('\u{feff}') || text.contains("\r\n") {
+        normalize(&text)
+    } else {
+        text
+    }
 }
 
 /// Hex SHA-256 of normalized texts, each followed by a NUL so that moving
