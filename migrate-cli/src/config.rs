@@ -128,6 +128,17 @@ impl Target {
     }
 }
 
+/// How a command reads the migration files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reading {
+    /// Every statement split while the files are read: for commands that
+    /// look at most of them (`check`, `drift`, `sql`, `squash`...).
+    Whole,
+    /// Statements split when needed: for `migrate` and `status`, which
+    /// need those of the migrations they run, if any.
+    Lazily,
+}
+
 /// Everything a command needs to know, resolved.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -166,7 +177,24 @@ impl Settings {
         &self,
         dialect: &dyn migrate_core::Dialect,
     ) -> Result<migrate_core::Source, Error> {
-        let source = migrate_core::Source::load_layout(&self.dir, dialect, self.layout)?;
+        self.read_source(dialect, Reading::Whole)
+    }
+
+    /// [`Settings::source`], with statements split as `reading` says.
+    pub fn read_source(
+        &self,
+        dialect: &dyn migrate_core::Dialect,
+        reading: Reading,
+    ) -> Result<migrate_core::Source, Error> {
+        let source = match reading {
+            Reading::Whole => migrate_core::Source::load_layout(&self.dir, dialect, self.layout)?,
+            Reading::Lazily => migrate_core::Source::load_lazily(
+                &migrate_core::source::Disk,
+                &self.dir,
+                dialect,
+                self.layout,
+            )?,
+        };
         for (path, why) in source.ignored() {
             eprintln!("note: ignored {}: {why}", path.display());
         }

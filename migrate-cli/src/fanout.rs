@@ -23,7 +23,7 @@ use migrate_core::{BackendExt, Error, HistoryRecord, Migrator, Source};
 use serde_json::{Value, json};
 
 use crate::cli::{CheckArgs, DriftArgs, Format, Global, RunArgs};
-use crate::config::{Settings, Target};
+use crate::config::{Reading, Settings, Target};
 use crate::registry::{Engine, Registry};
 use crate::style::{self, Paint};
 
@@ -211,7 +211,11 @@ pub async fn run(
         if !engines.contains(&name) {
             // `check` reads the folder itself, once per engine it covers.
             if !matches!(job, Job::Check(_)) {
-                let source = settings.source(engine.dialect())?;
+                let reading = match job {
+                    Job::Migrate { .. } | Job::Status { .. } => Reading::Lazily,
+                    _ => Reading::Whole,
+                };
+                let source = settings.read_source(engine.dialect(), reading)?;
                 sources.insert(name.clone(), Arc::new(source));
             }
             engines.push(name);

@@ -44,13 +44,19 @@ pub fn edit(record: &HistoryRecord, migration: &Migration, dialect: SqlDialect) 
                 .zip(now)
                 .all(|(a, b)| same_statement(a, b, dialect))
     };
-    let up = same(&record.up_sql, &migration.up.sql());
+    // A section that cannot be split is not the one that ran.
+    let up = migration
+        .up
+        .sql()
+        .is_ok_and(|now| same(&record.up_sql, &now));
     // An empty down section says nothing in its statements: whether it
     // was `noop=true` when it ran is not stored, so its edit is not taken
     // for a cosmetic one.
     let down = match (&record.down_sql, &migration.down) {
         (None, None) => true,
-        (Some(stored), Some(now)) => !now.statements.is_empty() && same(stored, &now.sql()),
+        (Some(stored), Some(now)) => {
+            !now.is_empty() && now.sql().is_ok_and(|now| same(stored, &now))
+        }
         _ => false,
     };
     if up && down {
@@ -113,8 +119,8 @@ mod tests {
 
     fn ran(m: &Migration) -> HistoryRecord {
         HistoryRecord {
-            up_sql: m.up.sql(),
-            down_sql: m.down.as_ref().map(|d| d.sql()),
+            up_sql: m.up.sql().unwrap(),
+            down_sql: m.down.as_ref().map(|d| d.sql().unwrap()),
             ..HistoryRecord::applied_for_test(&m.app, &m.name, &m.checksum)
         }
     }

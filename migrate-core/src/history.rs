@@ -275,12 +275,50 @@ pub const SUMMARY_COLUMNS: [Column; 12] = [
     COLUMNS[13],
 ];
 
+/// The columns of [`COLUMNS`] that say only whether a migration ran, and
+/// with which file: all that planning a run to the latest reads of a row
+/// applied from a file unchanged since. Read by
+/// [`HistoryRecord::from_state`].
+pub const STATE_COLUMNS: [Column; 6] = [
+    COLUMNS[0], COLUMNS[1], COLUMNS[2], COLUMNS[5], COLUMNS[6], COLUMNS[7],
+];
+
+/// Which columns of a history row are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Shape {
+    /// [`COLUMNS`].
+    Whole,
+    /// [`SUMMARY_COLUMNS`].
+    Summary,
+    /// [`STATE_COLUMNS`].
+    State,
+}
+
+impl Shape {
+    /// The columns, in the order they are read.
+    pub(crate) fn columns(self) -> &'static [Column] {
+        match self {
+            Shape::Whole => &COLUMNS,
+            Shape::Summary => &SUMMARY_COLUMNS,
+            Shape::State => &STATE_COLUMNS,
+        }
+    }
+}
+
 impl HistoryRecord {
     /// A record from values read in [`SUMMARY_COLUMNS`] order: what ran is
     /// left empty (no up statements, no down section, no journal), so the
     /// record stands for the row only where those are not looked at.
     pub fn from_summary(values: Vec<Value>) -> Result<HistoryRecord, String> {
-        Self::read(values, false)
+        Self::read(values, Shape::Summary)
+    }
+
+    /// A record from values read in [`STATE_COLUMNS`] order: everything
+    /// else is left empty (no time, author or version, no error, nothing
+    /// of what ran), so the record stands for the row only where those are
+    /// not looked at.
+    pub fn from_state(values: Vec<Value>) -> Result<HistoryRecord, String> {
+        Self::read(values, Shape::State)
     }
 
     /// The record's values, in [`COLUMNS`] order.
@@ -313,39 +351,45 @@ impl HistoryRecord {
     /// A record from values read in [`COLUMNS`] order. Values this version
     /// does not understand are an error, never a guess.
     pub fn from_values(values: Vec<Value>) -> Result<HistoryRecord, String> {
-        Self::read(values, true)
+        Self::read(values, Shape::Whole)
     }
 
-    /// A record from values in [`COLUMNS`] order, or in [`SUMMARY_COLUMNS`]
-    /// order without `full`, where what ran stays empty.
-    fn read(values: Vec<Value>, full: bool) -> Result<HistoryRecord, String> {
-        let columns: &'static [Column] = if full { &COLUMNS } else { &SUMMARY_COLUMNS };
-        let mut reader = Reader::new(values, columns)?;
+    /// A record from values in the order of `shape`'s columns; what they
+    /// leave out stays empty.
+    pub(crate) fn read(values: Vec<Value>, shape: Shape) -> Result<HistoryRecord, String> {
+        let mut reader = Reader::new(values, shape.columns())?;
         let app = reader.text()?;
         let name = reader.text()?;
+        let whole = shape == Shape::Whole;
+        let summary = shape != Shape::State;
         // The rest is read into a record whose names are put in after,
         // so that the error message can name the row without copying them.
         let mut rest = || -> Result<HistoryRecord, String> {
             let checksum = reader.text()?;
-            let applied_at = reader.text()?;
-            let duration_ms = reader.int()?;
+            let (applied_at, duration_ms) = if summary {
+                (reader.text()?, reader.int()?)
+            } else {
+                (String::new(), 0)
+            };
             let state = reader.text()?;
             let state = RecordState::parse(&state)
                 .ok_or_else(|| format!("unknown state `{state}` (written by a newer version?)"))?;
             let statements_done = reader.int()?;
             let statements_total = reader.int()?;
-            let last_error = reader.opt_text()?;
-            let (up_sql, down_sql) = if full {
+            let last_error = if summary { reader.opt_text()? } else { None };
+            let (up_sql, down_sql) = if whole {
                 let up = decode_statements(&reader.text()?)?;
                 let down = reader.opt_text()?;
                 (up, down.map(|d| decode_statements(&d)).transpose()?)
             } else {
                 (Vec::new(), None)
             };
-            let applied_by = reader.opt_text()?;
-            let tool_version = reader.text()?;
-            let source_commit = reader.opt_text()?;
-            let journal = match full.then(|| reader.opt_text()).transpose()?.flatten() {
+            let (applied_by, tool_version, source_commit) = if summary {
+                (reader.opt_text()?, reader.text()?, reader.opt_text()?)
+            } else {
+                (None, String::new(), None)
+            };
+            let journal = match whole.then(|| reader.opt_text()).transpose()?.flatten() {
                 Some(j) => crate::journal::decode(&j)?,
                 None => Vec::new(),
             };
@@ -570,6 +614,38 @@ mod tests {
                 down_sql: None,
                 journal: Vec::new(),
                 ..r
+            }
+        );
+    }
+
+    #[test]
+    fn a_state_is_the_row_without_when_who_or_what_ran() {
+        let r = record();
+        let values: Vec<Value> = r
+            .to_values()
+            .into_iter()
+            .zip(COLUMNS)
+            .filter(|(_, c)| STATE_COLUMNS.contains(c))
+            .map(|(v, _)| v)
+            .collect();
+        assert_eq!(
+            HistoryRecord::from_state(values).unwrap(),
+            HistoryRecord {
+                app: "a".into(),
+                name: "0001_x".into(),
+                checksum: "c".into(),
+                applied_at: String::new(),
+                duration_ms: 0,
+                state: RecordState::Partial,
+                statements_done: 1,
+                statements_total: 2,
+                last_error: None,
+                up_sql: Vec::new(),
+                down_sql: None,
+                applied_by: None,
+                tool_version: String::new(),
+                source_commit: None,
+                journal: Vec::new(),
             }
         );
     }

@@ -99,11 +99,16 @@ impl Migrator {
     }
 
     /// Reads and checks the migrations for an engine; every problem is
-    /// reported at once, with its file and line.
+    /// reported at once, with its file and line. Statements are split when
+    /// a run needs them ([`Source::load_lazily`]).
     pub fn source(&self, dialect: &dyn Dialect) -> Result<Cow<'_, Source>> {
         match &self.migrations {
-            Migrations::Dir(dir) => Source::load_for(dir, dialect).map(Cow::Owned),
-            Migrations::Embedded(embedded) => Source::embedded(embedded, dialect).map(Cow::Owned),
+            Migrations::Dir(dir) => {
+                Source::load_lazily(&crate::source::Disk, dir, dialect, None).map(Cow::Owned)
+            }
+            Migrations::Embedded(embedded) => {
+                Source::load_lazily(*embedded, &embedded.root(), dialect, None).map(Cow::Owned)
+            }
             Migrations::Loaded(source) => Ok(Cow::Borrowed(source)),
             Migrations::Shared(source) => Ok(Cow::Borrowed(source.as_ref())),
         }
@@ -217,7 +222,8 @@ async fn status_history(
     backend: &mut dyn Backend,
     source: &Source,
 ) -> Result<Vec<crate::history::HistoryRecord>> {
-    let (history, _) = crate::store::load_history_as_needed(backend, source, |r, m| {
+    let summary = crate::history::Shape::Summary;
+    let (history, _) = crate::store::load_history_as_needed(backend, source, summary, |r, m| {
         m.is_some_and(|m| m.checksum != r.checksum)
     })
     .await?;

@@ -297,7 +297,7 @@ fn sql_text(
     let mut written = 0;
     for m in range {
         text.push_str(&format!("\n-- {}\n", m.name));
-        for s in &m.up.statements {
+        for s in m.up.statements()? {
             text.push_str(&s.sql);
             text.push_str(";\n");
             written += 1;
@@ -323,7 +323,7 @@ write it, or mark it `-- migrate:down noop=true` when there is nothing to undo, 
         return Ok(text);
     }
     let downs: Vec<&Script> = range.iter().filter_map(|m| m.down.as_ref()).collect();
-    let all_noop = downs.iter().all(|d| d.noop && d.statements.is_empty());
+    let all_noop = downs.iter().all(|d| d.noop && d.is_empty());
     let marker = if all_noop {
         " noop=true".to_string()
     } else {
@@ -334,11 +334,11 @@ write it, or mark it `-- migrate:down noop=true` when there is nothing to undo, 
     let mut down_written = 0;
     for m in range.iter().rev() {
         let down = m.down.as_ref().expect("checked above");
-        if down.statements.is_empty() {
+        if down.is_empty() {
             continue;
         }
         text.push_str(&format!("\n-- {}\n", m.name));
-        for s in &down.statements {
+        for s in down.statements()? {
             text.push_str(&s.sql);
             text.push_str(";\n");
             down_written += 1;
@@ -740,10 +740,10 @@ mod tests {
             .get(&MigrationKey::new("shop", "0001_squashed_0003_c"))
             .unwrap();
         assert_eq!(m.replaces, ["0001_a", "0002_b", "0003_c"]);
-        assert_eq!(m.up.sql().len(), 3);
+        assert_eq!(m.up.sql().unwrap().len(), 3);
         assert!(!m.up.transaction);
         assert_eq!(
-            m.down.as_ref().unwrap().sql(),
+            m.down.as_ref().unwrap().sql().unwrap(),
             ["DROP TABLE b", "DROP TABLE a"]
         );
         // A number or prefix still means the original while it is here.

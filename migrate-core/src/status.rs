@@ -121,7 +121,7 @@ impl DownSection {
         match &migration.down {
             None => DownSection::Missing,
             Some(d) if d.noop => DownSection::Noop,
-            Some(d) if d.statements.is_empty() => DownSection::Empty,
+            Some(d) if d.is_empty() => DownSection::Empty,
             Some(_) => DownSection::Written,
         }
     }
@@ -199,8 +199,15 @@ pub fn status(source: &Source, history: &[HistoryRecord], app: Option<&str>) -> 
             }
             e.down = Some(DownSection::of(m));
             if let (MigrationState::Modified, Some(r)) = (state, record) {
-                e.changes =
-                    crate::plan::statement_changes(&r.up_sql, &m.up.sql(), source.dialect());
+                e.changes = match m.up.sql() {
+                    Ok(now) => crate::plan::statement_changes(&r.up_sql, &now, source.dialect()),
+                    Err(_) => {
+                        m.up.split_problem()
+                            .map(|p| p.to_string())
+                            .into_iter()
+                            .collect()
+                    }
+                };
             }
             app_entries.push((Some(m.number), e));
         }
@@ -299,8 +306,8 @@ mod tests {
     fn applied_as(source: &Source, file_name: &str, recorded_name: &str) -> HistoryRecord {
         let m = source.get(&MigrationKey::new("app", file_name)).unwrap();
         HistoryRecord {
-            up_sql: m.up.sql(),
-            down_sql: m.down.as_ref().map(|d| d.sql()),
+            up_sql: m.up.sql().unwrap(),
+            down_sql: m.down.as_ref().map(|d| d.sql().unwrap()),
             ..HistoryRecord::applied_for_test("app", recorded_name, &m.checksum)
         }
     }

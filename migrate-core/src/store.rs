@@ -195,7 +195,7 @@ async fn finish(backend: &mut dyn Backend, written: Result<()>) -> Result<()> {
 
 /// Every history row, in key order.
 pub async fn load_history<B: Backend + ?Sized>(backend: &mut B) -> Result<Vec<HistoryRecord>> {
-    load_rows(backend, &history::COLUMNS, HistoryRecord::from_values).await
+    load_rows(backend, history::Shape::Whole).await
 }
 
 /// Every history row, in key order, as [`HistoryRecord::from_summary`]
@@ -205,25 +205,22 @@ pub async fn load_history<B: Backend + ?Sized>(backend: &mut B) -> Result<Vec<Hi
 pub async fn load_history_summary<B: Backend + ?Sized>(
     backend: &mut B,
 ) -> Result<Vec<HistoryRecord>> {
-    load_rows(
-        backend,
-        &history::SUMMARY_COLUMNS,
-        HistoryRecord::from_summary,
-    )
-    .await
+    load_rows(backend, history::Shape::Summary).await
 }
 
-/// The history for a reader that looks at what ran (statements, journal),
-/// most of a row's size, only in the rows `needs_whole` picks (given each
-/// row and its migration in `source`, if any): read without it, then whole
-/// when a row needs it or a squash is present (a squash's row merges its
-/// originals'). `true` with the rows when they are whole.
+/// The history for a reader that looks at more than `first`'s columns
+/// (what ran is most of a row's size) only in the rows `needs_whole`
+/// picks (given each row and its migration in `source`, if any): read in
+/// `first`'s columns, then whole when a row needs it or a squash is
+/// present (a squash's row merges its originals'). `true` with the rows
+/// when they are whole.
 pub(crate) async fn load_history_as_needed<B: Backend + ?Sized>(
     backend: &mut B,
     source: &crate::source::Source,
+    first: history::Shape,
     needs_whole: impl Fn(&HistoryRecord, Option<&crate::migration::Migration>) -> bool,
 ) -> Result<(Vec<HistoryRecord>, bool)> {
-    let summary = load_history_summary(backend).await?;
+    let summary = load_rows(backend, first).await?;
     let squashes = source.has_squashes();
     if squashes
         || summary
@@ -235,12 +232,12 @@ pub(crate) async fn load_history_as_needed<B: Backend + ?Sized>(
     Ok((summary, false))
 }
 
-/// Every history row, in key order, `columns` of each read by `read`.
+/// Every history row, in key order, `shape`'s columns of each.
 async fn load_rows<B: Backend + ?Sized>(
     backend: &mut B,
-    columns: &[history::Column],
-    read: fn(Vec<crate::history::Value>) -> std::result::Result<HistoryRecord, String>,
+    shape: history::Shape,
 ) -> Result<Vec<HistoryRecord>> {
+    let columns = shape.columns();
     let d = backend.dialect();
     let q = |s: &str| d.quote_identifier(s);
     let sql = format!(
@@ -256,8 +253,10 @@ async fn load_rows<B: Backend + ?Sized>(
     // and a history of thousands of rows would briefly take twice its size.
     let mut records = Vec::with_capacity(rows.len());
     for values in rows {
-        records
-            .push(read(values).map_err(|e| Error::database("cannot read the history table", e))?);
+        records.push(
+            HistoryRecord::read(values, shape)
+                .map_err(|e| Error::database("cannot read the history table", e))?,
+        );
     }
     Ok(records)
 }

@@ -68,6 +68,7 @@ scenarios! {
     inputs::unknown_app_and_target,
     inputs::ambiguous_prefix,
     inputs::invalid_sources_exit_2_with_file_and_line,
+    inputs::unsplittable_files_are_reported_before_anything_runs,
     inputs::unreachable_database_hides_the_password,
     inputs::database_from_config_and_dotenv,
     inputs::status_json,

@@ -19,7 +19,13 @@ pub async fn run(
     settings: &Settings,
     args: &AdoptArgs,
 ) -> Result<u8, Error> {
-    let (source, mut backend) = super::open(registry, settings, !global.dry_run).await?;
+    let (source, mut backend) = super::open(
+        registry,
+        settings,
+        !global.dry_run,
+        crate::config::Reading::Whole,
+    )
+    .await?;
     let tool = tool(&source, args.from.as_deref())?;
     let options = RunOptions {
         lock_timeout: settings.lock_timeout,

@@ -30,7 +30,8 @@ pub async fn run(
         }
     };
     let engine = registry.for_url(&settings.url)?;
-    let (source, mut backend) = super::open(registry, settings, false).await?;
+    let (source, mut backend) =
+        super::open(registry, settings, false, crate::config::Reading::Whole).await?;
     let read = async {
         let history = backend.load_history().await?;
         let live = backend.inspect().await?;

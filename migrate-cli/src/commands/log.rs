@@ -15,7 +15,8 @@ pub async fn run(
     settings: &Settings,
     app: Option<&str>,
 ) -> Result<(), Error> {
-    let (source, mut backend) = super::open(registry, settings, false).await?;
+    let (source, mut backend) =
+        super::open(registry, settings, false, crate::config::Reading::Whole).await?;
     let entries = backend.load_log().await;
     let target = backend.target();
     let _ = backend.close().await;

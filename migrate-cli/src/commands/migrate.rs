@@ -38,7 +38,13 @@ pub async fn run(
     // opened: waiting for git after them would add its start-up to every
     // run.
     let commit = (!global.dry_run).then(|| SourceCommit::ask(&settings.dir));
-    let (source, mut backend) = super::open(registry, settings, !global.dry_run).await?;
+    let (source, mut backend) = super::open(
+        registry,
+        settings,
+        !global.dry_run,
+        crate::config::Reading::Lazily,
+    )
+    .await?;
     // An app no folder holds may be a mistyped command (`migrate
     // showmigration`), which clap took for an app.
     let app_has_no_folder = args.app.as_deref().is_some_and(|a| source.app(a).is_none());

@@ -14,7 +14,7 @@ pub mod status;
 use migrate_core::backend::{Backend, ConnectOptions};
 use migrate_core::{Error, Source};
 
-use crate::config::Settings;
+use crate::config::{Reading, Settings};
 use crate::registry::Registry;
 
 /// Reads the source for the database's engine and connects. The source is
@@ -25,9 +25,10 @@ pub async fn open(
     registry: &Registry,
     settings: &Settings,
     writes: bool,
+    reading: Reading,
 ) -> Result<(Source, Box<dyn Backend>), Error> {
     let engine = registry.for_url(&settings.url)?;
-    let source = settings.source(engine.dialect())?;
+    let source = settings.read_source(engine.dialect(), reading)?;
     tracing::debug!(
         migrations = source
             .apps()

@@ -20,7 +20,13 @@ pub async fn run(
     settings: &Settings,
     args: &RepairArgs,
 ) -> Result<(), Error> {
-    let (source, mut backend) = super::open(registry, settings, writes(global, args)).await?;
+    let (source, mut backend) = super::open(
+        registry,
+        settings,
+        writes(global, args),
+        crate::config::Reading::Whole,
+    )
+    .await?;
     let result = dispatch(global, settings, args, &source, backend.as_mut()).await;
     let _ = backend.close().await;
     result

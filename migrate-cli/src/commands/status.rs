@@ -19,7 +19,8 @@ pub async fn run(
     app: Option<&str>,
     check: bool,
 ) -> Result<u8, Error> {
-    let (source, mut backend) = super::open(registry, settings, false).await?;
+    let (source, mut backend) =
+        super::open(registry, settings, false, crate::config::Reading::Lazily).await?;
     let entries = Migrator::from_source(source)
         .status_of(backend.as_mut(), app)
         .await;

@@ -269,7 +269,7 @@ async fn record_locked(
             continue;
         }
         let m = source.get(key).expect("adopted migrations have files");
-        let record = crate::executor::new_record(m, options);
+        let record = crate::executor::new_record(m, options)?;
         let entry = LogEntry {
             at: crate::executor::now(),
             app: key.app.clone(),

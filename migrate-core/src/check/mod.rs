@@ -223,8 +223,11 @@ fn read<'a>(
     family: SqlDialect,
     written: &dyn Fn(usize) -> bool,
 ) -> Vec<Stmt<'a>> {
+    // `check` reads its source with every script split (and every
+    // unreadable one reported) before it looks at any.
     script
-        .statements
+        .statements()
+        .unwrap_or_default()
         .iter()
         .map(|s| {
             let lexed = Lexed::new(&s.sql, family);

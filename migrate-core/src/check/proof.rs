@@ -495,7 +495,7 @@ fn report(proof: &mut Proof, m: &Migration, differences: &[Difference], what: &s
         m,
         m.down
             .as_ref()
-            .and_then(|d| d.statements.first())
+            .and_then(|d| d.statements().ok()?.first())
             .map(|s| s.line),
     ));
     proof.differences.extend(words);

@@ -17,8 +17,11 @@ use crate::migration::Migration;
 /// further.
 pub(super) fn tables_named(m: &Migration, family: SqlDialect) -> Option<Vec<String>> {
     let mut tables = BTreeSet::new();
-    let sections = std::iter::once(&m.up).chain(m.down.as_ref());
-    for statement in sections.flat_map(|s| &s.statements) {
+    let mut statements = Vec::new();
+    for section in std::iter::once(&m.up).chain(m.down.as_ref()) {
+        statements.extend(section.statements().ok()?);
+    }
+    for statement in statements {
         let lexed = Lexed::new(&statement.sql, family);
         if lexed.len() == 0 || cascades(&lexed) {
             return None;

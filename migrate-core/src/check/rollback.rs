@@ -59,7 +59,7 @@ write the statements that undo the up section under `-- migrate:down`, or, if th
         ));
         return Rollback::EmptyDown;
     }
-    if down_script.statements.is_empty() {
+    if down_script.is_empty() {
         findings.push(Finding::new(
             codes::NOOP_DOWN,
             Severity::Info,

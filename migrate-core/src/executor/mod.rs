@@ -19,7 +19,7 @@ pub use prepare::{
     PreparedStatement, PreparedStep, execution_mode, is_destructive, prepare, prepare_from_source,
     prepare_plan, render,
 };
-pub(crate) use prepare::{online_for, session_edges};
+pub(crate) use prepare::{located, online_for, session_edges};
 
 /// How one step runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -193,7 +193,7 @@ async fn run_step(
         Direction::Apply => new_record(
             source.get(&step.key).expect("applied steps have files"),
             options,
-        ),
+        )?,
         Direction::Unapply => records
             .get(&step.key)
             .cloned()
@@ -324,24 +324,25 @@ impl Stepper {
 }
 
 /// The history row of a migration about to be applied.
-pub(crate) fn new_record(m: &Migration, options: &RunOptions) -> HistoryRecord {
-    HistoryRecord {
+pub(crate) fn new_record(m: &Migration, options: &RunOptions) -> Result<HistoryRecord> {
+    let up_sql = m.up.sql()?;
+    Ok(HistoryRecord {
         app: m.app.clone(),
         name: m.name.clone(),
         checksum: m.checksum.clone(),
         applied_at: now(),
         duration_ms: 0,
         state: RecordState::Applied,
-        statements_done: m.up.statements.len() as i64,
-        statements_total: m.up.statements.len() as i64,
+        statements_done: up_sql.len() as i64,
+        statements_total: up_sql.len() as i64,
         last_error: None,
-        up_sql: m.up.sql(),
-        down_sql: m.down.as_ref().map(|d| d.sql()),
+        up_sql,
+        down_sql: m.down.as_ref().map(crate::Script::sql).transpose()?,
         applied_by: options.applied_by.clone(),
         tool_version: crate::VERSION.to_string(),
         source_commit: options.source_commit.clone(),
         journal: Vec::new(),
-    }
+    })
 }
 
 /// Runs one step and writes its history row and log entry.

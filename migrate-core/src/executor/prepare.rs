@@ -84,11 +84,14 @@ pub async fn prepare(
 }
 
 /// The history as planning `request` needs it, and whether its rows are
-/// whole. What ran (statements, journal) is read only where planning may
-/// look at it: when the request may unapply (the stored down statements),
-/// a row is not applied (repair's report) or has no file (an orphan's
-/// stored statements), a file changed since it ran (an edit of statements
-/// or of comments), or a squash is present.
+/// whole. Where a migration stands is read first ([`Shape::State`]); the
+/// rest (when, by whom, what ran) only where planning may look at it: when
+/// the request may unapply (the stored down statements), a row is not
+/// applied (repair's report) or has no file (an orphan's stored
+/// statements), a file changed since it ran (an edit of statements or of
+/// comments), or a squash is present.
+///
+/// [`Shape::State`]: crate::history::Shape::State
 async fn history_for(
     backend: &mut dyn Backend,
     source: &Source,
@@ -97,7 +100,8 @@ async fn history_for(
     if !matches!(request, Request::All | Request::App(_)) {
         return Ok((backend.load_history().await?, true));
     }
-    crate::store::load_history_as_needed(backend, source, |r, m| {
+    let state = crate::history::Shape::State;
+    crate::store::load_history_as_needed(backend, source, state, |r, m| {
         r.state != crate::history::RecordState::Applied
             || m.is_none_or(|m| m.checksum != r.checksum)
     })
@@ -119,6 +123,7 @@ pub fn prepare_plan(
     } else {
         Default::default()
     };
+    split_steps(source, plan)?;
     plan.steps
         .iter()
         .map(|step| {
@@ -128,6 +133,30 @@ pub fn prepare_plan(
             prepare_step(source, record, step, dialect, prefer_file_down)
         })
         .collect()
+}
+
+/// Splits the file sections the plan's steps run, all at once and on
+/// several threads when there are many (a source read lazily splits none
+/// while it reads), so that every one that cannot be split is reported
+/// before anything runs.
+fn split_steps(source: &Source, plan: &Plan) -> Result<()> {
+    let scripts: Vec<&Script> = plan
+        .steps
+        .iter()
+        .filter_map(|s| {
+            let m = source.get(&s.key)?;
+            match s.direction {
+                Direction::Apply => Some(&m.up),
+                Direction::Unapply => m.down.as_ref(),
+            }
+        })
+        .collect();
+    let mut problems = crate::source::split_scripts(&scripts);
+    if problems.is_empty() {
+        return Ok(());
+    }
+    problems.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
+    Err(Error::InvalidSource(problems))
 }
 
 /// Checks one step and resolves its statements; `record` is the step's
@@ -147,10 +176,10 @@ pub(crate) fn prepare_step(
         }
         Direction::Unapply => {
             let (statements, transaction, warnings) =
-                down_statements(&step.key, migration, record, prefer_file_down);
+                down_statements(&step.key, migration, record, prefer_file_down)?;
             let meant = migration
                 .and_then(|m| m.down.as_ref())
-                .is_some_and(|d| d.noop && d.statements.is_empty());
+                .is_some_and(|d| d.noop && d.is_empty());
             if statements.is_empty() && !meant && !step.fake {
                 return Err(empty_down(&step.key, migration));
             }
@@ -190,7 +219,7 @@ pub(crate) fn prepare_step(
 fn empty_down(key: &MigrationKey, migration: Option<&Migration>) -> Error {
     let file_has_statements = migration
         .and_then(|m| m.down.as_ref())
-        .is_some_and(|d| !d.statements.is_empty());
+        .is_some_and(|d| !d.is_empty());
     let fix = if file_has_statements {
         "Its file's down section has statements now: run them with `migrate --use-file-down`"
     } else {
@@ -215,22 +244,23 @@ fn down_statements(
     migration: Option<&Migration>,
     record: Option<&HistoryRecord>,
     prefer_file_down: bool,
-) -> (Vec<PreparedStatement>, bool, Vec<String>) {
+) -> Result<(Vec<PreparedStatement>, bool, Vec<String>)> {
     let mut warnings = Vec::new();
     let file_down = migration.and_then(|m| m.down.as_ref());
+    let file_sql = file_down.map(Script::sql).transpose()?;
     let stored = record.and_then(|r| r.down_sql.as_ref());
     let transaction = file_down.is_none_or(|d| d.transaction && d.online.is_none());
     // The stored statements are the file's: its `online=` holds for them.
     let online = file_down
-        .filter(|d| stored.is_some_and(|s| d.sql() == *s))
+        .filter(|_| stored.is_some() && file_sql.as_ref() == stored)
         .and_then(|d| d.online);
     let statements = match (stored, file_down) {
-        (Some(stored), Some(file)) if file.sql() != *stored => {
+        (Some(stored), Some(file)) if file_sql.as_ref() != Some(stored) => {
             if prefer_file_down {
                 warnings.push(format!(
                     "the down section of {key} changed since it was applied; running the file's version as asked (--use-file-down)"
                 ));
-                located(file)
+                located(file)?
             } else {
                 warnings.push(format!(
                     "the down section of {key} changed since it was applied; running the down statements stored when it was applied, which match what ran (--use-file-down runs the file's)"
@@ -239,10 +269,10 @@ fn down_statements(
             }
         }
         (Some(stored), _) => from_history(stored, online),
-        (None, Some(file)) => located(file),
+        (None, Some(file)) => located(file)?,
         (None, None) => Vec::new(),
     };
-    (statements, transaction, warnings)
+    Ok((statements, transaction, warnings))
 }
 
 fn from_history(stored: &[String], online: Option<OnlineTool>) -> Vec<PreparedStatement> {
@@ -310,7 +340,7 @@ pub fn prepare_from_source(
             ))
         })?,
     };
-    let statements = located(script);
+    let statements = located(script)?;
     let sql: Vec<&str> = statements.iter().map(|s| s.sql.as_str()).collect();
     // An online section runs statement by statement: the tool commits on
     // its own.
@@ -333,16 +363,16 @@ pub fn prepare_from_source(
     })
 }
 
-fn located(script: &Script) -> Vec<PreparedStatement> {
-    script
-        .statements
+pub(crate) fn located(script: &Script) -> Result<Vec<PreparedStatement>> {
+    Ok(script
+        .statements()?
         .iter()
         .map(|s| PreparedStatement {
             sql: s.sql.clone(),
             location: format!("line {} of {}", s.line, script.path.display()),
             online: online_for(script.online, &s.sql),
         })
-        .collect()
+        .collect())
 }
 
 /// Chooses how a script runs on an engine. A statement that cannot run in
@@ -381,7 +411,7 @@ pub fn execution_mode(
                 return Err(match script {
                     Some(script) => Error::InvalidSource(vec![SourceProblem {
                         path: script.path.clone(),
-                        line: script.statements.get(i).map(|s| s.line),
+                        line: script.statements()?.get(i).map(|s| s.line),
                         message,
                     }]),
                     None => Error::Refused(message),

@@ -213,7 +213,7 @@ pub(super) fn refuse_modified(
             }
             let key = m.key();
             if !unapplied.contains(&key) {
-                let changes = statement_changes(&r.up_sql, &m.up.sql(), source.dialect());
+                let changes = statement_changes(&r.up_sql, &m.up.sql()?, source.dialect());
                 let what = if changes.is_empty() {
                     "no up statement changed (comments, spacing or the down section did)"
                         .to_string()
@@ -259,6 +259,11 @@ pub(super) fn refuse_out_of_order(
     plan: &Plan,
     remaining: &HashSet<MigrationKey>,
 ) -> Result<()> {
+    // Nothing applied, nothing out of order: a no-op run looks at none of
+    // the applied migrations.
+    if !plan.steps.iter().any(|s| s.direction == Direction::Apply) {
+        return Ok(());
+    }
     // The highest applied migration of each app, found once: looking it up
     // per pending step would cost pending x applied.
     let mut highest: HashMap<&str, (u64, &MigrationKey)> = HashMap::new();

@@ -57,7 +57,7 @@ pub async fn accept(
         }
         let mut updated = record.clone();
         updated.checksum = migration.checksum.clone();
-        let changes = statement_changes(&record.up_sql, &migration.up.sql(), source.dialect());
+        let changes = statement_changes(&record.up_sql, &migration.up.sql()?, source.dialect());
         let accepted = Accepted {
             migration: key.to_string(),
             old_checksum: record.checksum.clone(),

@@ -478,7 +478,9 @@ Dropping its triggers and table now would lose the writes they carry. Wait for i
             Direction::Apply => &m.up,
             Direction::Unapply => m.down.as_ref()?,
         };
-        script.online.filter(|_| script.sql() == self.script)
+        script
+            .online
+            .filter(|_| script.sql().is_ok_and(|sql| sql == self.script))
     }
 
     /// The statements a resume runs through (all of them; it starts past
@@ -512,15 +514,7 @@ Dropping its triggers and table now would lose the writes they carry. Wait for i
                     source.dir().display()
                 )));
             };
-            let file: Vec<PreparedStatement> = down
-                .statements
-                .iter()
-                .map(|s| PreparedStatement {
-                    sql: s.sql.clone(),
-                    location: format!("line {} of {}", s.line, down.path.display()),
-                    online: crate::executor::online_for(down.online, &s.sql),
-                })
-                .collect();
+            let file = crate::executor::located(down)?;
             self.check_unchanged(&file, doubt_ran, "its down section")?;
             return Ok((file, None));
         }
@@ -531,7 +525,7 @@ Dropping its triggers and table now would lose the writes they carry. Wait for i
             let stored_online = source
                 .get(&self.key)
                 .and_then(|m| m.down.as_ref())
-                .filter(|d| d.sql() == self.script)
+                .filter(|d| d.sql().is_ok_and(|sql| sql == self.script))
                 .and_then(|d| d.online);
             let statements = self
                 .script
@@ -552,16 +546,7 @@ Dropping its triggers and table now would lose the writes they carry. Wait for i
                 source.dir().display()
             )));
         };
-        let file: Vec<PreparedStatement> = migration
-            .up
-            .statements
-            .iter()
-            .map(|s| PreparedStatement {
-                sql: s.sql.clone(),
-                location: format!("line {} of {}", s.line, migration.up.path.display()),
-                online: crate::executor::online_for(migration.up.online, &s.sql),
-            })
-            .collect();
+        let file = crate::executor::located(&migration.up)?;
         self.check_unchanged(&file, doubt_ran, "the file")?;
         Ok((file, Some(migration)))
     }
@@ -763,8 +748,8 @@ The history still counts the statements not yet undone; run `migrate repair` aga
                 // The file is the one that finishes it, so the row now
                 // describes the file.
                 record.checksum = m.checksum.clone();
-                record.up_sql = m.up.sql();
-                record.down_sql = m.down.as_ref().map(|d| d.sql());
+                record.up_sql = m.up.sql()?;
+                record.down_sql = m.down.as_ref().map(|d| d.sql()).transpose()?;
             }
             record.statements_done = start as i64;
             record.statements_total = statements.len() as i64;
@@ -795,8 +780,8 @@ The history still counts the statements not yet undone; run `migrate repair` aga
             let mut record = restored(&case.record);
             if let Some(m) = source.get(&case.key) {
                 record.checksum = m.checksum.clone();
-                record.up_sql = m.up.sql();
-                record.down_sql = m.down.as_ref().map(|d| d.sql());
+                record.up_sql = m.up.sql()?;
+                record.down_sql = m.down.as_ref().map(|d| d.sql()).transpose()?;
                 record.statements_done = record.up_sql.len() as i64;
                 record.statements_total = record.up_sql.len() as i64;
             }
@@ -884,7 +869,7 @@ async fn check_state(
     applied: bool,
 ) -> Result<()> {
     let up: Vec<String> = match source.get(&case.key) {
-        Some(m) => m.up.sql(),
+        Some(m) => m.up.sql()?,
         None => case.record.up_sql.clone(),
     };
     let dialect = backend.dialect().sql_dialect();

@@ -100,21 +100,20 @@ impl Files for Disk {
 
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
         use std::io::Read;
-        let file = std::fs::File::open(path)?;
-        let size = file.metadata()?.len();
-        if size > MAX_FILE_BYTES {
+        let mut file = std::fs::File::open(path)?;
+        // Read up to the limit without asking the size first: a call less
+        // per file, in a folder of thousands. Most files fit the first
+        // buffer; the second read finds the end.
+        let mut bytes = Vec::with_capacity(4096);
+        (&mut file)
+            .take(MAX_FILE_BYTES + 1)
+            .read_to_end(&mut bytes)?;
+        if bytes.len() as u64 > MAX_FILE_BYTES {
+            let size = file.metadata().map_or(bytes.len() as u64, |m| m.len());
             return Err(io::Error::new(io::ErrorKind::FileTooLarge, too_large(size)));
         }
-        // One byte more than the size, so that the read that finds the end
-        // is the second one, not a third into a grown buffer.
-        let mut bytes = Vec::with_capacity(size as usize + 1);
-        file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
-        if bytes.len() as u64 > MAX_FILE_BYTES {
-            return Err(io::Error::new(
-                io::ErrorKind::FileTooLarge,
-                too_large(bytes.len() as u64),
-            ));
-        }
+        // Kept while the source is: no room to spare.
+        bytes.shrink_to_fit();
         Ok(bytes)
     }
 }

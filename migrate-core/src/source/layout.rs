@@ -297,7 +297,7 @@ fn build(
                 app: app.to_string(),
                 name: stem.to_string(),
                 number,
-                checksum: checksum(&[&text]),
+                checksum: checksum(&[text.as_str()]),
                 up: parsed.up,
                 down: parsed.down,
                 depends_on: parsed.depends_on,

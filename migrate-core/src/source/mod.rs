@@ -30,7 +30,7 @@ use std::path::{Path, PathBuf};
 use crate::backend::Dialect;
 use crate::dialect::SqlDialect;
 use crate::error::{Error, Result, SourceProblem};
-use crate::migration::{Migration, MigrationKey, number_of};
+use crate::migration::{Migration, MigrationKey, Script, number_of};
 use crate::suggest;
 
 pub use files::{Disk, Embedded, EmbeddedFile, Entry, Files, Kind, MAX_FILE_BYTES};
@@ -39,6 +39,22 @@ use layout::{is_migration_extension, load_app};
 use sections::depends_line;
 pub(crate) use sections::normalize_owned;
 pub use sections::{checksum, normalize};
+
+/// What was read of a folder, before it is checked.
+struct ReadApps {
+    apps: BTreeMap<String, Vec<Migration>>,
+    repeatables: BTreeMap<String, Vec<Migration>>,
+    ignored: Vec<(PathBuf, String)>,
+}
+
+/// Splits `scripts` now, on several threads when there are many: what
+/// cannot be split, with file and line.
+pub(crate) fn split_scripts(scripts: &[&Script]) -> Vec<SourceProblem> {
+    parallel::map_all(scripts, |s| s.split_problem())
+        .into_iter()
+        .flatten()
+        .collect()
+}
 
 /// Every migration found in a folder, per app, checked and ordered.
 #[derive(Debug, Clone)]
@@ -75,7 +91,7 @@ impl Source {
     /// split as it splits it, dialect variants chosen for it, portable
     /// migrations rendered for it.
     pub fn load_for(dir: &Path, dialect: &dyn Dialect) -> Result<Source> {
-        Self::load_with(&Disk, dir, dialect.sql_dialect(), Some(dialect), None)
+        Self::load_with(&Disk, dir, dialect.sql_dialect(), Some(dialect), None, true)
     }
 
     /// [`Source::load_for`] with the folder read as `layout` (`None`:
@@ -85,7 +101,41 @@ impl Source {
         dialect: &dyn Dialect,
         layout: Option<Layout>,
     ) -> Result<Source> {
-        Self::load_with(&Disk, dir, dialect.sql_dialect(), Some(dialect), layout)
+        Self::load_with(
+            &Disk,
+            dir,
+            dialect.sql_dialect(),
+            Some(dialect),
+            layout,
+            true,
+        )
+    }
+
+    /// [`Source::load_layout`] from any [`Files`] (the disk, or
+    /// [`Embedded`] migrations under [`Embedded::root`]), except that the
+    /// statements of a script are split the first time they are asked for
+    /// ([`crate::Script::statements`]), not while the folder is read.
+    ///
+    /// Everything else is read and checked as `load_layout` does, and
+    /// every problem found is reported at once. A statement the splitter
+    /// cannot read (an unterminated string, say) is reported when a run
+    /// needs it: a run checks all the scripts it is about to run before
+    /// running any. For runs that need few of the statements, such as a
+    /// `migrate` with most migrations applied, or `status`.
+    pub fn load_lazily(
+        files: &dyn Files,
+        dir: &Path,
+        dialect: &dyn Dialect,
+        layout: Option<Layout>,
+    ) -> Result<Source> {
+        Self::load_with(
+            files,
+            dir,
+            dialect.sql_dialect(),
+            Some(dialect),
+            layout,
+            false,
+        )
     }
 
     /// Reads and checks migrations compiled into the program (see
@@ -98,6 +148,7 @@ impl Source {
             dialect.sql_dialect(),
             Some(dialect),
             None,
+            true,
         )
     }
 
@@ -105,7 +156,7 @@ impl Source {
     /// `dialect` does. Portable migrations need an engine to render for:
     /// use [`Source::load_for`] when there may be any.
     pub fn load(dir: &Path, dialect: SqlDialect) -> Result<Source> {
-        Self::load_with(&Disk, dir, dialect, None, None)
+        Self::load_with(&Disk, dir, dialect, None, None, true)
     }
 
     fn load_with(
@@ -114,6 +165,7 @@ impl Source {
         dialect: SqlDialect,
         engine: Option<&dyn Dialect>,
         layout: Option<Layout>,
+        split_now: bool,
     ) -> Result<Source> {
         let entries = files.list(dir).map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
@@ -138,14 +190,13 @@ impl Source {
         if layout != Layout::Migrate {
             let app = foreign_app_name(dir);
             let read = foreign::load(files, dir, &entries, layout, &app, dialect, &mut problems);
-            let repeatables = BTreeMap::from([(app.clone(), read.repeatables)]);
-            let apps = BTreeMap::from([(app, read.migrations)]);
-            return Self::checked(dir, apps, layout, read.ignored, files, engine, problems).map(
-                |mut source| {
-                    source.repeatables = repeatables;
-                    source.split_as(dialect)
-                },
-            );
+            let read_apps = ReadApps {
+                repeatables: BTreeMap::from([(app.clone(), read.repeatables)]),
+                apps: BTreeMap::from([(app, read.migrations)]),
+                ignored: read.ignored,
+            };
+            return Self::checked(dir, read_apps, layout, files, engine, split_now, problems)
+                .map(|source| source.split_as(dialect));
         }
         let mut app_dirs = Vec::new();
         for entry in entries {
@@ -179,7 +230,12 @@ impl Source {
             let migrations = load_app(files, &app, &path, dialect, &mut problems);
             apps.insert(app, migrations);
         }
-        Self::checked(dir, apps, layout, Vec::new(), files, engine, problems)
+        let read_apps = ReadApps {
+            apps,
+            repeatables: BTreeMap::new(),
+            ignored: Vec::new(),
+        };
+        Self::checked(dir, read_apps, layout, files, engine, split_now, problems)
             .map(|source| source.split_as(dialect))
     }
 
@@ -196,24 +252,27 @@ impl Source {
     /// Orders and checks what was read, then renders portable migrations.
     fn checked(
         dir: &Path,
-        apps: BTreeMap<String, Vec<Migration>>,
+        read: ReadApps,
         layout: Layout,
-        ignored: Vec<(PathBuf, String)>,
         files: &dyn Files,
         engine: Option<&dyn Dialect>,
+        split_now: bool,
         mut problems: Vec<SourceProblem>,
     ) -> Result<Source> {
         let mut source = Source {
             dir: dir.to_path_buf(),
-            apps,
+            apps: read.apps,
             order: Vec::new(),
             positions: Default::default(),
             layout,
-            ignored,
+            ignored: read.ignored,
             dialect: SqlDialect::Generic,
             stand_ins: HashMap::new(),
-            repeatables: BTreeMap::new(),
+            repeatables: read.repeatables,
         };
+        if split_now {
+            source.split_read(&mut problems);
+        }
         source.index();
         source.check_replaces(&mut problems);
         source.resolve_dependencies(files, &mut problems);
@@ -224,10 +283,39 @@ impl Source {
             source.render_portable(engine, &mut problems);
         }
         if problems.is_empty() {
-            Ok(source)
-        } else {
-            problems.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
-            Err(Error::InvalidSource(problems))
+            return Ok(source);
+        }
+        // A source that cannot be used is reported whole, statements that
+        // cannot be split among the rest, however it was to be read.
+        if !split_now {
+            source.split_read(&mut problems);
+        }
+        problems.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
+        Err(Error::InvalidSource(problems))
+    }
+
+    /// Splits the statements of every script now, on several threads when
+    /// there are many, adding those that cannot be split to `problems`;
+    /// then drops the texts kept for splitting.
+    fn split_read(&mut self, problems: &mut Vec<SourceProblem>) {
+        let scripts: Vec<&Script> = self
+            .apps
+            .values()
+            .chain(self.repeatables.values())
+            .flatten()
+            .flat_map(|m| std::iter::once(&m.up).chain(m.down.as_ref()))
+            .collect();
+        problems.extend(split_scripts(&scripts));
+        for m in self
+            .apps
+            .values_mut()
+            .chain(self.repeatables.values_mut())
+            .flatten()
+        {
+            m.up.forget_text();
+            if let Some(down) = &mut m.down {
+                down.forget_text();
+            }
         }
     }
 

@@ -51,13 +51,7 @@ pub(super) fn load(
         name: stem.to_string(),
         number,
         checksum: super::checksum(&[text]),
-        up: Script {
-            path: path.to_path_buf(),
-            transaction: true,
-            noop: false,
-            online: None,
-            statements: Vec::new(),
-        },
+        up: Script::new(path.to_path_buf(), Vec::new()),
         down: None,
         depends_on,
         replaces: parsed.replaces.clone(),
@@ -118,17 +112,9 @@ pub(super) fn render(
         };
         match render_one(&pm, &state, renderer) {
             Ok(rendered) => {
-                m.up.statements = rendered.up;
+                m.up.set_statements(rendered.up);
                 match rendered.down {
-                    Ok(down) => {
-                        m.down = Some(Script {
-                            path: path.clone(),
-                            transaction: true,
-                            noop: false,
-                            online: None,
-                            statements: down,
-                        })
-                    }
+                    Ok(down) => m.down = Some(Script::new(path.clone(), down)),
                     Err(reason) => m.irreversible = Some(reason),
                 }
                 state = rendered.after;

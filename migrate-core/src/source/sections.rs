@@ -2,6 +2,7 @@
 //! `depends_on` header, statements, and the checksum.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
@@ -9,15 +10,15 @@ use super::files::Files;
 use super::layout::Section;
 use crate::dialect::SqlDialect;
 use crate::error::SourceProblem;
-use crate::migration::{MigrationKey, Script};
-use crate::split::split_statements;
+use crate::migration::{MigrationKey, Script, Unsplit};
 
 /// Reads a file as UTF-8 and normalizes it (BOM stripped, CRLF as LF).
+/// Shared: the scripts of the file keep it until they are split.
 pub(super) fn read_text(
     files: &dyn Files,
     path: &Path,
     problems: &mut Vec<SourceProblem>,
-) -> Option<String> {
+) -> Option<Arc<String>> {
     let bytes = match files.read(path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => {
@@ -38,7 +39,7 @@ pub(super) fn read_text(
         }
     };
     match String::from_utf8(bytes) {
-        Ok(text) => Some(normalize_owned(text)),
+        Ok(text) => Some(Arc::new(normalize_owned(text))),
         Err(e) => {
             let valid = e.utf8_error().valid_up_to();
             let line = e.as_bytes()[..valid]
@@ -254,7 +255,7 @@ pub(super) fn depends_line(files: &dyn Files, path: &Path) -> Option<usize> {
 /// Splits a one-file migration into its sections.
 pub(super) fn parse_single(
     path: &Path,
-    text: &str,
+    text: &Arc<String>,
     dialect: SqlDialect,
     problems: &mut Vec<SourceProblem>,
 ) -> Option<Parsed> {
@@ -319,20 +320,17 @@ pub(super) fn parse_single(
     if !ok {
         return None;
     }
-    let lines: Vec<&str> = text.lines().collect();
-    let body = |from: usize, to: usize| -> String {
-        // Lines outside the section are blanked rather than removed so the
-        // splitter's line numbers are the file's line numbers.
-        lines
-            .iter()
-            .enumerate()
-            .map(|(i, l)| if i >= from && i < to { *l } else { "" })
-            .collect::<Vec<_>>()
-            .join("\n")
+    let line_count = text.lines().count();
+    // Lines outside the section are blanked rather than removed so the
+    // splitter's line numbers are the file's line numbers.
+    let body = |from: usize, to: usize| Unsplit {
+        text: text.clone(),
+        lines: Some(from..to),
+        dialect,
     };
     match sections.as_slice() {
         [] => {
-            let up = make_script(path, &body(0, lines.len()), None, dialect, problems)?;
+            let up = make_script(path, body(0, line_count), None, problems)?;
             // Without markers the header is just the top of the script.
             Some(Parsed {
                 up,
@@ -342,13 +340,7 @@ pub(super) fn parse_single(
             })
         }
         [(up_marker, up_start)] => Some(Parsed {
-            up: make_script(
-                path,
-                &body(*up_start, lines.len()),
-                Some(up_marker),
-                dialect,
-                problems,
-            )?,
+            up: make_script(path, body(*up_start, line_count), Some(up_marker), problems)?,
             down: None,
             depends_on,
             replaces,
@@ -356,16 +348,14 @@ pub(super) fn parse_single(
         [(up_marker, up_start), (down_marker, down_start)] => {
             let up = make_script(
                 path,
-                &body(*up_start, down_start - 1),
+                body(*up_start, down_start - 1),
                 Some(up_marker),
-                dialect,
                 problems,
             );
             let down = make_script(
                 path,
-                &body(*down_start, lines.len()),
+                body(*down_start, line_count),
                 Some(down_marker),
-                dialect,
                 problems,
             );
             Some(Parsed {
@@ -382,7 +372,7 @@ pub(super) fn parse_single(
 /// Parses one file of an `.up.sql` / `.down.sql` pair.
 pub(super) fn parse_pair_file(
     path: &Path,
-    text: &str,
+    text: &Arc<String>,
     section: Section,
     dialect: SqlDialect,
     problems: &mut Vec<SourceProblem>,
@@ -444,45 +434,50 @@ pub(super) fn parse_pair_file(
         return None;
     }
     // Marker and header lines are comments, so the splitter skips them.
-    let script = make_script(path, text, own_marker.as_ref(), dialect, problems)?;
+    let whole = Unsplit {
+        text: text.clone(),
+        lines: None,
+        dialect,
+    };
+    let script = make_script(path, whole, own_marker.as_ref(), problems)?;
     Some((script, depends_on, replaces))
 }
 
+/// The script of a section, split later ([`Script::statements`]). A
+/// `noop=true` section is split now unless its lines plainly hold no
+/// statement: the directive is checked where the file is read.
 fn make_script(
     path: &Path,
-    body: &str,
+    body: Unsplit,
     marker: Option<&Marker>,
-    dialect: SqlDialect,
     problems: &mut Vec<SourceProblem>,
 ) -> Option<Script> {
     let directives = marker.map(|m| m.directives).unwrap_or_default();
-    match split_statements(body, dialect) {
-        Ok(statements) if directives.noop && !statements.is_empty() => {
-            problems.push(SourceProblem {
-                path: path.to_path_buf(),
-                line: marker.map(|m| m.line),
-                message: format!(
-                    "`noop=true` says this down section undoes nothing, but it holds {} statement(s) (the first on line {}); remove the directive or the statements",
-                    statements.len(),
-                    statements[0].line
-                ),
-            });
-            None
-        }
-        Ok(statements) => Some(Script {
-            path: path.to_path_buf(),
-            transaction: directives.transaction,
-            noop: directives.noop,
-            online: directives.online,
-            statements,
-        }),
-        Err(e) => {
-            problems.push(SourceProblem {
-                path: path.to_path_buf(),
-                line: Some(e.line),
-                message: format!("column {}: {}", e.column, e.message),
-            });
-            None
+    let plainly_empty = directives.noop && body.plainly_empty() == Some(true);
+    let mut script = Script::unsplit(path.to_path_buf(), body);
+    script.transaction = directives.transaction;
+    script.noop = directives.noop;
+    script.online = directives.online;
+    if directives.noop && !plainly_empty {
+        match script.statements() {
+            Ok(statements) if !statements.is_empty() => {
+                problems.push(SourceProblem {
+                    path: path.to_path_buf(),
+                    line: marker.map(|m| m.line),
+                    message: format!(
+                        "`noop=true` says this down section undoes nothing, but it holds {} statement(s) (the first on line {}); remove the directive or the statements",
+                        statements.len(),
+                        statements[0].line
+                    ),
+                });
+                return None;
+            }
+            Ok(_) => {}
+            Err(_) => {
+                problems.extend(script.split_problem());
+                return None;
+            }
         }
     }
+    Some(script)
 }

@@ -45,7 +45,8 @@ fn single_file_with_both_sections() {
     let m = &source.app("app").unwrap()[0];
     assert_eq!((m.name.as_str(), m.number), ("0001_init", 1));
     let up: Vec<(usize, &str)> =
-        m.up.statements
+        m.up.statements()
+            .unwrap()
             .iter()
             .map(|s| (s.line, s.sql.as_str()))
             .collect();
@@ -57,7 +58,7 @@ fn single_file_with_both_sections() {
         ]
     );
     let down = m.down.as_ref().unwrap();
-    assert_eq!(down.statements[0].line, 7);
+    assert_eq!(down.statements().unwrap()[0].line, 7);
     assert!(m.up.transaction && down.transaction);
 }
 
@@ -71,7 +72,7 @@ fn file_without_markers_is_all_up_and_irreversible() {
     );
     let source = load(dir.path()).unwrap();
     let m = &source.app("app").unwrap()[0];
-    assert_eq!(m.up.statements.len(), 1);
+    assert_eq!(m.up.statements().unwrap().len(), 1);
     assert!(m.down.is_none());
 }
 
@@ -92,9 +93,9 @@ fn up_and_down_file_pair() {
     let m = &source.app("app").unwrap()[0];
     assert_eq!(m.name, "0002_dob");
     assert!(!m.up.transaction);
-    assert_eq!(m.up.statements[0].line, 2);
+    assert_eq!(m.up.statements().unwrap()[0].line, 2);
     assert_eq!(
-        m.down.as_ref().unwrap().statements[0].sql,
+        m.down.as_ref().unwrap().statements().unwrap()[0].sql,
         "ALTER TABLE a DROP COLUMN dob"
     );
 }
@@ -148,11 +149,11 @@ fn dialect_variant_replaces_the_generic_file() {
     let sqlite = Source::load(dir.path(), SqlDialect::Sqlite).unwrap();
     let mysql = Source::load(dir.path(), SqlDialect::Mysql).unwrap();
     assert_eq!(
-        sqlite.app("app").unwrap()[0].up.statements[0].sql,
+        sqlite.app("app").unwrap()[0].up.statements().unwrap()[0].sql,
         "CREATE INDEX i ON t (c)"
     );
     assert_eq!(
-        mysql.app("app").unwrap()[0].up.statements[0].sql,
+        mysql.app("app").unwrap()[0].up.statements().unwrap()[0].sql,
         "CREATE INDEX i ON t (c(10))"
     );
     assert_ne!(
@@ -586,7 +587,8 @@ fn reading_grows_with_the_number_of_migrations_and_no_faster() {
     for count in [100, 1_000] {
         let dir = numbered_folder(count);
         let files = CountingDisk::default();
-        let source = Source::load_with(&files, dir.path(), SqlDialect::Sqlite, None, None).unwrap();
+        let source =
+            Source::load_with(&files, dir.path(), SqlDialect::Sqlite, None, None, true).unwrap();
         assert_eq!(source.ordered().count(), count);
         assert_eq!(files.reads.into_inner(), count, "{count} migrations");
         assert_eq!(files.lists.into_inner(), 2, "{count} migrations");
@@ -620,4 +622,146 @@ fn many_migrations_read_at_once_keep_their_order_and_problems() {
     let numbers: Vec<u64> = source.ordered().map(|m| m.number).collect();
     let expected: Vec<u64> = (1..=600).filter(|n| ![7, 300, 599].contains(n)).collect();
     assert_eq!(numbers, expected);
+}
+
+fn load_lazily(root: &Path, dialect: &dyn Dialect) -> Result<Source> {
+    Source::load_lazily(&Disk, root, dialect, None)
+}
+
+/// Sections whose emptiness their lines show, and sections they do not.
+const SECTIONS: [(&str, &str); 9] = [
+    (
+        "0001_both.sql",
+        "-- header\n-- migrate:up\nCREATE TABLE a (id INTEGER);\n\n-- migrate:down\nDROP TABLE a;\n",
+    ),
+    ("0002_bare.sql", "CREATE TABLE b (id INTEGER);\nSELECT 1;"),
+    (
+        "0003_noop.sql",
+        "-- migrate:up\nSELECT 1;\n-- migrate:down noop=true\n-- nothing to undo\n\n",
+    ),
+    (
+        "0004_block_comment_down.sql",
+        "-- migrate:up\nSELECT 1;\n-- migrate:down\n/* nothing;\n here */\n",
+    ),
+    (
+        "0005_semicolons_down.sql",
+        "-- migrate:up\nSELECT 1;\n-- migrate:down\n;;\n",
+    ),
+    (
+        "0006_dashes.sql",
+        "-- migrate:up\n--\n--x\nSELECT 1;\n-- migrate:down\n  -- indented\n\tDROP TABLE x;\n",
+    ),
+    (
+        "0007_quoted_first.sql",
+        "-- migrate:up\n\"t\";\n-- migrate:down\n-- only this\n",
+    ),
+    (
+        "0008_pair.up.sql",
+        "-- migrate:up transaction=false\nSELECT 2;\n",
+    ),
+    ("0008_pair.down.sql", "-- migrate:down\n-- gone\n"),
+];
+
+#[test]
+fn a_lazy_read_splits_a_script_when_first_asked_and_as_a_whole_read_does() {
+    for dialect in [
+        &crate::engines::sqlite::SqliteDialect as &dyn Dialect,
+        &crate::engines::mysql::MysqlDialect,
+        &crate::engines::postgres::PostgresDialect,
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in SECTIONS {
+            write(dir.path(), &format!("app/{name}"), text);
+        }
+        let whole = Source::load_for(dir.path(), dialect).unwrap();
+        let lazy = load_lazily(dir.path(), dialect).unwrap();
+        let scripts = |s: &Source| -> Vec<Script> {
+            s.ordered()
+                .flat_map(|m| std::iter::once(m.up.clone()).chain(m.down.clone()))
+                .collect()
+        };
+        let (whole, lazy) = (scripts(&whole), scripts(&lazy));
+        assert_eq!(lazy.len(), 15, "{}", dialect.name());
+        for (w, l) in whole.iter().zip(&lazy) {
+            let at = format!("{} on {}", l.path.display(), dialect.name());
+            assert!(w.is_split() && !l.is_split(), "{at}");
+            // Told before splitting, from the lines where they show it.
+            assert_eq!(l.is_empty(), w.statements().unwrap().is_empty(), "{at}");
+            assert_eq!(l.statements().unwrap(), w.statements().unwrap(), "{at}");
+            assert!(l.is_split());
+            assert_eq!(l, w, "{at}");
+        }
+    }
+}
+
+#[test]
+fn a_lazy_read_reports_a_statement_it_cannot_split_where_a_whole_read_does() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app/0001_ok.sql", "SELECT 1;\n");
+    write(
+        dir.path(),
+        "app/0002_quote.sql",
+        "-- migrate:up\nSELECT 1;\nINSERT INTO x VALUES ('never closed);\n",
+    );
+    let whole = problems(dir.path());
+    assert_eq!(
+        whole,
+        ["app/0002_quote.sql:3: column 23: unterminated string literal"]
+    );
+    let lazy = load_lazily(dir.path(), &crate::engines::sqlite::SqliteDialect).unwrap();
+    let broken = lazy.get(&MigrationKey::new("app", "0002_quote")).unwrap();
+    match broken.up.statements() {
+        Err(Error::InvalidSource(found)) => {
+            assert_eq!(found.len(), 1);
+            assert_eq!(found[0].path, dir.path().join("app/0002_quote.sql"));
+            assert_eq!(found[0].line, Some(3));
+            assert_eq!(found[0].message, "column 23: unterminated string literal");
+        }
+        other => panic!("expected the split problem, got {other:?}"),
+    }
+    assert_eq!(
+        broken.up.sql().unwrap_err().to_string(),
+        broken.up.statements().unwrap_err().to_string()
+    );
+    // A source with another problem is reported whole, this one among them.
+    write(
+        dir.path(),
+        "app/0003_flag.sql",
+        "-- migrate:up transactional=no\nSELECT 1;\n",
+    );
+    match load_lazily(dir.path(), &crate::engines::sqlite::SqliteDialect) {
+        Err(Error::InvalidSource(found)) => {
+            let lines: Vec<_> = found
+                .iter()
+                .map(|p| (p.path.file_name().unwrap().to_owned(), p.line))
+                .collect();
+            assert_eq!(
+                lines,
+                [
+                    ("0002_quote.sql".into(), Some(3)),
+                    ("0003_flag.sql".into(), Some(1))
+                ]
+            );
+        }
+        other => panic!("expected an invalid source, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_lazy_read_of_many_migrations_splits_none_of_them() {
+    let dir = numbered_folder(1_000);
+    let source = load_lazily(dir.path(), &crate::engines::sqlite::SqliteDialect).unwrap();
+    assert_eq!(source.ordered().count(), 1_000);
+    assert!(source.ordered().all(|m| !m.up.is_split()));
+    // Both sections plainly hold a statement: telling so splits nothing.
+    assert!(
+        source
+            .ordered()
+            .all(|m| !m.down.as_ref().unwrap().is_empty())
+    );
+    assert!(
+        source
+            .ordered()
+            .all(|m| !m.down.as_ref().unwrap().is_split())
+    );
 }

@@ -343,3 +343,41 @@ pub async fn closed_stdout_is_quiet(ctx: Arc<Ctx>) {
         .expect_code(0)
         .expect_no_text("[ ]");
 }
+
+/// Statements are split when a run needs them: every pending file that
+/// cannot be split is reported before any migration runs, and a file that
+/// is not part of the run does not stop it.
+pub async fn unsplittable_files_are_reported_before_anything_runs(ctx: Arc<Ctx>) {
+    ctx.write("app", "0001_ok.sql", "CREATE TABLE ok (id INTEGER);\n");
+    ctx.write(
+        "app",
+        "0002_quote.sql",
+        "-- migrate:up\nCREATE TABLE q (id INTEGER);\nINSERT INTO q VALUES ('never closed);\n",
+    );
+    ctx.write(
+        "app",
+        "0003_comment.sql",
+        "-- migrate:up\nCREATE TABLE c (id INTEGER);\n/* never closed\n",
+    );
+    ctx.migrate(&[])
+        .expect_code(2)
+        .expect_text("invalid migration source")
+        .expect_text("0002_quote.sql:3: column 23: unterminated string literal")
+        .expect_text("0003_comment.sql:3: ")
+        .expect_no_text("Applying");
+    assert!(ctx.db.tables().await.is_empty(), "nothing ran");
+    // `status` lists them, as pending.
+    ctx.migrate(&["status"])
+        .expect_code(0)
+        .expect_text("[ ] 0002_quote")
+        .expect_text("[ ] 0003_comment");
+    // A run that does not reach them runs.
+    ctx.migrate(&["app", "0001"])
+        .expect_code(0)
+        .expect_text("Applying app:0001_ok");
+    assert_eq!(ctx.db.tables().await, strings(&["ok"]));
+    // `sql` and `check` read every file whole.
+    ctx.migrate(&["sql", "app", "0001"])
+        .expect_code(2)
+        .expect_text("0002_quote.sql:3: column 23: unterminated string literal");
+}

@@ -50,10 +50,10 @@ fn applied(source: &Source) -> Vec<HistoryRecord> {
     source
         .ordered()
         .map(|m| HistoryRecord {
-            statements_done: m.up.statements.len() as i64,
-            statements_total: m.up.statements.len() as i64,
-            up_sql: m.up.sql(),
-            down_sql: m.down.as_ref().map(|d| d.sql()),
+            statements_done: m.up.statements().unwrap().len() as i64,
+            statements_total: m.up.statements().unwrap().len() as i64,
+            up_sql: m.up.sql().unwrap(),
+            down_sql: m.down.as_ref().map(|d| d.sql().unwrap()),
             ..HistoryRecord::applied_for_test(&m.app, &m.name, &m.checksum)
         })
         .collect()
@@ -79,7 +79,7 @@ fn without_restore_default_every_engine_refuses_the_same_way() {
         let source = load(dir.path(), dialect);
         let m = source.get(&key).expect("0002");
         assert_eq!(m.down, None, "{}", dialect.name());
-        assert!(!m.up.statements.is_empty(), "it still applies");
+        assert!(!m.up.statements().unwrap().is_empty(), "it still applies");
         let history = applied(&source);
         let err = plan(&source, &history, &back_to_0001(), PlanOptions::default())
             .expect_err("refused before anything runs");
@@ -111,7 +111,7 @@ fn with_restore_default_every_engine_adds_the_column_back_filled() {
         let history = applied(&source);
         plan(&source, &history, &back_to_0001(), PlanOptions::default())
             .expect("the unapply is planned");
-        m.down.as_ref().expect("a down section").sql()
+        m.down.as_ref().expect("a down section").sql().unwrap()
     };
     assert_eq!(
         down(&PostgresDialect),

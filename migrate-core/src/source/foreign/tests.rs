@@ -167,7 +167,7 @@ fn flyway_orders_by_version_parts_and_undoes_with_u() {
         ))
         .unwrap();
     assert!(view.repeatable && view.down.is_none());
-    assert_eq!(view.up.sql(), ["CREATE VIEW v AS SELECT 1"]);
+    assert_eq!(view.up.sql().unwrap(), ["CREATE VIEW v AS SELECT 1"]);
     assert_eq!(
         source.order_number(&view.key()),
         None,
