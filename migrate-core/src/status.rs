@@ -194,6 +194,11 @@ pub fn status(source: &Source, history: &[HistoryRecord], app: Option<&str>) -> 
             {
                 e.note = Some(COSMETIC_NOTE.to_string());
             }
+            if record.is_none() {
+                // A run refuses a file it cannot split: said where it is
+                // listed, since reading it for `status` does not split it.
+                e.note = m.up.split_problem().map(|p| format!("cannot run: {p}"));
+            }
             if e.note.is_none() {
                 e.note = crate::squash::note(m);
             }

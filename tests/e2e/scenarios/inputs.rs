@@ -366,11 +366,12 @@ pub async fn unsplittable_files_are_reported_before_anything_runs(ctx: Arc<Ctx>)
         .expect_text("0003_comment.sql:3: ")
         .expect_no_text("Applying");
     assert!(ctx.db.tables().await.is_empty(), "nothing ran");
-    // `status` lists them, as pending.
+    // `status` lists them as pending, with why a run refuses them.
     ctx.migrate(&["status"])
         .expect_code(0)
-        .expect_text("[ ] 0002_quote")
-        .expect_text("[ ] 0003_comment");
+        .expect_text("[ ] 0002_quote  (cannot run: ")
+        .expect_text("0002_quote.sql:3: column 23: unterminated string literal)")
+        .expect_text("[ ] 0003_comment  (cannot run: ");
     // A run that does not reach them runs.
     ctx.migrate(&["app", "0001"])
         .expect_code(0)
