@@ -597,16 +597,20 @@ mod tests {
         assert_eq!(HistoryRecord::from_values(r.to_values()).unwrap(), r);
     }
 
+    /// `r`'s values in `columns`, as a query for them returns them.
+    fn values_in(r: &HistoryRecord, columns: &[Column]) -> Vec<Value> {
+        r.to_values()
+            .into_iter()
+            .zip(COLUMNS)
+            .filter(|(_, c)| columns.contains(c))
+            .map(|(v, _)| v)
+            .collect()
+    }
+
     #[test]
     fn a_summary_is_the_row_without_what_ran() {
         let r = record();
-        let values: Vec<Value> = r
-            .to_values()
-            .into_iter()
-            .zip(COLUMNS)
-            .filter(|(_, c)| SUMMARY_COLUMNS.contains(c))
-            .map(|(v, _)| v)
-            .collect();
+        let values = values_in(&r, &SUMMARY_COLUMNS);
         assert_eq!(
             HistoryRecord::from_summary(values).unwrap(),
             HistoryRecord {
@@ -621,13 +625,7 @@ mod tests {
     #[test]
     fn a_state_is_the_row_without_when_who_or_what_ran() {
         let r = record();
-        let values: Vec<Value> = r
-            .to_values()
-            .into_iter()
-            .zip(COLUMNS)
-            .filter(|(_, c)| STATE_COLUMNS.contains(c))
-            .map(|(v, _)| v)
-            .collect();
+        let values = values_in(&r, &STATE_COLUMNS);
         assert_eq!(
             HistoryRecord::from_state(values).unwrap(),
             HistoryRecord {
